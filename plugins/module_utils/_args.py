@@ -1,0 +1,74 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the hubspot.marketing collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# FOR INTERNAL COLLECTION USE ONLY
+# The interfaces in this file are meant for use within the hubspot.marketing collection
+# and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix release.
+
+"""Options shared by every module: defined once here, documented once in doc_fragments/auth.py."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.hubspot.marketing.plugins.module_utils._client import (
+    DEFAULT_BASE_URL,
+    HubSpotClient,
+    check_access_token,
+    check_base_url,
+)
+from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotValidationError
+
+AUTH_ARGSPEC = dict(
+    access_token=dict(type="str", required=True, no_log=True, fallback=(env_fallback, ["HUBSPOT_ACCESS_TOKEN"])),
+    base_url=dict(type="str", default=DEFAULT_BASE_URL, fallback=(env_fallback, ["HUBSPOT_BASE_URL"])),
+    validate_certs=dict(type="bool", default=True),
+    timeout=dict(type="float", default=30),
+    max_retries=dict(type="int", default=5),
+)
+
+# The same event identification for both modules.
+EVENT_ARGSPEC = dict(
+    event_id=dict(type="str"),
+    external_event_id=dict(type="str"),
+    external_account_id=dict(type="str"),
+)
+EVENT_MUTUALLY_EXCLUSIVE = [("event_id", "external_event_id"), ("event_id", "external_account_id")]
+EVENT_REQUIRED_TOGETHER = [("external_event_id", "external_account_id")]
+
+
+def auth_errors(params):
+    """Validation errors (``{"path", "message"}``) of the shared options; never echoes the token."""
+    errors = []
+    reason = check_access_token(params.get("access_token"))
+    if reason:
+        errors.append({"path": "access_token", "message": reason})
+    dummy, reason = check_base_url(params.get("base_url"))
+    if reason:
+        errors.append({"path": "base_url", "message": reason})
+    timeout = params.get("timeout")
+    if timeout is not None and not 0 < timeout <= 600:
+        errors.append({"path": "timeout", "message": "must be more than 0 and at most 600 seconds"})
+    retries = params.get("max_retries")
+    if retries is not None and not 0 <= retries <= 20:
+        errors.append({"path": "max_retries", "message": "must be between 0 and 20"})
+    return errors
+
+
+def client_from_params(params, **kwargs):
+    """Build the run's one client from validated shared options."""
+    errors = auth_errors(params)
+    if errors:
+        raise HubSpotValidationError(errors)
+    return HubSpotClient(
+        params["access_token"],
+        base_url=params["base_url"],
+        validate_certs=params["validate_certs"],
+        timeout=params["timeout"],
+        max_retries=params["max_retries"],
+        **kwargs
+    )

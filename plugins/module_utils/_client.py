@@ -1,0 +1,426 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the hubspot.marketing collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# FOR INTERNAL COLLECTION USE ONLY
+# The interfaces in this file are meant for use within the hubspot.marketing collection
+# and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix release.
+
+"""The one HTTP client of the collection: session, retries, pacing, errors, pagination.
+
+Every module and the lookup build exactly one ``HubSpotClient`` per run and use it
+for every request. The access token lives only in the session's Authorization
+header: it is never part of a URL, a message, a log line or a return value.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import collections
+import threading
+import time
+import traceback
+from concurrent.futures import ThreadPoolExecutor, as_completed
+
+try:
+    from urllib.parse import quote, urlsplit
+except ImportError:  # pragma: no cover - Python 2 is not supported, this keeps the import sanity test quiet
+    from urllib import quote  # pylint: disable=ansible-bad-import-from
+    from urlparse import urlsplit  # pylint: disable=ansible-bad-import-from
+
+REQUESTS_IMPORT_ERROR = None
+try:
+    import requests
+    from requests.adapters import HTTPAdapter
+    from urllib3.exceptions import MaxRetryError
+    from urllib3.util.retry import Retry
+    HAS_REQUESTS = True
+except ImportError:
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+    Retry = object  # lets the subclass below be defined; it is never instantiated without requests
+
+from ansible_collections.hubspot.marketing.plugins.module_utils._errors import (
+    HubSpotApiError,
+    HubSpotPagingError,
+    HubSpotTransportError,
+)
+
+COLLECTION_VERSION = "0.1.0"
+USER_AGENT = "hubspot.marketing/%s" % COLLECTION_VERSION
+DEFAULT_BASE_URL = "https://api.hubapi.com"
+API_PAGE_MAX = 100
+
+# Retry policy.
+#
+# Every status here means HubSpot did not process the request (429 rate limits, 423 locked
+# during a sync, 477 account migration, 5xx gateway and outage answers). The writes this
+# collection sends record an attendance state, which is an upsert on HubSpot's side: one
+# participation per (event, contact) holding the latest state. Re-sending such a POST can
+# never record a contact twice, so POST is retried like GET, on these statuses and on
+# connection resets and read timeouts, within the max_retries budget.
+#
+# A 429 whose policy is DAILY is never retried: the budget only comes back at midnight.
+RETRY_STATUSES = frozenset((423, 429, 477, 500, 502, 503, 504, 521))
+RETRY_AFTER_CAP = 60
+BACKOFF_FACTOR = 1.0
+BACKOFF_MAX = 30
+
+
+def _daily_limit_spent(headers):
+    """True when a 429 comes from the DAILY policy.
+
+    The body (``policyName: DAILY``) is not available while urllib3 decides on a retry, so
+    the decision uses HubSpot's ``X-HubSpot-RateLimit-Daily-Remaining`` header, which private
+    apps receive on every answer; OAuth apps receive no daily headers and have no daily cap.
+    The client re-checks the body afterwards.
+    """
+    remaining = headers.get("X-HubSpot-RateLimit-Daily-Remaining")
+    return remaining is not None and remaining.strip() == "0"
+
+
+class _Retry(Retry):
+    """urllib3 Retry with HubSpot's rules: Retry-After capped, DAILY 429 never retried."""
+
+    retry_after_cap = RETRY_AFTER_CAP
+
+    def new(self, **kw):
+        retry = super(_Retry, self).new(**kw)
+        retry.retry_after_cap = self.retry_after_cap
+        return retry
+
+    def parse_retry_after(self, retry_after):
+        return min(super(_Retry, self).parse_retry_after(retry_after), self.retry_after_cap)
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+        if response is not None and response.status == 429 and _daily_limit_spent(response.headers):
+            # urllib3 hands the response back as it is (raise_on_status is off).
+            raise MaxRetryError(_pool, url, "HubSpot daily limit spent")
+        return super(_Retry, self).increment(method, url, response=response, error=error,
+                                             _pool=_pool, _stacktrace=_stacktrace)
+
+
+def build_retry(max_retries, backoff_factor=BACKOFF_FACTOR, retry_after_cap=RETRY_AFTER_CAP):
+    """The Retry object mounted on the session; ``max_retries`` 0 disables retrying."""
+    retry = _Retry(
+        total=max_retries,
+        connect=max_retries,
+        read=max_retries,
+        status=max_retries,
+        other=0,
+        redirect=0,
+        allowed_methods=None,  # every method: see the policy note above
+        status_forcelist=RETRY_STATUSES,
+        backoff_factor=backoff_factor,
+        backoff_max=BACKOFF_MAX,
+        respect_retry_after_header=True,
+        raise_on_status=False,
+        raise_on_redirect=False,
+    )
+    retry.retry_after_cap = retry_after_cap
+    return retry
+
+
+def check_base_url(base_url):
+    """Return the normalised base URL or a reason it is unusable (never both).
+
+    Only http and https, a host, no credentials, no query or fragment.
+    """
+    if not isinstance(base_url, str) or not base_url.strip():
+        return None, "must be a non-empty URL"
+    url = base_url.strip().rstrip("/")
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises on a bad port
+    except ValueError as exc:
+        return None, "is not a valid URL (%s)" % exc
+    del port
+    if parts.scheme not in ("http", "https"):
+        return None, "must start with http:// or https://, got scheme %r" % (parts.scheme or "")
+    if parts.username is not None or parts.password is not None:
+        return None, "must not contain credentials; pass the token as access_token"
+    if not parts.hostname:
+        return None, "has no host name"
+    if parts.query or parts.fragment:
+        return None, "must not contain a query string or fragment"
+    return url, None
+
+
+def check_access_token(token):
+    """Reason the token cannot be sent as a header, or None. Never echoes the token."""
+    if not isinstance(token, str) or not token.strip():
+        return "must be a non-empty string"
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in token):
+        return "must not contain whitespace or control characters"
+    try:
+        token.encode("latin-1")
+    except UnicodeEncodeError:
+        return "must contain only ASCII characters"
+    return None
+
+
+def api_path(*segments):
+    """Join path segments, percent-encoding each (an email becomes ``a%40b.c``)."""
+    return "/" + "/".join(quote(str(s), safe="") for s in segments)
+
+
+class _Pacer:
+    """Keeps this client under the 10-second limit HubSpot announces in its headers.
+
+    HubSpot counts requests per token in a rolling window and tells, on every answer,
+    ``X-HubSpot-RateLimit-Max`` and ``-Interval-Milliseconds``. The pacer remembers when
+    this client sent its recent requests and, once the window holds ``Max`` of them, waits
+    until the oldest leaves it. ``-Remaining`` lower than expected (another client on the
+    same token) shrinks the allowance for the current window.
+    """
+
+    def __init__(self, clock=time.monotonic, sleep=time.sleep):
+        self._lock = threading.Lock()
+        self._sent = collections.deque()
+        self._max = None
+        self._interval = None
+        self._clock = clock
+        self._sleep = sleep
+        self.waited = 0.0
+
+    def before_request(self):
+        while True:
+            with self._lock:
+                now = self._clock()
+                if not self._max:
+                    self._sent.append(now)
+                    return
+                while self._sent and self._sent[0] <= now - self._interval:
+                    self._sent.popleft()
+                if len(self._sent) < self._max:
+                    self._sent.append(now)
+                    return
+                wait = self._sent[0] + self._interval - now
+            wait = max(wait, 0.001)
+            self.waited += wait
+            self._sleep(wait)
+
+    def after_response(self, headers):
+        try:
+            limit = int(headers.get("X-HubSpot-RateLimit-Max"))
+            interval = int(headers.get("X-HubSpot-RateLimit-Interval-Milliseconds", "10000")) / 1000.0
+        except (TypeError, ValueError):
+            return
+        if limit <= 0 or interval <= 0:
+            return
+        with self._lock:
+            self._max = limit
+            self._interval = interval
+            try:
+                remaining = int(headers.get("X-HubSpot-RateLimit-Remaining"))
+            except (TypeError, ValueError):
+                return
+            now = self._clock()
+            while self._sent and self._sent[0] <= now - interval:
+                self._sent.popleft()
+            # Others spend the same budget: count their requests as if sent now.
+            missing = (limit - remaining) - len(self._sent)
+            for dummy in range(max(0, missing)):
+                self._sent.append(now)
+
+
+class Pager:
+    """Iterates the items of a paginated HubSpot GET, following ``paging.next.after``.
+
+    The only pagination loop in the collection. ``total`` is set from the first page,
+    ``pages`` counts the pages fetched. Stops at ``limit`` items, when the API gives no
+    next cursor, or when every item ``total`` announced has been read; a cursor seen
+    before raises ``HubSpotPagingError`` instead of looping.
+    """
+
+    def __init__(self, client, path, params=None, page_size=API_PAGE_MAX, limit=None):
+        if not 1 <= page_size <= API_PAGE_MAX:
+            raise ValueError("page_size must be between 1 and %d" % API_PAGE_MAX)
+        self._client = client
+        self._path = path
+        self._params = dict(params or {})
+        self._page_size = page_size
+        self._limit = limit
+        self.total = None
+        self.pages = 0
+
+    def __iter__(self):
+        seen_cursors = set()
+        after = None
+        count = 0
+        while self._limit is None or count < self._limit:
+            params = dict(self._params)
+            want = self._page_size if self._limit is None else min(self._page_size, self._limit - count)
+            params["limit"] = want
+            if after is not None:
+                params["after"] = after
+            body = self._client.get(self._path, params=params)
+            self.pages += 1
+            if self.total is None and isinstance(body.get("total"), int):
+                self.total = body["total"]
+            for item in body.get("results") or []:
+                if self._limit is not None and count >= self._limit:
+                    return
+                count += 1
+                yield item
+            after = ((body.get("paging") or {}).get("next") or {}).get("after")
+            if not after or (self.total is not None and count >= self.total):
+                return
+            if after in seen_cursors:
+                raise HubSpotPagingError(
+                    "GET %s: the API returned cursor %r a second time after %d pages; stopping instead of looping"
+                    % (self._path, after, self.pages))
+            seen_cursors.add(after)
+
+
+def parallel_map(func, items, workers=4):
+    """``[func(item) for item in items]``, run on at most ``workers`` threads, results in input order.
+
+    The first exception is re-raised after the running calls finish; calls not yet started are
+    dropped. The client is safe to share between these threads (one pooled session, locked counters).
+    """
+    items = list(items)
+    if workers <= 1 or len(items) <= 1:
+        return [func(item) for item in items]
+    results = [None] * len(items)
+    pool = ThreadPoolExecutor(max_workers=min(workers, len(items)))
+    futures = {}
+    try:
+        for index, item in enumerate(items):
+            futures[pool.submit(func, item)] = index
+        for future in as_completed(futures):
+            results[futures[future]] = future.result()
+    finally:
+        for future in futures:
+            future.cancel()
+        pool.shutdown(wait=True)
+    return results
+
+
+class HubSpotClient:
+    """One session to one HubSpot API base URL.
+
+    Use as a context manager. ``request_count`` counts the logical requests made (a request
+    retried by the transport counts once); ``retries`` lists ``"POST /path: 429"`` for every
+    retry the transport made, so callers can warn about them.
+    """
+
+    def __init__(self, access_token, base_url=DEFAULT_BASE_URL, validate_certs=True, timeout=30,
+                 max_retries=5, backoff_factor=BACKOFF_FACTOR, retry_after_cap=RETRY_AFTER_CAP,
+                 connect_timeout=None, pool_size=10, pace=True):
+        if not HAS_REQUESTS:
+            raise RuntimeError("the requests library is required")  # callers check HAS_REQUESTS first
+        reason = check_access_token(access_token)
+        if reason:
+            raise ValueError("access_token %s" % reason)
+        url, reason = check_base_url(base_url)
+        if reason:
+            raise ValueError("base_url %s" % reason)
+        self.base_url = url
+        self.timeout = (connect_timeout or min(float(timeout), 10.0), float(timeout))
+        self.validate_certs = validate_certs
+        self.max_retries = max_retries
+        self.request_count = 0
+        self.retries = []
+        self._lock = threading.Lock()
+        self._pacer = _Pacer() if pace else None
+        self._session = requests.Session()
+        self._session.trust_env = False  # no .netrc credentials or proxy variables in front of the token
+        self._session.verify = bool(validate_certs)
+        self._session.headers.update({
+            "Authorization": "Bearer %s" % access_token,
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+        })
+        adapter = HTTPAdapter(max_retries=build_retry(max_retries, backoff_factor, retry_after_cap),
+                              pool_connections=1, pool_maxsize=pool_size)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+
+    def __repr__(self):
+        return "HubSpotClient(base_url=%r)" % self.base_url
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        self._session.close()
+
+    @property
+    def pacing_wait(self):
+        """Seconds spent waiting to stay under the announced rate limit."""
+        return self._pacer.waited if self._pacer else 0.0
+
+    def request(self, method, path, params=None, json_body=None):
+        """Send one request and return the parsed JSON body of a 2xx answer.
+
+        Raises ``HubSpotApiError`` for any other status (after retries) or an unreadable
+        2xx body, and ``HubSpotTransportError`` when no answer came at all.
+        """
+        if self._pacer:
+            self._pacer.before_request()
+        with self._lock:
+            self.request_count += 1
+        kwargs = {"params": params, "timeout": self.timeout, "allow_redirects": False}
+        if json_body is not None:
+            kwargs["json"] = json_body
+        try:
+            response = self._session.request(method, self.base_url + path, **kwargs)
+        except requests.exceptions.RequestException as exc:
+            raise HubSpotTransportError(method, path, self._describe_transport_error(exc))
+        retries = self._note_retries(method, path, response)
+        if self._pacer:
+            self._pacer.after_response(response.headers)
+        if not 200 <= response.status_code < 300:
+            raise HubSpotApiError.from_response(method, path, response.status_code, response.text, retries=retries)
+        if not response.content:
+            return {}
+        try:
+            return response.json()
+        except ValueError:
+            raise HubSpotApiError(method, path, response.status_code, category="MALFORMED_RESPONSE",
+                                  message="the response body is not valid JSON", retries=retries)
+
+    def get(self, path, params=None):
+        return self.request("GET", path, params=params)
+
+    def post(self, path, body, params=None):
+        return self.request("POST", path, params=params, json_body=body)
+
+    def iter_items(self, path, params=None, page_size=API_PAGE_MAX, limit=None):
+        """A ``Pager`` over the items of ``path``; read ``.total`` and ``.pages`` from it."""
+        return Pager(self, path, params=params, page_size=page_size, limit=limit)
+
+    def _note_retries(self, method, path, response):
+        history = getattr(getattr(response.raw, "retries", None), "history", None) or ()
+        if history:
+            with self._lock:
+                for entry in history:
+                    what = entry.status if entry.status else type(entry.error).__name__ if entry.error else "error"
+                    self.retries.append("%s %s: %s" % (method, path, what))
+        return len(history)
+
+    def _describe_transport_error(self, exc):
+        reason = exc
+        # Unwrap requests -> urllib3 MaxRetryError -> the underlying cause, for a short message.
+        for dummy in range(3):
+            inner = reason.args[0] if getattr(reason, "args", None) else None
+            if isinstance(inner, MaxRetryError) and inner.reason is not None:
+                reason = inner.reason
+            elif isinstance(reason, MaxRetryError) and reason.reason is not None:
+                reason = reason.reason
+            else:
+                break
+        text = "%s: %s" % (type(reason).__name__, reason)
+        if isinstance(exc, requests.exceptions.Timeout) or "timed out" in text.lower():
+            text = "timed out after %ss (%s)" % (self.timeout[1], type(reason).__name__)
+        if self.max_retries and not isinstance(exc, requests.exceptions.SSLError):
+            text += " (gave up after retrying up to %d times)" % self.max_retries
+        if isinstance(exc, requests.exceptions.SSLError):
+            text = "TLS error: %s (set validate_certs: false only for a trusted test endpoint)" % type(reason).__name__
+        return text

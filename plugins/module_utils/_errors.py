@@ -1,0 +1,159 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the hubspot.marketing collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# FOR INTERNAL COLLECTION USE ONLY
+# The interfaces in this file are meant for use within the hubspot.marketing collection
+# and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix release.
+
+"""Exceptions raised by the shared HubSpot code.
+
+Plain exceptions with no Ansible imports, so the same tree serves modules and
+the lookup plugin. None of them ever holds the access token: the client never
+passes it in, and messages are built only from the method, the path (without
+query string) and HubSpot's own error body.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+
+# HubSpot error bodies that are not JSON (a proxy's HTML page, say) are cut to this.
+_BODY_EXCERPT = 500
+
+
+class HubSpotError(Exception):
+    """Base class for every error raised by the collection's shared code."""
+
+    def to_fail_kwargs(self):
+        """Keyword arguments for AnsibleModule.fail_json, besides msg."""
+        return {}
+
+
+class HubSpotValidationError(HubSpotError):
+    """Input rejected before any request was sent.
+
+    ``errors`` is a sorted list of ``{"path": "contacts[3].email", "message": "..."}``.
+    """
+
+    shown = 20
+
+    def __init__(self, errors, summary="invalid arguments"):
+        self.errors = list(errors)
+        lines = ["%s: %s" % (e["path"], e["message"]) if e["path"] else e["message"] for e in self.errors[:self.shown]]
+        if len(self.errors) > self.shown:
+            lines.append("... and %d more" % (len(self.errors) - self.shown))
+        super(HubSpotValidationError, self).__init__("%s: %s" % (summary, "; ".join(lines)))
+
+    def to_fail_kwargs(self):
+        return {"validation_errors": self.errors}
+
+
+class HubSpotTransportError(HubSpotError):
+    """The request never got an HTTP answer: timeout, refused or reset connection, DNS, TLS."""
+
+    def __init__(self, method, path, reason):
+        self.method = method
+        self.path = path
+        self.reason = reason
+        super(HubSpotTransportError, self).__init__("%s %s -> no response: %s" % (method, path, reason))
+
+    def to_fail_kwargs(self):
+        return {"error": {"method": self.method, "path": self.path, "reason": self.reason}}
+
+
+class HubSpotPagingError(HubSpotError):
+    """The API handed back a cursor it had already given: following it would loop forever."""
+
+
+class HubSpotApiError(HubSpotError):
+    """HubSpot answered with an error status (after any retries)."""
+
+    def __init__(self, method, path, status, category=None, message=None, correlation_id=None,
+                 details=None, policy=None, required_scopes=None, retries=0):
+        self.method = method
+        self.path = path
+        self.status = status
+        self.category = category
+        self.message = message
+        self.correlation_id = correlation_id
+        self.details = list(details or [])
+        self.policy = policy
+        self.required_scopes = list(required_scopes or [])
+        self.retries = retries
+        super(HubSpotApiError, self).__init__(self._render())
+
+    def _render(self):
+        head = "%s %s -> %s" % (self.method, self.path, self.status)
+        if self.category:
+            head += " %s" % self.category
+        if self.correlation_id:
+            head += " (correlationId %s)" % self.correlation_id
+        text = self.message or "no error message in the response"
+        if self.required_scopes:
+            text += " Required scopes: %s." % ", ".join(self.required_scopes)
+        if self.retries:
+            text += " (gave up after %d retries)" % self.retries
+        return "%s: %s" % (head, text)
+
+    def to_dict(self):
+        return {
+            "method": self.method,
+            "path": self.path,
+            "status": self.status,
+            "category": self.category,
+            "message": self.message,
+            "correlation_id": self.correlation_id,
+            "details": self.details,
+            "policy": self.policy,
+            "required_scopes": self.required_scopes,
+            "retries": self.retries,
+        }
+
+    def to_fail_kwargs(self):
+        return {"error": self.to_dict()}
+
+    @classmethod
+    def from_response(cls, method, path, status, body_text, retries=0):
+        """Build the error from a raw response body, JSON or not."""
+        try:
+            body = json.loads(body_text) if body_text else {}
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            excerpt = (body_text or "").strip()
+            if len(excerpt) > _BODY_EXCERPT:
+                excerpt = excerpt[:_BODY_EXCERPT] + "..."
+            return cls(method, path, status, message="non-JSON response body: %s" % (excerpt or "(empty)"),
+                       retries=retries)
+        category = body.get("category") or body.get("errorType")
+        policy = body.get("policyName")
+        if policy and not body.get("category"):
+            category = "RATE_LIMITS"
+        details = []
+        scopes = []
+        for item in body.get("errors") or []:
+            if not isinstance(item, dict):
+                continue
+            details.append({k: item[k] for k in ("message", "in", "code", "subCategory", "context") if k in item})
+            context = item.get("context") or {}
+            if isinstance(context, dict):
+                scopes.extend(context.get("requiredGranularScopes") or [])
+        context = body.get("context") or {}
+        if isinstance(context, dict):
+            scopes.extend(context.get("missingScopes") or [])
+        err_cls = HubSpotDailyLimitError if policy == "DAILY" else cls
+        return err_cls(method, path, status, category=category, message=body.get("message"),
+                       correlation_id=body.get("correlationId"), details=details, policy=policy,
+                       required_scopes=sorted(set(scopes)), retries=retries)
+
+
+class HubSpotDailyLimitError(HubSpotApiError):
+    """429 with policy DAILY: never retried, the account's daily request budget is spent."""
+
+    def _render(self):
+        return "%s The daily API request limit of this HubSpot account is spent; it resets at midnight in the account's time zone." % (
+            super(HubSpotDailyLimitError, self)._render())

@@ -1,0 +1,148 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the hubspot.marketing collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# FOR INTERNAL COLLECTION USE ONLY
+# The interfaces in this file are meant for use within the hubspot.marketing collection
+# and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix release.
+
+"""JSON Schema validation that reports every problem as ``field.path: reason``.
+
+Schemas are Python dicts (AnsiballZ ships only .py module_utils). Validators are
+compiled once per schema and reused. Draft 2020-12 with format checking on; a schema
+may carry ``x-error`` with the sentence to print when that (sub)schema fails, which
+keeps messages readable for ``oneOf`` and ``not``.
+
+Only non-secret option values are ever validated here, and quoted values are cut
+short, so a message never carries a secret or a megabyte of input.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+import traceback
+
+JSONSCHEMA_IMPORT_ERROR = None
+try:
+    from jsonschema import Draft202012Validator, FormatChecker
+    HAS_JSONSCHEMA = True
+except ImportError:
+    HAS_JSONSCHEMA = False
+    JSONSCHEMA_IMPORT_ERROR = traceback.format_exc()
+
+_VALUE_EXCERPT = 40
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_VALIDATORS = {}
+
+
+def _format_checker():
+    checker = FormatChecker()
+
+    @checker.checks("email")
+    def _is_email(value):  # pylint: disable=unused-variable
+        return not isinstance(value, str) or bool(_EMAIL.match(value))
+
+    return checker
+
+
+def _validator(schema):
+    validator = _VALIDATORS.get(id(schema))
+    if validator is None:
+        Draft202012Validator.check_schema(schema)
+        validator = Draft202012Validator(schema, format_checker=_format_checker())
+        _VALIDATORS[id(schema)] = (validator, schema)  # keep the schema alive so its id stays unique
+        return validator
+    return validator[0]
+
+
+def render_path(parts, root=""):
+    """``["contacts", 3, "email"]`` -> ``contacts[3].email`` (after ``root`` if given)."""
+    out = root
+    for part in parts:
+        if isinstance(part, int):
+            out += "[%d]" % part
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def excerpt(value):
+    text = repr(value)
+    if len(text) > _VALUE_EXCERPT:
+        text = text[:_VALUE_EXCERPT] + "...'"
+    return text
+
+
+def _message(error):
+    custom = error.schema.get("x-error") if isinstance(error.schema, dict) else None
+    if custom:
+        return custom
+    kind = error.validator
+    expected = error.validator_value
+    if kind == "type":
+        types = expected if isinstance(expected, list) else [expected]
+        return "must be of type %s, got %s" % (" or ".join(types), type(error.instance).__name__)
+    if kind == "enum":
+        return "must be one of %s, got %s" % (", ".join(str(v) for v in expected), excerpt(error.instance))
+    if kind == "const":
+        return "must be %r" % (expected,)
+    if kind == "format":
+        return "%s is not a valid %s" % (excerpt(error.instance), expected)
+    if kind == "pattern":
+        return "%s does not match the expected format" % excerpt(error.instance)
+    if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        words = {"minimum": "at least", "maximum": "at most",
+                 "exclusiveMinimum": "more than", "exclusiveMaximum": "less than"}
+        return "must be %s %s, got %s" % (words[kind], expected, excerpt(error.instance))
+    if kind == "minLength":
+        return "must not be empty" if expected == 1 else "must be at least %d characters long" % expected
+    if kind == "maxLength":
+        return "must be at most %d characters long, got %d" % (expected, len(error.instance))
+    if kind == "minItems":
+        return "must not be empty" if expected == 1 else "must have at least %d items" % expected
+    if kind == "maxItems":
+        return "must have at most %d items, got %d" % (expected, len(error.instance))
+    if kind == "minProperties":
+        return "must not be empty"
+    if kind == "maxProperties":
+        return "must have at most %d keys" % expected
+    return error.message
+
+
+def _entries(error, root):
+    path = list(error.absolute_path)
+    if error.validator == "required":
+        missing = [k for k in error.validator_value if k not in error.instance]
+        return [{"path": render_path(path + [k], root), "message": "is required"} for k in missing]
+    if error.validator in ("additionalProperties", "unevaluatedProperties"):
+        allowed = sorted((error.schema.get("properties") or {}).keys())
+        extra = sorted(k for k in error.instance if k not in allowed) if isinstance(error.instance, dict) else []
+        hint = " (allowed: %s)" % ", ".join(allowed) if allowed else ""
+        return [{"path": render_path(path + [k], root), "message": "is not allowed here%s" % hint} for k in extra] or [
+            {"path": render_path(path, root), "message": error.message}]
+    return [{"path": render_path(path, root), "message": _message(error)}]
+
+
+def _sort_key(entry):
+    # contacts[10] after contacts[9]: compare numbers as numbers.
+    return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"[\[\].]+", entry["path"]) if p], entry["message"]
+
+
+def schema_errors(instance, schema, root=""):
+    """Every violation of ``schema`` by ``instance``, sorted by field path, duplicates removed."""
+    seen = set()
+    entries = []
+    for error in _validator(schema).iter_errors(instance):
+        for entry in _entries(error, root):
+            key = (entry["path"], entry["message"])
+            if key not in seen:
+                seen.add(key)
+                entries.append(entry)
+    return sort_errors(entries)
+
+
+def sort_errors(entries):
+    return sorted(entries, key=_sort_key)
