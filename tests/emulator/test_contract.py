@@ -1,0 +1,863 @@
+"""Contract tests for the HubSpot Marketing Events emulator (run against a real emulator process)."""
+
+import base64
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from urllib.parse import quote, urlsplit
+
+import pytest
+import requests
+
+from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
+
+import hubspot_emulator
+from process import EMULATOR_SCRIPT, READY_PREFIX, running_emulator, stop_emulator
+
+HUBSPOT_BASE = "https://api.hubapi.com"
+FULL_TOKEN = "contract-full-token"
+READ_TOKEN = "contract-read-token"
+ME = "/marketing/v3/marketing-events"
+T0 = 1767225600000
+UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+
+
+def validate_against_spec(openapi_app, resp, status=None):
+    """Validate a requests.Response against the spec (the server entry is https://api.hubapi.com)."""
+    sent = resp.request
+    prepared = requests.Request(sent.method, HUBSPOT_BASE + sent.path_url, headers=dict(sent.headers), data=sent.body).prepare()
+    if status is not None and status != resp.status_code:
+        clone = requests.Response()
+        clone.status_code = status
+        clone._content = resp.content  # pylint: disable=protected-access
+        clone.headers = resp.headers
+        clone.request = sent
+        resp = clone
+    openapi_app.validate_response(RequestsOpenAPIRequest(prepared), RequestsOpenAPIResponse(resp))
+
+
+class Api(object):
+    """A small client for the emulator: API calls (validated) and control endpoints."""
+
+    def __init__(self, base_url, openapi_app, token=FULL_TOKEN):
+        self.base_url = base_url
+        self.openapi = openapi_app
+        self.session = requests.Session()
+        self.token = token
+
+    def request(self, method, path, validate=True, token=None, headers=None, **kwargs):
+        all_headers = {"Authorization": "Bearer %s" % (token or self.token)}
+        if token is False:
+            del all_headers["Authorization"]
+        all_headers.update(headers or {})
+        resp = self.session.request(method, self.base_url + path, headers=all_headers, timeout=30, **kwargs)
+        if validate and path.startswith("/marketing/"):
+            validate_against_spec(self.openapi, resp)
+        return resp
+
+    def get(self, path, **kwargs):
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path, body=None, **kwargs):
+        if body is not None:
+            kwargs["json"] = body
+        return self.request("POST", path, **kwargs)
+
+    # ---- control endpoints
+
+    def control(self, method, name, body=None):
+        resp = self.session.request(method, self.base_url + "/_emulator/" + name, json=body, timeout=30)
+        return resp
+
+    def reset(self):
+        assert self.control("POST", "reset").json() == {"ok": True}
+
+    def log(self):
+        return self.control("GET", "requests").json()["requests"]
+
+    def state(self):
+        return self.control("GET", "state").json()["participations"]
+
+    def config(self, **values):
+        resp = self.control("POST", "config", values)
+        assert resp.status_code == 200, resp.text
+        return resp.json()
+
+    def faults(self, rules):
+        return self.control("POST", "faults", {"rules": rules})
+
+    def seed(self, **body):
+        resp = self.control("POST", "seed", body)
+        assert resp.status_code == 200, resp.text
+        return resp.json()
+
+    # ---- helpers
+
+    def contact(self, email, firstname=None, lastname=None):
+        props = {"email": email}
+        if firstname:
+            props["firstname"] = firstname
+        if lastname:
+            props["lastname"] = lastname
+        resp = self.post("/crm/v3/objects/contacts", {"properties": props})
+        assert resp.status_code == 201, resp.text
+        return int(resp.json()["id"])
+
+    def event(self, account="acc-1", external="ev-1", name="Webinar", **extra):
+        body = {"externalAccountId": account, "externalEventId": external, "eventName": name,
+                "eventOrganizer": "Org", "customProperties": []}
+        body.update(extra)
+        resp = self.post(ME + "/events", body)
+        assert resp.status_code == 200, resp.text
+        return resp.json()["objectId"]
+
+
+@pytest.fixture(scope="module")
+def emulator_url():
+    with running_emulator("--token", FULL_TOKEN, "--read-only-token", READ_TOKEN) as url:
+        yield url
+
+
+@pytest.fixture
+def api(emulator_url, openapi):
+    client = Api(emulator_url, openapi)
+    client.reset()
+    yield client
+    client.session.close()
+
+
+def vid_input(vid, at=T0, **props):
+    return {"vid": vid, "interactionDateTime": at, "properties": props}
+
+
+def email_input(email, at=T0, props=None, contact=None):
+    return {"email": email, "interactionDateTime": at, "properties": props or {}, "contactProperties": contact or {}}
+
+
+def assert_error(resp, status, category):
+    assert resp.status_code == status, resp.text
+    body = resp.json()
+    assert body["status"] == "error"
+    assert body["category"] == category
+    assert isinstance(body["message"], str) and body["message"]
+    assert UUID_RE.match(body["correlationId"])
+    return body
+
+
+def register(api, object_id, *vids, state="register", at=T0):
+    resp = api.post("%s/%s/attendance/%s/create" % (ME, object_id, state), {"inputs": [vid_input(v, at) for v in vids]})
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["numErrors"] == 0
+    return resp.json()
+
+
+def breakdown(api, object_id, **query):
+    resp = api.get("%s/participations/%s/breakdown" % (ME, object_id), params=query)
+    assert resp.status_code == 200, resp.text
+    return resp.json()
+
+
+# --------------------------------------------------------------------------- contacts and events
+
+def test_contact_create_get_and_conflict(api):
+    resp = api.post("/crm/v3/objects/contacts", {"properties": {"email": "Ann@Example.com", "firstname": "Ann", "lastname": "Lee"}})
+    assert resp.status_code == 201
+    body = resp.json()
+    assert set(body) == {"id", "properties", "createdAt", "updatedAt", "archived"}
+    assert body["id"].isdigit() and body["archived"] is False
+    assert body["properties"]["email"] == "ann@example.com"
+    assert body["properties"]["firstname"] == "Ann" and body["properties"]["lastname"] == "Lee"
+    cid = body["id"]
+    assert api.get("/crm/v3/objects/contacts/" + cid).json()["id"] == cid
+    by_email = api.get("/crm/v3/objects/contacts/ANN%40example.com", params={"idProperty": "email"})
+    assert by_email.status_code == 200 and by_email.json()["id"] == cid
+    assert_error(api.get("/crm/v3/objects/contacts/999999"), 404, "OBJECT_NOT_FOUND")
+    assert_error(api.get("/crm/v3/objects/contacts/x%40y.z", params={"idProperty": "email"}), 404, "OBJECT_NOT_FOUND")
+    dup = api.post("/crm/v3/objects/contacts", {"properties": {"email": "ANN@example.COM"}})
+    assert_error(dup, 409, "CONFLICT")
+    assert_error(api.post("/crm/v3/objects/contacts", {"nope": 1}), 400, "VALIDATION_ERROR")
+
+
+def test_event_create_and_reads(api):
+    resp = api.post(ME + "/events", {"externalAccountId": "acc", "externalEventId": "ev", "eventName": "Launch",
+                                     "eventOrganizer": "Org", "eventType": "WEBINAR", "startDateTime": "2026-01-01T10:00:00Z",
+                                     "customProperties": [{"name": "topic", "value": "ansible"}]})
+    assert resp.status_code == 200
+    created = resp.json()
+    oid = created["objectId"]
+    assert oid.isdigit() and created["eventName"] == "Launch" and created["customProperties"][0]["value"] == "ansible"
+    assert_error(api.post(ME + "/events", {"externalAccountId": "acc", "externalEventId": "ev", "eventName": "X",
+                                           "eventOrganizer": "Org", "customProperties": []}), 409, "CONFLICT")
+    assert_error(api.post(ME + "/events", {"externalAccountId": "acc"}), 400, "VALIDATION_ERROR")
+    v2 = api.get("%s/%s" % (ME, oid)).json()
+    assert v2["objectId"] == oid and v2["externalEventId"] == "ev" and v2["registrants"] == 0
+    assert v2["customProperties"] == [{"name": "topic", "value": "ansible"}]
+    full = api.get(ME + "/events/ev", params={"externalAccountId": "acc"}).json()
+    assert full["id"] == oid and full["objectId"] == oid and full["attendees"] == 0
+    assert_error(api.get(ME + "/events/ev"), 400, "VALIDATION_ERROR")
+    assert_error(api.get(ME + "/events/ev", params={"externalAccountId": "other"}), 404, "OBJECT_NOT_FOUND")
+    ids = api.get(ME + "/ev/identifiers").json()
+    assert ids["total"] == 1 and ids["results"][0]["objectId"] == oid and ids["results"][0]["marketingEventName"] == "Launch"
+    assert api.get(ME + "/nothing/identifiers").json() == {"total": 0, "results": []}
+    found = api.get(ME + "/events/search", params={"q": "ev"}).json()
+    assert found["results"] == [{"objectId": oid, "externalEventId": "ev", "externalAccountId": "acc", "appId": found["results"][0]["appId"]}]
+    assert isinstance(found["results"][0]["appId"], int)
+    assert_error(api.get(ME + "/events/search"), 400, "VALIDATION_ERROR")
+
+
+# --------------------------------------------------------------------------- auth, routing, status codes
+
+def test_auth_401_and_403(api):
+    assert_error(api.get(ME + "/events/search", params={"q": "x"}, token=False), 401, "INVALID_AUTHENTICATION")
+    assert_error(api.get(ME + "/events/search", params={"q": "x"}, token="wrong"), 401, "INVALID_AUTHENTICATION")
+    assert_error(api.get(ME + "/events/search", params={"q": "x"}, token="emulator-token"), 401, "INVALID_AUTHENTICATION")
+    malformed = api.get(ME + "/events/search", params={"q": "x"}, headers={"Authorization": "Token " + FULL_TOKEN})
+    assert_error(malformed, 401, "INVALID_AUTHENTICATION")
+    assert FULL_TOKEN not in malformed.text
+    oid = api.event()
+    assert api.get("%s/participations/%s" % (ME, oid), token=READ_TOKEN).status_code == 200
+    for path, scope in (("%s/%s/attendance/register/create" % (ME, oid), "crm.objects.marketing_events.write"),
+                        (ME + "/events", "crm.objects.marketing_events.write"),
+                        ("/crm/v3/objects/contacts", "crm.objects.contacts.write")):
+        resp = api.post(path, {"inputs": []}, token=READ_TOKEN)
+        body = assert_error(resp, 403, "MISSING_SCOPES")
+        assert body["errors"][0]["context"]["requiredGranularScopes"] == [scope]
+        assert body["message"] == "This app hasn't been granted all required scopes to make this call."
+    assert api.state() == []
+
+
+def test_unknown_event_404_on_reads_and_writes(api):
+    api.event()
+    cases = [
+        ("GET", ME + "/999"),
+        ("GET", ME + "/participations/999"),
+        ("GET", ME + "/participations/999/breakdown"),
+        ("GET", ME + "/participations/acc-1/nope"),
+        ("GET", ME + "/participations/acc-1/nope/breakdown"),
+        ("POST", ME + "/999/attendance/register/create"),
+        ("POST", ME + "/999/attendance/register/email-create"),
+        ("POST", ME + "/attendance/nope/register/create?externalAccountId=acc-1"),
+        ("POST", ME + "/attendance/ev-1/register/email-create?externalAccountId=other"),
+        ("POST", ME + "/events/nope/complete?externalAccountId=acc-1"),
+    ]
+    for method, path in cases:
+        body = {"inputs": []} if "attendance" in path else {"startDateTime": "2026-01-01T10:00:00Z", "endDateTime": "2026-01-01T11:00:00Z"}
+        resp = api.request(method, path, json=body if method == "POST" else None)
+        assert_error(resp, 404, "OBJECT_NOT_FOUND")
+
+
+def test_routing_literals_404_405(api):
+    oid = api.event(external="search")
+    # events/search is the search endpoint even when an event is called "search"
+    assert "results" in api.get(ME + "/events/search", params={"q": "search"}).json()
+    # participations/contacts/... is the contact breakdown, not the external-id breakdown of account "contacts"
+    assert api.get(ME + "/participations/contacts/nobody%40example.com/breakdown").json() == {"total": 0, "results": []}
+    assert api.get("%s/participations/%s/breakdown" % (ME, oid)).json()["total"] == 0
+    body = assert_error(api.get("/marketing/v3/nowhere", validate=False), 404, "OBJECT_NOT_FOUND")
+    assert "nowhere" in body["message"]
+    resp = api.request("DELETE", "%s/%s" % (ME, oid))
+    assert_error(resp, 405, resp.json()["category"])
+    assert resp.headers["Allow"] == "GET"
+    assert_error(api.request("PUT", ME + "/events", validate=False, json={}), 405, "METHOD_NOT_ALLOWED")
+    assert_error(api.get(ME + "/participations/abc/breakdown"), 400, "VALIDATION_ERROR")
+
+
+BAD_BODIES = [
+    ("create", b"not json", None),
+    ("create", b'{"nope": []}', None),
+    ("create", b'{"inputs": {}}', None),
+    ("create", b'{"inputs": [1]}', "inputs[0]"),
+    ("create", b'{"inputs": [{"vid": "12", "interactionDateTime": 1, "properties": {}}]}', "inputs[0].vid"),
+    ("create", b'{"inputs": [{"interactionDateTime": 1, "properties": {}}]}', "inputs[0].vid"),
+    ("create", b'{"inputs": [{"vid": true, "interactionDateTime": 1, "properties": {}}]}', "inputs[0].vid"),
+    ("create", b'{"inputs": [{"vid": 1, "interactionDateTime": "1", "properties": {}}]}', "inputs[0].interactionDateTime"),
+    ("create", b'{"inputs": [{"vid": 1, "interactionDateTime": 1.5, "properties": {}}]}', "inputs[0].interactionDateTime"),
+    ("create", b'{"inputs": [{"vid": 1, "interactionDateTime": 1, "properties": {"a": 1}}]}', "inputs[0].properties"),
+    ("create", b'{"inputs": [{"vid": 1, "interactionDateTime": 1, "properties": []}]}', "inputs[0].properties"),
+    ("email-create", b'{"inputs": [{"email": 5, "interactionDateTime": 1, "properties": {}, "contactProperties": {}}]}', "inputs[0].email"),
+    ("email-create", b'{"inputs": [{"email": "a@b.co", "interactionDateTime": 1, "properties": {}, "contactProperties": {"x": null}}]}',
+     "inputs[0].contactProperties"),
+]
+
+
+@pytest.mark.parametrize("kind,raw,where", BAD_BODIES)
+def test_malformed_write_bodies_400(api, kind, raw, where):
+    oid = api.event()
+    vid = api.contact("a@b.co")
+    resp = api.post("%s/%s/attendance/register/%s" % (ME, oid, kind), data=raw.replace(b'"vid": 1,', b'"vid": %d,' % vid),
+                    headers={"Content-Type": "application/json"})
+    body = assert_error(resp, 400, "VALIDATION_ERROR")
+    if where:
+        assert body["errors"][0]["in"] == where
+    assert api.state() == []
+
+
+def test_bad_subscriber_state_and_query_400(api):
+    oid = api.event()
+    vid = api.contact("a@b.co")
+    for state in ("REGISTER", "registered", "noshow", "Attend"):
+        assert_error(api.post("%s/%s/attendance/%s/create" % (ME, oid, state), {"inputs": [vid_input(vid)]}), 400, "VALIDATION_ERROR")
+    assert api.state() == []
+    for query in ({"limit": "101"}, {"limit": "0"}, {"limit": "-1"}, {"limit": "abc"}, {"limit": "1.5"}, {"state": "registered"},
+                  {"state": "EMPTY"}, {"after": "garbage!"}, {"after": "eyJvIjoxfQ"}):
+        assert_error(api.get("%s/participations/%s/breakdown" % (ME, oid), params=query), 400, "VALIDATION_ERROR")
+        assert_error(api.get(ME + "/participations/contacts/a%40b.co/breakdown", params=query), 400, "VALIDATION_ERROR")
+    foreign = base64.urlsafe_b64encode(json.dumps({"o": 1, "s": "another-process"}).encode()).decode().rstrip("=")
+    assert_error(api.get("%s/participations/%s/breakdown" % (ME, oid), params={"after": foreign}), 400, "VALIDATION_ERROR")
+    assert breakdown(api, oid, limit=100)["total"] == 0
+
+
+# --------------------------------------------------------------------------- attendance writes
+
+def test_per_input_errors_record_valid_inputs(api):
+    oid = api.event()
+    good = api.contact("good@example.com")
+    other = api.contact("other@example.com")
+    batch = {"inputs": [vid_input(good, T0), vid_input(424242, T0), vid_input(other, T0, joinedAt="1", badKey="x")]}
+    resp = api.post("%s/%s/attendance/attend/create" % (ME, oid), batch)
+    assert resp.status_code == 200
+    body = resp.json()
+    assert body["status"] == "COMPLETE" and body["results"] == [{"vid": good}] and body["numErrors"] == 2
+    not_found, invalid = body["errors"]
+    assert not_found["category"] == "OBJECT_NOT_FOUND" and not_found["context"] == {"vid": ["424242"]}
+    assert not_found["errors"][0]["in"] == "inputs[1].vid" and not_found["status"] == "error" and not_found["links"] == {}
+    assert invalid["category"] == "VALIDATION_ERROR" and invalid["context"] == {"vid": [str(other)]}
+    assert invalid["errors"][0]["in"] == "inputs[2].properties.badKey"
+    assert [(p["contactId"], p["attendanceState"]) for p in api.state()] == [(str(good), "ATTENDED")]
+
+    assert api.config(partial_status=207)["partial_status"] == 207
+    emails = {"inputs": [email_input("new@example.com"), email_input("not-an-email"), email_input("Good@Example.com")]}
+    resp = api.post("%s/%s/attendance/register/email-create" % (ME, oid), emails, validate=False)
+    assert resp.status_code == 207
+    validate_against_spec(api.openapi, resp, status=200)
+    body = resp.json()
+    assert body["numErrors"] == 1 and body["errors"][0]["context"] == {"email": ["not-an-email"]}
+    assert body["errors"][0]["errors"][0]["in"] == "inputs[1].email" and body["errors"][0]["category"] == "VALIDATION_ERROR"
+    assert [r["email"] for r in body["results"]] == ["new@example.com", "Good@Example.com"]
+    assert body["results"][1]["vid"] == good
+    # without errors the status stays 200 even in 207 mode
+    ok = api.post("%s/%s/attendance/cancel/create" % (ME, oid), {"inputs": [vid_input(other)]})
+    assert ok.status_code == 200 and ok.json()["numErrors"] == 0 and ok.json()["errors"] == []
+
+
+def test_upsert_latest_state_and_same_state_repost(api):
+    oid = api.event()
+    vid = api.contact("a@example.com", "Ann", "Lee")
+    register(api, oid, vid, at=T0)
+    first = breakdown(api, oid)["results"][0]
+    assert first["properties"] == {"attendanceState": "REGISTERED", "occurredAt": T0}
+    assert first["associations"]["contact"] == {"contactId": str(vid), "email": "a@example.com", "firstname": "Ann", "lastname": "Lee"}
+    assert first["associations"]["marketingEvent"] == {"marketingEventId": oid, "name": "Webinar", "externalAccountId": "acc-1",
+                                                       "externalEventId": "ev-1"}
+    register(api, oid, vid, at=T0 + 5000)  # same state: untouched
+    assert breakdown(api, oid)["results"][0] == first
+    register(api, oid, vid, state="attend", at=T0 + 9000)
+    register(api, oid, vid, state="cancel", at=T0 + 10000)
+    result = breakdown(api, oid)
+    assert result["total"] == 1
+    assert result["results"][0]["id"] == first["id"]
+    assert result["results"][0]["properties"] == {"attendanceState": "CANCELLED", "occurredAt": T0 + 10000}
+    register(api, oid, vid, state="register", at=T0 + 20000)
+    assert api.state() == [{"eventObjectId": oid, "externalAccountId": "acc-1", "externalEventId": "ev-1", "contactId": str(vid),
+                            "email": "a@example.com", "attendanceState": "REGISTERED", "occurredAt": T0 + 20000}]
+
+
+def test_attend_duration_and_percentage(api):
+    oid = api.event(startDateTime="2026-01-01T10:00:00Z", endDateTime="2026-01-01T11:00:00Z")
+    a = api.contact("a@example.com")
+    b = api.contact("b@example.com")
+    resp = api.post("%s/%s/attendance/attend/create" % (ME, oid),
+                    {"inputs": [vid_input(a, joinedAt=str(T0), leftAt=str(T0 + 1800000)), vid_input(b)]})
+    assert resp.json()["numErrors"] == 0
+    by_contact = dict((r["associations"]["contact"]["contactId"], r["properties"]) for r in breakdown(api, oid)["results"])
+    assert by_contact[str(a)]["attendanceDurationSeconds"] == 1800 and by_contact[str(a)]["attendancePercentage"] == "50"
+    assert "attendanceDurationSeconds" not in by_contact[str(b)] and "attendancePercentage" not in by_contact[str(b)]
+    bad = api.post("%s/%s/attendance/attend/create" % (ME, oid), {"inputs": [vid_input(b, joinedAt="soon")]}).json()
+    assert bad["numErrors"] == 1 and bad["errors"][0]["errors"][0]["in"] == "inputs[0].properties.joinedAt"
+
+
+def test_email_create_creates_but_never_updates(api):
+    oid = api.event()
+    existing = api.contact("known@example.com", "Kim")
+    resp = api.post("%s/%s/attendance/register/email-create" % (ME, oid), {"inputs": [
+        email_input("KNOWN@example.com", contact={"firstname": "Changed", "lastname": "Nope"}),
+        email_input("Fresh@Example.com", contact={"firstname": "Fay", "lastname": "Doe", "email": "ignored@x.com"}),
+    ]})
+    body = resp.json()
+    assert resp.status_code == 200 and body["numErrors"] == 0
+    assert body["results"][0] == {"email": "KNOWN@example.com", "vid": existing}
+    fresh_vid = body["results"][1]["vid"]
+    known = api.get("/crm/v3/objects/contacts/%d" % existing).json()["properties"]
+    assert known["firstname"] == "Kim" and "lastname" not in known
+    fresh = api.get("/crm/v3/objects/contacts/fresh%40example.com", params={"idProperty": "email"}).json()
+    assert fresh["id"] == str(fresh_vid)
+    assert fresh["properties"]["email"] == "fresh@example.com" and fresh["properties"]["firstname"] == "Fay"
+    assert fresh["properties"]["lastname"] == "Doe"
+    # the objectId email variant and the external-id vid variant
+    resp = api.post(ME + "/attendance/ev-1/attend/create", {"inputs": [vid_input(fresh_vid, T0 + 1)]}, params={"externalAccountId": "acc-1"})
+    assert resp.json()["results"] == [{"vid": fresh_vid}]
+    resp = api.post("%s/%s/attendance/cancel/email-create" % (ME, oid), {"inputs": [email_input("known@example.com", T0 + 2)]})
+    assert resp.json()["results"] == [{"email": "known@example.com", "vid": existing}]
+    assert api.get("%s/participations/%s" % (ME, oid)).json() == {"attended": 1, "cancelled": 1, "noShows": 0, "registered": 0}
+
+
+def test_external_paths_without_account(api):
+    api.event(account="acc-1", external="shared")
+    vid = api.contact("a@example.com")
+    resp = api.post(ME + "/attendance/shared/register/create", {"inputs": [vid_input(vid)]})
+    assert resp.status_code == 200 and resp.json()["results"] == [{"vid": vid}]
+    api.event(account="acc-2", external="shared")
+    assert_error(api.post(ME + "/attendance/shared/attend/create", {"inputs": [vid_input(vid)]}), 404, "OBJECT_NOT_FOUND")
+    resp = api.post(ME + "/attendance/shared/attend/email-create", {"inputs": [email_input("a@example.com")]},
+                    params={"externalAccountId": "acc-2"})
+    assert resp.json()["results"] == [{"email": "a@example.com", "vid": vid}]
+    assert [(p["externalAccountId"], p["attendanceState"]) for p in api.state()] == [("acc-1", "REGISTERED"), ("acc-2", "ATTENDED")]
+    assert api.get(ME + "/shared/identifiers").json()["total"] == 2
+
+
+def test_complete_turns_registered_into_no_show(api):
+    oid = api.event()
+    a, b, c = api.contact("a@x.io"), api.contact("b@x.io"), api.contact("c@x.io")
+    register(api, oid, a, b, c)
+    register(api, oid, b, state="attend", at=T0 + 1)
+    register(api, oid, c, state="cancel", at=T0 + 2)
+    times = {"startDateTime": "2026-01-01T10:00:00Z", "endDateTime": "2026-01-01T11:00:00.000Z"}
+    assert_error(api.post(ME + "/events/ev-1/complete", times), 400, "VALIDATION_ERROR")
+    assert_error(api.post(ME + "/events/ev-1/complete", {"startDateTime": "x"}, params={"externalAccountId": "acc-1"}), 400,
+                 "VALIDATION_ERROR")
+    resp = api.post(ME + "/events/ev-1/complete", times, params={"externalAccountId": "acc-1"})
+    assert resp.status_code == 200 and resp.json()["eventCompleted"] is True and resp.json()["objectId"] == oid
+    assert resp.json()["endDateTime"] == "2026-01-01T11:00:00.000Z"
+    states = dict((p["contactId"], p["attendanceState"]) for p in api.state())
+    assert states == {str(a): "NO_SHOW", str(b): "ATTENDED", str(c): "CANCELLED"}
+    assert api.get(ME + "/participations/acc-1/ev-1").json() == {"attended": 1, "cancelled": 1, "noShows": 1, "registered": 0}
+    assert breakdown(api, oid, state="NO_SHOW")["results"][0]["associations"]["contact"]["contactId"] == str(a)
+    v2 = api.get("%s/%s" % (ME, oid)).json()
+    assert v2["noShows"] == 1 and v2["eventCompleted"] is True
+
+
+# --------------------------------------------------------------------------- participation reads
+
+def test_paging_filters_and_counters(api):
+    people = [{"email": "p%02d@example.com" % i, "firstname": "P%d" % i} for i in range(25)]
+    states = ["REGISTERED", "ATTENDED", "CANCELLED", "NO_SHOW", "ATTENDED"]
+    seeded = api.seed(contacts=people, events=[{"externalAccountId": "acc", "externalEventId": "big", "eventName": "Big"},
+                                               {"externalAccountId": "acc", "externalEventId": "small", "eventName": "Small"}],
+                      participations=[{"externalAccountId": "acc", "externalEventId": "big", "email": p["email"],
+                                       "attendanceState": states[i % 5], "occurredAt": T0 + i} for i, p in enumerate(people)] +
+                      [{"externalAccountId": "acc", "externalEventId": "small", "email": "p03@example.com", "attendanceState": "REGISTERED"}])
+    oid = seeded["events"][0]["objectId"]
+    assert seeded["participations"] == 26 and len(seeded["contacts"]) == 25
+
+    page = breakdown(api, oid)
+    assert page["total"] == 25 and len(page["results"]) == 10
+    after = page["paging"]["next"]["after"]
+    assert not after.isdigit() and "10" not in after
+    seen = [r["associations"]["contact"]["email"] for r in page["results"]]
+    ids = [r["id"] for r in page["results"]]
+    while "paging" in page:
+        link = page["paging"]["next"]["link"]
+        assert "after=" in link
+        resp = api.get(urlsplit(link).path + "?" + urlsplit(link).query)
+        page = resp.json()
+        assert page["total"] == 25
+        seen += [r["associations"]["contact"]["email"] for r in page["results"]]
+        ids += [r["id"] for r in page["results"]]
+    assert seen == [p["email"] for p in people]
+    assert len(set(ids)) == 25
+    assert breakdown(api, oid, limit=100)["results"][0]["id"] == ids[0]
+    assert "paging" not in breakdown(api, oid, limit=25)
+    assert breakdown(api, oid, limit=24)["paging"]["next"]["after"]
+
+    attended = breakdown(api, oid, state="ATTENDED", limit=4)
+    assert attended["total"] == 10 and len(attended["results"]) == 4
+    second = breakdown(api, oid, state="ATTENDED", limit=4, after=attended["paging"]["next"]["after"])
+    third = breakdown(api, oid, state="ATTENDED", limit=4, after=second["paging"]["next"]["after"])
+    assert "paging" not in third and len(third["results"]) == 2
+    assert all(r["properties"]["attendanceState"] == "ATTENDED" for r in attended["results"] + second["results"] + third["results"])
+    assert breakdown(api, oid, state="NO_SHOW")["total"] == 5
+
+    one = breakdown(api, oid, contactIdentifier="P07@example.com")
+    assert one["total"] == 1 and one["results"][0]["associations"]["contact"]["email"] == "p07@example.com"
+    by_id = breakdown(api, oid, contactIdentifier=seeded["contacts"][7]["id"])
+    assert by_id["results"] == one["results"]
+    assert breakdown(api, oid, contactIdentifier="p07@example.com", state="REGISTERED") == {"total": 0, "results": []}
+    assert breakdown(api, oid, contactIdentifier="ghost@example.com") == {"total": 0, "results": []}
+
+    ext = api.get(ME + "/participations/acc/big/breakdown", params={"limit": 100}).json()
+    assert [r["id"] for r in ext["results"]] == ids
+
+    mine = api.get(ME + "/participations/contacts/%s/breakdown" % quote("P03@Example.com", safe="")).json()
+    assert mine["total"] == 2 and [r["associations"]["marketingEvent"]["externalEventId"] for r in mine["results"]] == ["big", "small"]
+    by_cid = api.get(ME + "/participations/contacts/%s/breakdown" % seeded["contacts"][3]["id"], params={"state": "REGISTERED"}).json()
+    assert by_cid["total"] == 1 and by_cid["results"][0]["associations"]["marketingEvent"]["externalEventId"] == "small"
+    limited = api.get(ME + "/participations/contacts/p03%40example.com/breakdown", params={"limit": 1}).json()
+    assert len(limited["results"]) == 1 and "paging" in limited
+    assert api.get(ME + "/participations/contacts/ghost%40example.com/breakdown").json() == {"total": 0, "results": []}
+    assert api.get(ME + "/participations/contacts/99999999/breakdown").json() == {"total": 0, "results": []}
+
+    counters = {"attended": 10, "cancelled": 5, "noShows": 5, "registered": 5}
+    assert api.get("%s/participations/%s" % (ME, oid)).json() == counters
+    assert api.get(ME + "/participations/acc/big").json() == counters
+    assert api.get(ME + "/events/big", params={"externalAccountId": "acc"}).json()["attendees"] == 10
+
+
+def test_seed_ten_thousand_fast(api):
+    participations = [{"externalAccountId": "acc", "externalEventId": "huge", "email": "u%05d@example.com" % i,
+                       "attendanceState": "REGISTERED", "occurredAt": T0} for i in range(10000)]
+    body = {"events": [{"externalAccountId": "acc", "externalEventId": "huge", "eventName": "Huge"}], "participations": participations}
+    start = time.monotonic()
+    seeded = api.seed(**body)
+    elapsed = time.monotonic() - start
+    assert seeded["participations"] == 10000
+    assert elapsed < 1.0, elapsed
+    oid = seeded["events"][0]["objectId"]
+    assert api.get("%s/participations/%s" % (ME, oid)).json()["registered"] == 10000
+    assert breakdown(api, oid, limit=100, contactIdentifier="u09999@example.com")["total"] == 1
+    bad = api.control("POST", "seed", {"participations": [{"externalAccountId": "x", "externalEventId": "y", "email": "a@b.co",
+                                                           "attendanceState": "REGISTERED"}]})
+    assert bad.status_code == 400
+
+
+# --------------------------------------------------------------------------- rate limits
+
+def test_rolling_rate_limit_headers_and_429(api):
+    plain = api.get(ME + "/events/search", params={"q": "x"})
+    assert not any(h.lower().startswith("x-hubspot-ratelimit") for h in plain.headers)
+    api.config(rate_limit=3)
+    remaining = []
+    for _round in range(3):
+        resp = api.get(ME + "/events/search", params={"q": "x"})
+        assert resp.status_code == 200
+        assert resp.headers["X-HubSpot-RateLimit-Max"] == "3"
+        assert resp.headers["X-HubSpot-RateLimit-Interval-Milliseconds"] == "10000"
+        assert "X-HubSpot-RateLimit-Daily" not in resp.headers
+        remaining.append(resp.headers["X-HubSpot-RateLimit-Remaining"])
+    assert remaining == ["2", "1", "0"]
+    limited = api.get(ME + "/events/search", params={"q": "x"})
+    body = assert_error(limited, 429, "RATE_LIMITS")
+    assert body["policyName"] == "TEN_SECONDLY_ROLLING" and body["errorType"] == "RATE_LIMIT"
+    assert body["message"] == "You have reached your ten_secondly_rolling limit." and body["groupName"]
+    assert 1 <= int(limited.headers["Retry-After"]) <= 10
+    assert limited.headers["X-HubSpot-RateLimit-Remaining"] == "0" and limited.headers["X-HubSpot-RateLimit-Max"] == "3"
+    # control endpoints are never limited, and the limit is per token
+    assert api.control("GET", "state").status_code == 200
+    assert api.get(ME + "/events/search", params={"q": "x"}, token=READ_TOKEN).status_code == 200
+    assert [e["status"] for e in api.log()][-3:] == [200, 429, 200]
+
+
+def test_rolling_window_arithmetic(monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(hubspot_emulator.time, "monotonic", lambda: clock[0])
+    emulator = hubspot_emulator.Emulator(rate_limit=2)
+    assert emulator.rate_check("emulator-token")["X-HubSpot-RateLimit-Remaining"] == "1"
+    clock[0] += 4
+    assert emulator.rate_check("emulator-token")["X-HubSpot-RateLimit-Remaining"] == "0"
+    clock[0] += 3
+    rejected = emulator.rate_check("emulator-token")
+    assert rejected.status == 429 and rejected.headers["Retry-After"] == "3"
+    clock[0] += 2.5  # rejected requests do not consume the window: the first slot frees at +10 s
+    assert emulator.rate_check("emulator-token").headers["Retry-After"] == "1"
+    clock[0] += 0.6
+    assert emulator.rate_check("emulator-token")["X-HubSpot-RateLimit-Remaining"] == "0"
+    assert emulator.rate_check("emulator-token").status == 429
+
+
+def test_daily_limit_429_without_retry_after(api):
+    api.config(daily_limit=2)
+    first = api.get(ME + "/events/search", params={"q": "x"})
+    assert first.headers["X-HubSpot-RateLimit-Daily"] == "2" and first.headers["X-HubSpot-RateLimit-Daily-Remaining"] == "1"
+    assert "X-HubSpot-RateLimit-Max" not in first.headers
+    assert api.get(ME + "/events/search", params={"q": "x"}).headers["X-HubSpot-RateLimit-Daily-Remaining"] == "0"
+    limited = api.get(ME + "/events/search", params={"q": "x"})
+    body = assert_error(limited, 429, "RATE_LIMITS")
+    assert body["policyName"] == "DAILY" and body["message"] == "You have reached your daily limit."
+    assert "Retry-After" not in limited.headers
+    assert limited.headers["X-HubSpot-RateLimit-Daily"] == "2" and limited.headers["X-HubSpot-RateLimit-Daily-Remaining"] == "0"
+    api.reset()
+    assert api.get(ME + "/events/search", params={"q": "x"}).status_code == 200
+
+
+# --------------------------------------------------------------------------- faults
+
+def test_fault_count_status_and_no_state_change(api):
+    oid = api.event()
+    vid = api.contact("a@example.com")
+    assert api.faults([{"method": "POST", "path_regex": "^/marketing/.*/attendance/", "count": 2, "action": 503}]).status_code == 200
+    path = "%s/%s/attendance/register/create" % (ME, oid)
+    assert api.get("%s/participations/%s" % (ME, oid)).status_code == 200  # GET does not match
+    for _round in range(2):
+        assert_error(api.post(path, {"inputs": [vid_input(vid)]}), 503, "SERVICE_UNAVAILABLE")
+    assert api.state() == []
+    assert api.post(path, {"inputs": [vid_input(vid)]}).status_code == 200
+    assert [(e["status"], e["inputs"]) for e in api.log()[-3:]] == [(503, 1), (503, 1), (200, 1)]
+    assert len(api.state()) == 1
+
+
+def test_fault_rate_is_reproducible(api):
+    rule = [{"path_regex": "^/marketing/v3/marketing-events/events/search", "rate": 0.5, "action": 500}]
+    runs = []
+    for _round in range(2):
+        api.faults(rule)
+        runs.append([api.get(ME + "/events/search", params={"q": "x"}).status_code for _round in range(20)])
+    assert runs[0] == runs[1]
+    assert set(runs[0]) == {200, 500}
+    api.reset()
+    api.faults(rule)
+    assert [api.get(ME + "/events/search", params={"q": "x"}).status_code for _round in range(20)] == runs[0]
+
+
+def test_fault_html_reset_malformed(api):
+    api.faults([{"path_regex": "search", "count": 1, "action": 502, "body": "html"},
+                {"path_regex": "identifiers", "count": 1, "action": "reset"},
+                {"path_regex": "participations", "count": 1, "action": "malformed"}])
+    html = api.get(ME + "/events/search", params={"q": "x"}, validate=False)
+    assert html.status_code == 502 and html.headers["Content-Type"].startswith("text/html") and "<html>" in html.text
+    with pytest.raises(requests.exceptions.ConnectionError):
+        api.get(ME + "/ev/identifiers", validate=False)
+    broken = api.get(ME + "/participations/1", validate=False)
+    assert broken.status_code == 200 and broken.headers["Content-Type"].startswith("application/json")
+    with pytest.raises(ValueError):
+        json.loads(broken.text)
+    assert [e["status"] for e in api.log()] == [502, 0, 200]
+    # everything is back to normal afterwards, on a fresh connection
+    assert api.get(ME + "/ev/identifiers").status_code == 200
+
+
+def test_fault_delay_then_processes(api):
+    oid = api.event()
+    vid = api.contact("a@example.com")
+    api.faults([{"method": "POST", "path_regex": "attendance", "count": 1, "action": "delay", "delay_ms": 300}])
+    start = time.monotonic()
+    resp = api.post("%s/%s/attendance/register/create" % (ME, oid), {"inputs": [vid_input(vid)]})
+    assert time.monotonic() - start >= 0.3
+    assert resp.status_code == 200 and len(api.state()) == 1
+
+
+def test_fault_429_policies_and_other_statuses(api):
+    api.faults([{"path_regex": "search", "count": 1, "action": 429, "retry_after": 1},
+                {"path_regex": "search", "count": 1, "action": 429, "policy": "DAILY"},
+                {"path_regex": "search", "count": 1, "action": 477, "retry_after": 2},
+                {"path_regex": "search", "count": 1, "action": 423}])
+    rolling = api.get(ME + "/events/search", params={"q": "x"})
+    assert assert_error(rolling, 429, "RATE_LIMITS")["policyName"] == "TEN_SECONDLY_ROLLING"
+    assert rolling.headers["Retry-After"] == "1" and rolling.headers["X-HubSpot-RateLimit-Remaining"] == "0"
+    daily = api.get(ME + "/events/search", params={"q": "x"})
+    assert assert_error(daily, 429, "RATE_LIMITS")["policyName"] == "DAILY"
+    assert "Retry-After" not in daily.headers and daily.headers["X-HubSpot-RateLimit-Daily-Remaining"] == "0"
+    migrating = api.get(ME + "/events/search", params={"q": "x"})
+    assert migrating.status_code == 477 and migrating.headers["Retry-After"] == "2"
+    assert_error(api.get(ME + "/events/search", params={"q": "x"}), 423, "LOCKED")
+    assert api.get(ME + "/events/search", params={"q": "x"}).status_code == 200
+    assert api.faults([]).status_code == 200
+    assert api.control("GET", "faults").json() == {"rules": []}
+
+
+def test_fault_rule_validation(api):
+    for rules in ([{"action": 503, "paths": "x"}], [{"action": "explode"}], [{"action": 200}], [{"count": 1}],
+                  [{"action": 503, "count": 0}], [{"action": 503, "rate": 2}], [{"action": 503, "path_regex": "("}],
+                  [{"action": 429, "policy": "HOURLY"}], [{"action": 502, "body": "xml"}], ["x"]):
+        resp = api.faults(rules)
+        assert resp.status_code == 400, rules
+        assert resp.json()["message"]
+    assert api.control("POST", "faults", {"rule": []}).status_code == 400
+    assert "unknown key" in api.faults([{"action": 503, "paths": "x"}]).json()["message"]
+
+
+# --------------------------------------------------------------------------- control endpoints
+
+def test_request_log_shape_and_exclusions(api):
+    oid = api.event()
+    api.post("%s/%s/attendance/register/create" % (ME, oid), {"inputs": [vid_input(1), vid_input(2)]})
+    api.get("%s/participations/%s/breakdown" % (ME, oid), params={"limit": 100})
+    api.get(ME + "/events/search", params={"q": "x"}, token=False)
+    api.control("GET", "state")
+    api.control("POST", "config", {})
+    log = api.log()
+    assert log == [
+        {"method": "POST", "path": ME + "/events", "query": "", "status": 200, "inputs": 0},
+        {"method": "POST", "path": "%s/%s/attendance/register/create" % (ME, oid), "query": "", "status": 200, "inputs": 2},
+        {"method": "GET", "path": "%s/participations/%s/breakdown" % (ME, oid), "query": "limit=100", "status": 200, "inputs": 0},
+        {"method": "GET", "path": ME + "/events/search", "query": "q=x", "status": 401, "inputs": 0},
+    ]
+    assert api.control("DELETE", "requests").status_code == 200
+    assert api.log() == []
+    assert api.get("%s/%s" % (ME, oid)).status_code == 200  # state survives clearing the log
+    api.reset()
+    assert api.log() == [] and api.get("%s/%s" % (ME, oid)).status_code == 404
+
+
+def test_state_shape(api):
+    oid = api.event()
+    api.post("%s/%s/attendance/register/email-create" % (ME, oid), {"inputs": [email_input("z@example.com", T0), email_input("a@example.com", T0 + 1)]})
+    state = api.state()
+    assert [p["email"] for p in state] == ["z@example.com", "a@example.com"]
+    assert set(state[0]) == {"eventObjectId", "externalAccountId", "externalEventId", "contactId", "email", "attendanceState", "occurredAt"}
+    assert state[1]["occurredAt"] == T0 + 1 and state[0]["eventObjectId"] == oid and state[0]["contactId"].isdigit()
+
+
+def test_config_and_latency(api):
+    assert api.control("GET", "config").json() == {"latency_ms": 0, "rate_limit": 0, "daily_limit": 0, "partial_status": 200}
+    assert api.config(latency_ms=200) == {"latency_ms": 200, "rate_limit": 0, "daily_limit": 0, "partial_status": 200}
+    start = time.monotonic()
+    api.get(ME + "/events/search", params={"q": "x"})
+    assert time.monotonic() - start >= 0.2
+    start = time.monotonic()
+    api.control("GET", "state")
+    assert time.monotonic() - start < 0.2
+    for bad in ({"latency": 1}, {"rate_limit": -1}, {"partial_status": 500}, {"daily_limit": "5"}):
+        assert api.control("POST", "config", bad).status_code == 400
+    api.reset()
+    assert api.control("GET", "config").json()["latency_ms"] == 0
+    assert api.control("GET", "nothing").status_code == 404
+    assert api.control("GET", "reset").status_code == 405
+
+
+def test_control_endpoints_are_loopback_only():
+    assert hubspot_emulator.is_loopback("127.0.0.1") and hubspot_emulator.is_loopback("127.8.9.1")
+    assert hubspot_emulator.is_loopback("::1") and hubspot_emulator.is_loopback("::ffff:127.0.0.1")
+    assert not hubspot_emulator.is_loopback("10.0.0.5") and not hubspot_emulator.is_loopback("192.168.1.2")
+    assert not hubspot_emulator.is_loopback("::ffff:10.0.0.5") and not hubspot_emulator.is_loopback("not-an-ip")
+    handler = hubspot_emulator.EmulatorHandler.__new__(hubspot_emulator.EmulatorHandler)
+    handler.client_address = ("10.0.0.5", 40000)
+    emulator = hubspot_emulator.Emulator()
+    reply = handler._control(emulator, "POST", "/_emulator/reset", b"")  # pylint: disable=protected-access
+    assert reply.status == 403
+    handler.client_address = ("127.0.0.1", 40000)
+    assert handler._control(emulator, "POST", "/_emulator/reset", b"").status == 200  # pylint: disable=protected-access
+
+
+# --------------------------------------------------------------------------- concurrency and process behaviour
+
+def test_concurrent_writers_keep_state_consistent(api):
+    oid = api.event()
+    contacts = api.seed(contacts=[{"email": "c%03d@example.com" % i} for i in range(80)])["contacts"]
+    vids = [int(c["id"]) for c in contacts]
+    failures = []
+
+    def worker(index):
+        session = requests.Session()
+        session.headers["Authorization"] = "Bearer " + FULL_TOKEN
+        mine = vids[index * 10:(index + 1) * 10]
+        try:
+            for round_no, state in enumerate(["register", "attend", "cancel", "register", "attend"] * 4):
+                resp = session.post("%s%s/%s/attendance/%s/create" % (api.base_url, ME, oid, state),
+                                    json={"inputs": [vid_input(v, T0 + round_no) for v in vids]}, timeout=30)
+                if resp.status_code != 200 or resp.json()["numErrors"]:
+                    failures.append(resp.text)
+                session.get("%s%s/participations/%s/breakdown" % (api.base_url, ME, oid), params={"limit": 100}, timeout=30)
+            resp = session.post("%s%s/%s/attendance/attend/create" % (api.base_url, ME, oid),
+                                json={"inputs": [vid_input(v, T0 + 100) for v in mine]}, timeout=30)
+            if resp.status_code != 200:
+                failures.append(resp.text)
+        except requests.RequestException as exc:
+            failures.append(repr(exc))
+        finally:
+            session.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    state = api.state()
+    assert len(state) == 80 and len(set(p["contactId"] for p in state)) == 80
+    counters = api.get("%s/participations/%s" % (ME, oid)).json()
+    assert sum(counters.values()) == 80
+    assert counters["attended"] == sum(1 for p in state if p["attendanceState"] == "ATTENDED")
+    assert len(api.log()) == 2 + 8 * 41  # event create and the counters read
+
+
+def test_other_methods_and_protocol_errors_get_json_bodies(emulator_url):
+    host, port = urlsplit(emulator_url).hostname, urlsplit(emulator_url).port
+    for method, path, status in (("TRACE", ME + "/events", 405), ("FOO", "/nowhere", 404)):
+        conn = http.client.HTTPConnection(host, port, timeout=10)
+        try:
+            conn.request(method, path, headers={"Authorization": "Bearer " + FULL_TOKEN})
+            resp = conn.getresponse()
+            assert resp.status == status
+            assert json.loads(resp.read())["status"] == "error"
+        finally:
+            conn.close()
+    with socket.create_connection((host, port), timeout=10) as sock:
+        sock.sendall(b"NOT A REQUEST LINE AT ALL\r\n\r\n")
+        chunks = []
+        while True:  # the server closes the connection after a protocol error
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        raw = b"".join(chunks)
+    head, _sep, payload = raw.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.") and b" 400 " in head.split(b"\r\n")[0]
+    assert json.loads(payload)["category"] == "VALIDATION_ERROR"
+
+
+def test_keep_alive_connection_reuse(emulator_url):
+    host, port = urlsplit(emulator_url).hostname, urlsplit(emulator_url).port
+    conn = http.client.HTTPConnection(host, port, timeout=10)
+    try:
+        for _round in range(3):
+            conn.request("GET", ME + "/events/search?q=x", headers={"Authorization": "Bearer " + FULL_TOKEN})
+            resp = conn.getresponse()
+            payload = resp.read()
+            assert resp.status == 200 and int(resp.getheader("Content-Length")) == len(payload)
+            assert resp.getheader("Connection") != "close"
+        conn.request("POST", "/_emulator/reset")
+        assert json.loads(conn.getresponse().read()) == {"ok": True}
+    finally:
+        conn.close()
+
+
+def _start(*args):
+    start = time.monotonic()
+    proc = subprocess.Popen([sys.executable, EMULATOR_SCRIPT, "--port", "0"] + list(args), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, universal_newlines=True)
+    line = proc.stdout.readline()
+    return proc, line, time.monotonic() - start
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_startup_defaults_and_clean_exit(sig):
+    proc, line, elapsed = _start("--rate-limit", "50", "--daily-limit", "1000", "--latency-ms", "1")
+    try:
+        assert line.startswith(READY_PREFIX) and re.match(r"^http://127\.0\.0\.1:[0-9]+$", line[len(READY_PREFIX):].strip())
+        assert elapsed < 2.0
+        url = line[len(READY_PREFIX):].strip()
+        resp = requests.get(url + ME + "/events/search", params={"q": "x"}, headers={"Authorization": "Bearer emulator-token"}, timeout=10)
+        assert resp.status_code == 200 and resp.headers["X-HubSpot-RateLimit-Max"] == "50"
+        assert resp.headers["X-HubSpot-RateLimit-Daily-Remaining"] == "999"
+        assert requests.get(url + "/_emulator/config", timeout=10).json() == {"latency_ms": 1, "rate_limit": 50, "daily_limit": 1000,
+                                                                              "partial_status": 200}
+        proc.send_signal(sig)
+        assert proc.wait(timeout=5) == 0
+        assert proc.stdout.read() == ""
+        assert "emulator-token" not in proc.stderr.read()
+    finally:
+        stop_emulator(proc)
+        proc.stderr.close()
+
+
+def test_error_bodies_never_echo_tokens(api):
+    secret = "secret-" + uuid.uuid4().hex
+    resp = api.get(ME + "/events/search", params={"q": "x"}, token=secret)
+    assert resp.status_code == 401 and secret not in resp.text
+    assert all(secret not in json.dumps(e) for e in api.log())
+
+
+def test_process_helper_yields_base_url():
+    with running_emulator("--token", "t1") as url:
+        assert url.startswith("http://127.0.0.1:")
+        assert requests.get(url + ME + "/events/search?q=x", headers={"Authorization": "Bearer t1"}, timeout=10).status_code == 200
+    with pytest.raises(requests.exceptions.ConnectionError):
+        requests.get(url + "/_emulator/state", timeout=2)
+    assert os.path.exists(EMULATOR_SCRIPT)
