@@ -1,0 +1,133 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the hubspot.marketing collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# FOR INTERNAL COLLECTION USE ONLY
+# The interfaces in this file are meant for use within the hubspot.marketing collection
+# and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix release.
+
+"""JSON Schemas (draft 2020-12, as Python dicts) for module input.
+
+AnsiballZ ships only ``.py`` module_utils, so the schemas live here as dicts. They cover
+what the argspec cannot say: exactly one identifier per contact, formats, sizes, and the
+properties allowed for each desired state. ``x-error`` carries the sentence printed when a
+subschema fails (see ``_validation.schema_errors``). Duplicate contacts and calendar checks
+of timestamps are done in Python (``_attendance.input_errors``).
+
+The schemas are built once, at import: ``_validation`` caches compiled validators by schema.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+
+# Limits (documented in the module).
+MAX_CONTACTS = 100000
+MAX_BATCH_SIZE = 100
+MAX_EMAIL_LENGTH = 254
+MAX_PROPERTY_NAME_LENGTH = 256
+MAX_PROPERTY_VALUE_LENGTH = 65536
+MAX_CONTACT_PROPERTIES = 200
+# 9999-12-31T23:59:59.999Z in epoch milliseconds.
+MAX_EPOCH_MS = 253402300799999
+
+ATTENDED_PROPERTIES = ("joinedAt", "leftAt")
+
+# HubSpot contact ids are positive 64-bit integers; ids are given as ints or digit strings.
+CONTACT_ID_PATTERN = r"^[1-9][0-9]{0,18}$"
+EPOCH_MS_PATTERN = r"^[0-9]{1,15}$"
+# The syntax of RFC 3339 date-time; the calendar (month 13, February 30) is checked in Python.
+RFC3339_PATTERN = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
+                   r"([Zz]|[+-][0-9]{2}:[0-9]{2})$")
+
+TIMESTAMP_SCHEMA = {
+    "anyOf": [
+        {"type": "integer", "minimum": 0, "maximum": MAX_EPOCH_MS},
+        {"type": "string", "pattern": EPOCH_MS_PATTERN},
+        {"type": "string", "pattern": RFC3339_PATTERN, "format": "date-time"},
+    ],
+    "x-error": "must be epoch milliseconds (an integer) or an RFC 3339 timestamp such as 2024-06-04T10:00:00Z",
+}
+
+_PROPERTY_VALUE = {
+    "type": ["string", "integer", "number", "boolean"],
+    "maxLength": MAX_PROPERTY_VALUE_LENGTH,
+}
+
+_CONTACT_PROPERTIES = {
+    "type": "object",
+    "maxProperties": MAX_CONTACT_PROPERTIES,
+    "propertyNames": {"minLength": 1, "maxLength": MAX_PROPERTY_NAME_LENGTH,
+                      "x-error": "property names must have 1 to %d characters" % MAX_PROPERTY_NAME_LENGTH},
+    "additionalProperties": _PROPERTY_VALUE,
+}
+
+_CONTACT = {
+    "type": "object",
+    "properties": {
+        "id": {
+            "anyOf": [
+                {"type": "integer", "minimum": 1, "maximum": 9223372036854775807},
+                {"type": "string", "pattern": CONTACT_ID_PATTERN},
+            ],
+            "x-error": "must be a HubSpot contact id: a positive integer or a string of digits",
+        },
+        "email": {
+            "type": "string",
+            "maxLength": MAX_EMAIL_LENGTH,
+            "format": "email",
+        },
+        "occurred_at": TIMESTAMP_SCHEMA,
+        "properties": None,  # set per state below
+        "contact_properties": _CONTACT_PROPERTIES,
+    },
+    "additionalProperties": False,
+    "allOf": [
+        {
+            "oneOf": [{"required": ["id"]}, {"required": ["email"]}],
+            "x-error": "needs exactly one of id or email",
+        },
+        {
+            "if": {"required": ["id"]},
+            "then": {"properties": {"contact_properties": {
+                "not": {},
+                "x-error": "is only allowed for contacts given by email (HubSpot uses it to create a missing contact)",
+            }}},
+        },
+    ],
+}
+
+_PROPERTIES_BY_STATE = {
+    "attended": {
+        "type": "object",
+        "properties": dict((name, TIMESTAMP_SCHEMA) for name in ATTENDED_PROPERTIES),
+        "additionalProperties": False,
+    },
+}
+for _state in ("registered", "cancelled"):
+    _PROPERTIES_BY_STATE[_state] = {
+        "type": "object",
+        "maxProperties": 0,
+        "x-error": "must be empty when state is %s; only state attended accepts joinedAt and leftAt" % _state,
+    }
+
+
+def _attendance_schema(state):
+    contact = copy.deepcopy(_CONTACT)
+    contact["properties"]["properties"] = _PROPERTIES_BY_STATE[state]
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "marketing_event_attendance input (state %s)" % state,
+        "type": "object",
+        "properties": {
+            "batch_size": {"type": "integer", "minimum": 1, "maximum": MAX_BATCH_SIZE},
+            "contacts": {"type": "array", "maxItems": MAX_CONTACTS, "items": contact},
+        },
+    }
+
+
+# One schema per desired state, built once.
+ATTENDANCE_SCHEMAS = dict((state, _attendance_schema(state)) for state in ("registered", "attended", "cancelled"))

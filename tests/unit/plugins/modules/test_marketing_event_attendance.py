@@ -1,0 +1,580 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the hubspot.marketing collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""marketing_event_attendance: main() (argspec, validation, real client over requests-mock)
+and run() against an autospec'd HubSpotClient backed by a small fake HubSpot."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import contextlib
+import json
+import re
+from unittest.mock import Mock, create_autospec
+
+import pytest
+
+from ansible.module_utils import basic
+from ansible.module_utils.common.text.converters import to_bytes
+
+from ansible_collections.hubspot.marketing.plugins.module_utils._client import HubSpotClient, Pager
+from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotApiError, HubSpotTransportError
+from ansible_collections.hubspot.marketing.plugins.modules import marketing_event_attendance as module_under_test
+
+TOKEN = "pat-na1-unit-secret-attendance-0123"
+BASE = "https://api.example.test"
+EVENTS = "/marketing/v3/marketing-events"
+NOW = 1717495200000
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers (kept here: tests/unit/plugins/conftest.py belongs to nobody yet)
+
+
+@contextlib.contextmanager
+def module_args(args):
+    try:
+        from ansible.module_utils.testing import patch_module_args
+    except ImportError:  # ansible-core < 2.19
+        patch_module_args = None
+    if patch_module_args is not None:
+        with patch_module_args(args):
+            yield
+        return
+    saved = basic._ANSIBLE_ARGS
+    basic._ANSIBLE_ARGS = to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
+    try:
+        yield
+    finally:
+        basic._ANSIBLE_ARGS = saved
+
+
+def run_main(args, capsys):
+    """Run main(); return (failed, result) from the JSON it printed. None values mean "not given"."""
+    args = dict((k, v) for k, v in args.items() if v is not None)
+    with module_args(args):
+        with pytest.raises(SystemExit) as exc:
+            module_under_test.main()
+    out = capsys.readouterr().out
+    result = json.loads(out[out.index("{"):])
+    return exc.value.code != 0 or bool(result.get("failed")), result
+
+
+def warnings_of(result):
+    """Warning texts; ansible-core 2.19+ returns them as structured summaries."""
+    out = []
+    for warning in result.get("warnings") or []:
+        if isinstance(warning, dict):
+            warning = (warning.get("event") or {}).get("msg") or warning.get("msg") or json.dumps(warning)
+        out.append(warning)
+    return out
+
+
+def base_args(**extra):
+    args = {"access_token": TOKEN, "base_url": BASE, "event_id": "456", "state": "registered", "max_retries": 0,
+            "contacts": [{"id": 51}]}
+    args.update(extra)
+    return args
+
+
+class FakeHubSpot:
+    """Participations of one event, answering the breakdown reads and attendance writes like HubSpot."""
+
+    READ = {"registered": "REGISTERED", "attended": "ATTENDED", "cancelled": "CANCELLED", "no_show": "NO_SHOW"}
+    VERB = {"register": "REGISTERED", "attend": "ATTENDED", "cancel": "CANCELLED"}
+
+    def __init__(self, participations=(), known_ids=None):
+        # participations: (contact id, email, snake state)
+        self.parts = [{"id": str(cid), "email": email, "state": self.READ[state]} for cid, email, state in participations]
+        self.known_ids = set(known_ids or []) | set(int(p["id"]) for p in self.parts)
+        self.next_id = 5000
+        self.gets = []
+        self.posts = []
+
+    def item(self, part):
+        return {"id": "p" + part["id"], "createdAt": "2024-06-04T10:00:00Z",
+                "associations": {"contact": {"contactId": part["id"], "email": part["email"]},
+                                 "marketingEvent": {"marketingEventId": "456", "name": "W"}},
+                "properties": {"attendanceState": part["state"], "occurredAt": NOW}}
+
+    def get(self, path, params=None):
+        params = dict(params or {})
+        self.gets.append((path, params))
+        assert path.endswith("/breakdown")
+        assert int(params["limit"]) <= 100
+        ident = params.get("contactIdentifier")
+        parts = self.parts
+        if ident is not None:
+            parts = [p for p in parts if p["id"] == ident or (p["email"] or "").lower() == ident.lower()]
+        offset = int(params.get("after", 0))
+        page = parts[offset:offset + int(params["limit"])]
+        body = {"total": len(parts), "results": [self.item(p) for p in page]}
+        if offset + len(page) < len(parts):
+            body["paging"] = {"next": {"after": str(offset + len(page))}}
+        return body
+
+    def post(self, path, body, params=None):
+        self.posts.append((path, body, params))
+        state = self.VERB[path.split("/")[-2]]
+        by_email = path.endswith("/email-create")
+        results, errors = [], []
+        for index, item in enumerate(body["inputs"]):
+            if by_email:
+                match = [p for p in self.parts if (p["email"] or "").lower() == item["email"].lower()]
+                cid = int(match[0]["id"]) if match else None
+                if cid is None:
+                    cid = self.next_id
+                    self.next_id += 1
+                    self.known_ids.add(cid)
+                results.append({"email": item["email"], "vid": cid})
+                self._upsert(cid, item["email"], state)
+            elif item["vid"] not in self.known_ids:
+                errors.append({"status": "error", "category": "OBJECT_NOT_FOUND", "message": "Contact %s does not exist" % item["vid"],
+                               "context": {"vid": [str(item["vid"])]}, "errors": [{"message": "nope", "in": "inputs[%d].vid" % index}]})
+            else:
+                results.append({"vid": item["vid"]})
+                self._upsert(item["vid"], None, state)
+        return {"status": "COMPLETE", "results": results, "numErrors": len(errors), "errors": errors}
+
+    def _upsert(self, cid, email, state):
+        for part in self.parts:
+            if part["id"] == str(cid):
+                part["state"] = state
+                return
+        self.parts.append({"id": str(cid), "email": email, "state": state})
+
+
+def make_client(fake):
+    client = create_autospec(HubSpotClient, instance=True)
+    client.get.side_effect = fake.get
+    client.post.side_effect = fake.post
+    client.iter_items.side_effect = lambda path, params=None, page_size=100, limit=None: Pager(client, path, params, page_size, limit)
+    client.retries = []
+    return client
+
+
+def make_module(check_mode=False, diff=False, **params):
+    module = Mock(spec_set=["params", "check_mode", "_diff", "warn"])
+    module.params = dict(
+        access_token=TOKEN, base_url=BASE, validate_certs=True, timeout=30.0, max_retries=0,
+        event_id="456", external_event_id=None, external_account_id=None,
+        state="registered", contacts=[], force=False, allow_partial=False, batch_size=100)
+    module.params.update(params)
+    module.check_mode = check_mode
+    module._diff = diff
+    return module
+
+
+def ids(n, start=1):
+    return [{"id": str(i)} for i in range(start, start + n)]
+
+
+# ---------------------------------------------------------------------------------------------
+# main(): argspec rules, validation before any request
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"event_id": None}, "one of the following is required: event_id, external_event_id"),
+    ({"event_id": "1", "external_event_id": "e", "external_account_id": "a"}, "mutually exclusive"),
+    ({"event_id": "1", "external_account_id": "a"}, "mutually exclusive: event_id|external_account_id"),
+    ({"event_id": None, "external_event_id": "e"}, "parameters are required together: external_event_id, external_account_id"),
+    ({"event_id": None, "external_account_id": "a"}, "external_event_id"),
+    ({"state": "present"}, "value of state must be one of: registered, attended, cancelled"),
+    ({"state": None}, "missing required arguments: state"),
+    ({"contacts": None}, "missing required arguments: contacts"),
+    ({"contacts": [{"id": 1, "bogus": 2}]}, "bogus"),
+    ({"batch_size": "many"}, "batch_size"),
+    ({"force": "perhaps"}, "force"),
+])
+def test_argspec_rules(args, message, capsys, requests_mock):
+    full = base_args()
+    full.update(args)
+    failed, result = run_main(full, capsys)
+    assert failed
+    assert message in result["msg"]
+    assert requests_mock.call_count == 0
+
+
+def test_argspec_external_ids_together_are_accepted(capsys, requests_mock):
+    requests_mock.get(BASE + EVENTS + "/participations/acc/ev1/breakdown", json={"total": 0, "results": []})
+    requests_mock.post(BASE + EVENTS + "/attendance/ev1/register/create", json={"status": "COMPLETE", "results": [{"vid": 51}]})
+    failed, result = run_main(base_args(event_id=None, external_event_id="ev1", external_account_id="acc"), capsys)
+    assert not failed, result
+    assert requests_mock.request_history[1].qs == {"externalaccountid": ["acc"]}
+    assert result["event"] == {"event_id": None, "external_account_id": "acc", "external_event_id": "ev1"}
+
+
+@pytest.mark.parametrize("args, path, message", [
+    ({"contacts": [{"id": 1}, {"email": "x"}]}, "contacts[1].email", "'x' is not a valid email"),
+    ({"contacts": [{"id": 1}, {"id": 1}]}, "contacts[1].id", "duplicate of contacts[0]"),
+    ({"contacts": [{"email": "A@example.com"}, {"email": "a@EXAMPLE.com"}]}, "contacts[1].email", "duplicate of contacts[0]"),
+    ({"contacts": [{}]}, "contacts[0]", "needs exactly one of id or email"),
+    ({"contacts": [{"id": 1, "email": "a@example.com"}]}, "contacts[0]", "needs exactly one of id or email"),
+    ({"contacts": [{"id": "abc"}]}, "contacts[0].id", "must be a HubSpot contact id"),
+    ({"contacts": [{"id": 1, "occurred_at": "tomorrow"}]}, "contacts[0].occurred_at", "RFC 3339"),
+    ({"contacts": [{"id": 1, "properties": {"joinedAt": 1}}]}, "contacts[0].properties", "only state attended"),
+    ({"state": "attended", "contacts": [{"id": 1, "properties": {"x": 1}}]}, "contacts[0].properties.x", "is not allowed here"),
+    ({"contacts": [{"id": 1, "contact_properties": {"a": "b"}}]}, "contacts[0].contact_properties", "only allowed for contacts given by email"),
+    ({"batch_size": 0}, "batch_size", "must be at least 1"),
+    ({"batch_size": 101}, "batch_size", "must be at most 100"),
+    ({"event_id": "abc"}, "event_id", "numeric event id"),
+    ({"event_id": None, "external_event_id": " ", "external_account_id": "a"}, "external_event_id", "must not be empty"),
+    ({"base_url": "ftp://x"}, "base_url", "http"),
+    ({"timeout": 0}, "timeout", "more than 0"),
+    ({"max_retries": 50}, "max_retries", "between 0 and 20"),
+])
+def test_validation_fails_before_any_request(args, path, message, capsys, requests_mock):
+    full = base_args()
+    full.update(args)
+    failed, result = run_main(full, capsys)
+    assert failed
+    assert result["msg"].startswith("invalid arguments: ")
+    assert "%s: " % path in result["msg"]
+    assert message in result["msg"]
+    assert any(e["path"] == path and message in e["message"] for e in result["validation_errors"])
+    assert requests_mock.call_count == 0
+
+
+def test_validation_reports_every_problem_sorted(capsys, requests_mock):
+    contacts = [{"id": "x"}, {"email": "bad"}, {}, {"id": 2}, {"id": 2}, {"email": "a@example.com", "contact_properties": {"": "v"}}]
+    failed, result = run_main(base_args(contacts=contacts, batch_size=500), capsys)
+    assert failed
+    assert [e["path"] for e in result["validation_errors"]] == [
+        "batch_size", "contacts[0].id", "contacts[1].email", "contacts[2]", "contacts[4].id", "contacts[5].contact_properties"]
+    assert requests_mock.call_count == 0
+
+
+def test_validation_never_echoes_the_token(capsys, requests_mock):
+    failed, result = run_main(base_args(access_token="bad token with spaces"), capsys)
+    assert failed
+    assert "access_token: must not contain whitespace" in result["msg"]
+    assert "bad token" not in json.dumps(result)
+
+
+def test_missing_requests(capsys, monkeypatch):
+    monkeypatch.setattr(module_under_test, "HAS_REQUESTS", False)
+    failed, result = run_main(base_args(), capsys)
+    assert failed and "requests" in result["msg"]
+
+
+def test_missing_jsonschema(capsys, monkeypatch):
+    monkeypatch.setattr(module_under_test, "HAS_JSONSCHEMA", False)
+    failed, result = run_main(base_args(), capsys)
+    assert failed and "jsonschema" in result["msg"]
+
+
+# ---------------------------------------------------------------------------------------------
+# main() through the real client (requests-mock at the transport)
+
+
+def breakdown_json(parts, total=None):
+    return {"total": len(parts) if total is None else total, "results": [FakeHubSpot().item(p) for p in parts]}
+
+
+def test_main_end_to_end_real_client(capsys, requests_mock):
+    read = requests_mock.get(BASE + EVENTS + "/participations/456/breakdown",
+                             json=breakdown_json([{"id": "51", "email": "a@example.com", "state": "REGISTERED"}]))
+    write_ids = requests_mock.post(BASE + EVENTS + "/456/attendance/attend/create", json={
+        "status": "COMPLETE", "results": [{"vid": 51}], "numErrors": 1,
+        "errors": [{"status": "error", "category": "OBJECT_NOT_FOUND", "message": "Contact 99 does not exist",
+                    "context": {"vid": ["99"]}, "errors": [{"message": "x", "in": "inputs[1].vid"}], "links": {}}]}, status_code=207)
+    write_mail = requests_mock.post(BASE + EVENTS + "/456/attendance/attend/email-create", json={
+        "status": "COMPLETE", "results": [{"email": "new@example.com", "vid": 77}], "numErrors": 0, "errors": []})
+    args = base_args(state="attended", allow_partial=True, contacts=[
+        {"id": 51, "properties": {"joinedAt": "2024-06-04T10:00:00Z"}},
+        {"id": "99", "occurred_at": "2024-06-04T10:00:00Z"},
+        {"email": "new@example.com", "contact_properties": {"firstname": "N"}, "occurred_at": NOW},
+    ])
+    failed, result = run_main(args, capsys)
+    assert not failed, result
+    assert result["changed"] is True
+    assert result["api_calls"] == {"reads": 1, "writes": 2}
+    assert read.last_request.qs == {"limit": ["100"]}
+    assert read.last_request.headers["Authorization"] == "Bearer " + TOKEN
+    assert write_ids.last_request.json() == {"inputs": [
+        {"vid": 51, "interactionDateTime": write_ids.last_request.json()["inputs"][0]["interactionDateTime"], "properties": {"joinedAt": str(NOW)}},
+        {"vid": 99, "interactionDateTime": NOW, "properties": {}}]}
+    assert write_mail.last_request.json() == {"inputs": [
+        {"email": "new@example.com", "interactionDateTime": NOW, "properties": {}, "contactProperties": {"firstname": "N"}}]}
+    assert result["recorded"] == [{"id": "51", "email": "a@example.com", "state": "attended"},
+                                  {"id": "77", "email": "new@example.com", "state": "attended"}]
+    assert result["batch_errors"] == [{"contact": {"index": 1, "id": "99"}, "status": "error", "category": "OBJECT_NOT_FOUND",
+                                       "message": "Contact 99 does not exist", "correlation_id": None}]
+    assert any("1 of 3 contacts failed" in w for w in warnings_of(result))
+    assert TOKEN not in json.dumps(result)
+
+
+def test_main_partial_failure_fails_and_still_reports_what_was_recorded(capsys, requests_mock):
+    requests_mock.get(BASE + EVENTS + "/participations/456/breakdown", json=breakdown_json([]))
+    requests_mock.post(BASE + EVENTS + "/456/attendance/register/create", json={
+        "status": "COMPLETE", "results": [{"vid": 51}], "numErrors": 1,
+        "errors": [{"status": "error", "category": "OBJECT_NOT_FOUND", "message": "Contact 99 does not exist",
+                    "context": {"vid": ["99"]}, "errors": [], "links": {}}]})
+    failed, result = run_main(base_args(contacts=[{"id": 51}, {"id": 99}]), capsys)
+    assert failed
+    assert result["changed"] is True
+    assert result["msg"] == "1 of 2 contacts failed: contacts[1] (99): Contact 99 does not exist (OBJECT_NOT_FOUND)"
+    assert result["recorded"] == [{"id": "51", "email": None, "state": "registered"}]
+
+
+def test_main_403_names_the_scope(capsys, requests_mock):
+    requests_mock.get(BASE + EVENTS + "/participations/456/breakdown", json=breakdown_json([]))
+    requests_mock.post(BASE + EVENTS + "/456/attendance/register/create", status_code=403, json={
+        "status": "error", "message": "This app hasn't been granted all required scopes to make this call.",
+        "correlationId": "corr-403", "category": "MISSING_SCOPES",
+        "errors": [{"message": "One or more of the following scopes are required.",
+                    "context": {"requiredGranularScopes": ["crm.objects.marketing_events.write"]}}]})
+    failed, result = run_main(base_args(), capsys)
+    assert failed
+    assert result["changed"] is False
+    assert "POST /marketing/v3/marketing-events/456/attendance/register/create -> 403 MISSING_SCOPES (correlationId corr-403)" in result["msg"]
+    assert "crm.objects.marketing_events.write" in result["msg"]
+    assert result["error"]["required_scopes"] == ["crm.objects.marketing_events.write"]
+    assert result["batch_errors"][0]["status"] == 403
+
+
+def test_main_401_on_read(capsys, requests_mock):
+    requests_mock.get(BASE + EVENTS + "/participations/456/breakdown", status_code=401, json={
+        "status": "error", "message": "The access token provided is invalid", "correlationId": "corr-401",
+        "category": "INVALID_AUTHENTICATION"})
+    failed, result = run_main(base_args(), capsys)
+    assert failed
+    assert "401 INVALID_AUTHENTICATION (correlationId corr-401): The access token provided is invalid" in result["msg"]
+    assert result["api_calls"] == {"reads": 1, "writes": 0}
+    assert TOKEN not in json.dumps(result)
+
+
+def test_main_404_event(capsys, requests_mock):
+    requests_mock.get(BASE + EVENTS + "/participations/456/breakdown", status_code=404, json={
+        "status": "error", "message": "Marketing event 456 not found", "correlationId": "corr-404", "category": "OBJECT_NOT_FOUND"})
+    failed, result = run_main(base_args(), capsys)
+    assert failed
+    assert result["msg"].startswith("reading the participations of event 456 failed: ")
+    assert "Marketing event 456 not found" in result["msg"] and "corr-404" in result["msg"]
+
+
+def test_main_warns_when_certificates_are_not_checked(capsys, requests_mock):
+    requests_mock.get(BASE + EVENTS + "/participations/456/breakdown",
+                      json=breakdown_json([{"id": "51", "email": "a@example.com", "state": "ATTENDED"}]))
+    failed, result = run_main(base_args(validate_certs=False), capsys)
+    assert not failed
+    assert result["changed"] is False
+    assert [w for w in warnings_of(result) if "validate_certs is false" in w]
+
+
+# ---------------------------------------------------------------------------------------------
+# run(): reads, delta, check mode, diff, writes
+
+
+def test_empty_contacts_send_nothing():
+    fake = FakeHubSpot()
+    client = make_client(fake)
+    result = module_under_test.run(make_module(contacts=[]), client)
+    assert result["changed"] is False
+    assert result["api_calls"] == {"reads": 0, "writes": 0}
+    assert fake.gets == [] and fake.posts == []
+
+
+def test_idempotent_second_run():
+    fake = FakeHubSpot(known_ids=[1, 2])
+    client = make_client(fake)
+    first = module_under_test.run(make_module(contacts=ids(2)), client)
+    assert first["changed"] is True and first["api_calls"] == {"reads": 1, "writes": 1}
+    second = module_under_test.run(make_module(contacts=ids(2)), client)
+    assert second["changed"] is False
+    assert second["recorded"] == []
+    assert second["unchanged"] == [{"id": "1", "email": None, "current_state": "registered"},
+                                   {"id": "2", "email": None, "current_state": "registered"}]
+    assert second["api_calls"] == {"reads": 1, "writes": 0}
+    assert len(fake.posts) == 1
+
+
+def test_check_mode_same_reads_no_writes():
+    fake = FakeHubSpot([(1, "a@example.com", "cancelled")], known_ids=[2])
+    client = make_client(fake)
+    module = make_module(check_mode=True, diff=True, contacts=[{"id": "1"}, {"email": "A@example.com"}, {"id": "2"}], state="cancelled")
+    result = module_under_test.run(module, client)
+    assert client.post.call_count == 0
+    assert result["changed"] is True
+    assert result["recorded"] == [{"id": "2", "email": None, "state": "cancelled"}]
+    assert [u["current_state"] for u in result["unchanged"]] == ["cancelled", "cancelled"]
+    assert result["diff"] == {"before": {"2": "absent"}, "after": {"2": "cancelled"}}
+    assert result["api_calls"] == {"reads": 1, "writes": 0}
+
+
+def test_check_mode_without_changes():
+    fake = FakeHubSpot([(1, "a@example.com", "attended")])
+    result = module_under_test.run(make_module(check_mode=True, contacts=[{"id": 1}], state="attended"), make_client(fake))
+    assert result["changed"] is False
+    assert "diff" not in result
+
+
+def test_force_writes_satisfied_contacts():
+    fake = FakeHubSpot([(1, "a@example.com", "attended")])
+    result = module_under_test.run(make_module(contacts=[{"id": 1}], force=True), make_client(fake))
+    assert result["changed"] is True
+    assert result["recorded"] == [{"id": "1", "email": "a@example.com", "state": "registered"}]
+    assert fake.parts[0]["state"] == "REGISTERED"
+
+
+def test_writes_only_the_delta_in_batches_per_endpoint():
+    existing = [(i, "c%d@example.com" % i, "registered") for i in range(1, 6)]
+    fake = FakeHubSpot(existing, known_ids=range(1, 20))
+    contacts = ids(12) + [{"email": "new%d@example.com" % i} for i in range(3)] + [{"email": "C1@example.com"}]
+    result = module_under_test.run(make_module(contacts=contacts, state="registered", batch_size=4), make_client(fake))
+    # 7 new ids -> 2 batches; 3 new emails -> 1 batch; c1..c5 and C1@ already registered
+    assert [len(body["inputs"]) for dummy, body, dummy2 in fake.posts] == [4, 3, 3]
+    assert [p.split("/")[-1] for p, dummy, dummy2 in fake.posts] == ["create", "create", "email-create"]
+    assert result["api_calls"] == {"reads": 1, "writes": 3}
+    assert len(result["recorded"]) == 10
+    assert len(result["unchanged"]) == 6
+
+
+def test_pages_the_breakdown_when_that_is_cheaper():
+    fake = FakeHubSpot([(i, None, "registered") for i in range(1, 351)], known_ids=range(1, 400))
+    # 350 participations: 4 pages; 250 contacts not on page 1 -> page the rest (3 more reads)
+    result = module_under_test.run(make_module(contacts=ids(300, start=51)), make_client(fake))
+    assert result["api_calls"] == {"reads": 4, "writes": 0}
+    assert all("contactIdentifier" not in params for dummy, params in fake.gets)
+    assert result["changed"] is False
+
+
+def test_reads_per_contact_when_that_is_cheaper():
+    fake = FakeHubSpot([(i, "c%d@example.com" % i, "registered") for i in range(1, 1001)], known_ids=range(1, 2000))
+    contacts = [{"id": 5}, {"id": 700}, {"email": "C900@example.com"}, {"id": 1500}]
+    result = module_under_test.run(make_module(contacts=contacts, state="registered"), make_client(fake))
+    # page 1 finds id 5; 9 more pages > 3 unknown contacts -> 3 filtered reads
+    assert result["api_calls"] == {"reads": 4, "writes": 1}
+    filtered = sorted(params["contactIdentifier"] for dummy, params in fake.gets if "contactIdentifier" in params)
+    assert filtered == ["1500", "700", "C900@example.com"]
+    assert result["recorded"] == [{"id": "1500", "email": None, "state": "registered"}]
+    assert sorted(u["id"] for u in result["unchanged"]) == ["5", "700", "900"]
+
+
+def test_per_contact_read_404_means_absent():
+    fake = FakeHubSpot([(i, None, "registered") for i in range(1, 501)], known_ids=[999])
+    client = make_client(fake)
+    original = fake.get
+
+    def get(path, params=None):
+        if params and "contactIdentifier" in params:
+            raise HubSpotApiError("GET", path, 404, category="OBJECT_NOT_FOUND", message="no such contact")
+        return original(path, params)
+
+    client.get.side_effect = get
+    result = module_under_test.run(make_module(contacts=[{"id": 999}]), client)
+    assert result["api_calls"] == {"reads": 2, "writes": 1}
+    assert result["recorded"] == [{"id": "999", "email": None, "state": "registered"}]
+
+
+def test_thousands_of_contacts():
+    fake = FakeHubSpot(known_ids=range(1, 3001))
+    contacts = ids(2500)
+    first = module_under_test.run(make_module(contacts=contacts), make_client(fake))
+    assert first["api_calls"] == {"reads": 1, "writes": 25}
+    again = module_under_test.run(make_module(contacts=contacts), make_client(fake))
+    assert again["api_calls"] == {"reads": 25, "writes": 0}
+    assert again["changed"] is False
+
+
+def test_read_failure_fails_with_the_api_message():
+    client = make_client(FakeHubSpot())
+    client.get.side_effect = HubSpotApiError("GET", "/p", 404, category="OBJECT_NOT_FOUND", message="Marketing event 456 not found",
+                                             correlation_id="c-9")
+    result = module_under_test.run(make_module(contacts=ids(1)), client)
+    assert result["failed"] is True
+    assert result["changed"] is False
+    assert "404 OBJECT_NOT_FOUND (correlationId c-9): Marketing event 456 not found" in result["msg"]
+    assert result["error"]["correlation_id"] == "c-9"
+    assert result["api_calls"] == {"reads": 1, "writes": 0}
+
+
+def test_partial_errors_fail_unless_allowed():
+    fake = FakeHubSpot(known_ids=[1, 3])
+    module = make_module(contacts=ids(3), diff=True)
+    result = module_under_test.run(module, make_client(fake))
+    assert result["failed"] is True and result["changed"] is True
+    assert result["msg"].startswith("1 of 3 contacts failed: contacts[1] (2): Contact 2 does not exist")
+    assert [r["id"] for r in result["recorded"]] == ["1", "3"]
+    assert result["diff"] == {"before": {"1": "absent", "2": "absent", "3": "absent"},
+                              "after": {"1": "registered", "2": "absent", "3": "registered"}}
+    allowed = make_module(contacts=ids(3), allow_partial=True)
+    result = module_under_test.run(allowed, make_client(FakeHubSpot(known_ids=[1, 3])))
+    assert "failed" not in result
+    assert result["batch_errors"][0]["contact"] == {"index": 1, "id": "2"}
+    allowed.warn.assert_called_once()
+    assert "1 of 3 contacts failed" in allowed.warn.call_args[0][0]
+
+
+@pytest.mark.parametrize("error", [
+    HubSpotApiError("POST", "/w", 503, category="SERVICE_UNAVAILABLE", message="down", correlation_id="c-5"),
+    HubSpotTransportError("POST", "/w", "timed out after 30.0s (ReadTimeout)"),
+])
+def test_a_failing_write_stops_and_reports_everything(error):
+    fake = FakeHubSpot(known_ids=range(1, 11))
+    client = make_client(fake)
+    calls = []
+
+    def post(path, body, params=None):
+        calls.append(body)
+        if len(calls) == 2:
+            raise error
+        return fake.post(path, body, params)
+
+    client.post.side_effect = post
+    result = module_under_test.run(make_module(contacts=ids(10), batch_size=3), client)
+    assert result["failed"] is True
+    assert result["changed"] is True
+    assert [r["id"] for r in result["recorded"]] == ["1", "2", "3"]
+    assert [e["contact"]["id"] for e in result["batch_errors"]] == ["4", "5", "6"]
+    assert [c["id"] for c in result["not_attempted"]] == ["7", "8", "9", "10"]
+    assert result["api_calls"] == {"reads": 1, "writes": 2}
+    assert str(error) in result["msg"]
+    assert "3 of 10 contacts recorded before this failure, 3 in the failed request, 4 not attempted" in result["msg"]
+    assert len(calls) == 2
+
+
+def test_warns_about_retries():
+    client = make_client(FakeHubSpot([(1, None, "registered")]))
+    client.retries = ["GET /p: 429"] * 7
+    module = make_module(contacts=ids(1))
+    module_under_test.run(module, client)
+    message = module.warn.call_args[0][0]
+    assert message.startswith("HubSpot requests were retried 7 time(s): GET /p: 429")
+    assert message.endswith(", ...")
+
+
+def test_diff_is_limited_to_this_tasks_contacts_and_has_no_token():
+    fake = FakeHubSpot([(i, "c%d@example.com" % i, "attended") for i in range(1, 50)], known_ids=[100])
+    module = make_module(contacts=[{"id": 3}, {"id": 100}], state="registered", diff=True)
+    result = module_under_test.run(module, make_client(fake))
+    assert result["diff"] == {"before": {"100": "absent"}, "after": {"100": "registered"}}
+    assert TOKEN not in json.dumps(result)
+
+
+def test_no_diff_without_diff_mode():
+    result = module_under_test.run(make_module(contacts=ids(1)), make_client(FakeHubSpot(known_ids=[1])))
+    assert "diff" not in result
+
+
+def test_external_event_paths():
+    fake = FakeHubSpot(known_ids=[1])
+    client = make_client(fake)
+    module = make_module(event_id=None, external_event_id="ev 1", external_account_id="acc", contacts=[{"id": 1}, {"email": "a@example.com"}])
+    result = module_under_test.run(module, client)
+    assert result["changed"] is True
+    assert fake.gets[0][0] == EVENTS + "/participations/acc/ev%201/breakdown"
+    assert [(p, q) for p, dummy, q in fake.posts] == [
+        (EVENTS + "/attendance/ev%201/register/create", {"externalAccountId": "acc"}),
+        (EVENTS + "/attendance/ev%201/register/email-create", {"externalAccountId": "acc"})]
+
+
+def test_default_occurred_at_is_the_same_for_every_contact():
+    fake = FakeHubSpot(known_ids=range(1, 5))
+    module_under_test.run(make_module(contacts=ids(4), batch_size=2), make_client(fake))
+    stamps = set(i["interactionDateTime"] for dummy, body, dummy2 in fake.posts for i in body["inputs"])
+    assert len(stamps) == 1
+    assert re.match(r"^1[0-9]{12}$", str(stamps.pop()))
