@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Build the collection's HTML docs site offline (what `make docs` and CI run).
+#
+#   hack/docs.sh [OUTPUT_DIR]        default OUTPUT_DIR: build/docs (git-ignored)
+#
+# Steps: stage the git-visible tree as .../ansible_collections/hubspot/marketing, check that the
+# credential type shown in docs/docsite/rst/awx.rst is docs/awx/hubspot_credential_type.yml,
+# lint the docs (antsibull-docs lint-collection-docs --plugin-docs), generate a Sphinx site with
+# `antsibull-docs sphinx-init --use-current`, and build it with `sphinx-build -W --keep-going` in
+# nitpicky mode, so any broken reference (a bad :ansplugin:/:ansopt:/:ref:, a missing label) fails.
+#
+# Offline: the generated conf.py points intersphinx at Python/Jinja/Ansible servers. This script
+# replaces that with a local inventory (written below) that maps the few Ansible-docs labels the
+# generated pages use to their docs.ansible.com URLs, so links still work and nothing is fetched.
+# A new external label shows up as "undefined label: 'x'": add it to EXTERNAL_LABELS below.
+#
+# Needs (in TOOLS_VENV, default ~/.cache/hubspot-marketing/venvs/tools): ansible-core,
+# antsibull-docs==2.28.0 (brings sphinx_antsibull_ext), sphinx, sphinx-ansible-theme==0.10.4,
+# ansible-pygments.
+set -euo pipefail
+
+# shellcheck source=hack/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+TOOLS_VENV="${TOOLS_VENV:-${HM_VENVS}/tools}"
+OUT="${1:-${HM_ROOT}/build/docs}"
+case "$OUT" in /*) ;; *) OUT="$(pwd)/${OUT}" ;; esac
+
+for tool in antsibull-docs sphinx-build python; do
+    if [ ! -x "${TOOLS_VENV}/bin/${tool}" ]; then
+        hm_say "docs: ${TOOLS_VENV}/bin/${tool} not found (run 'make setup' or set TOOLS_VENV)"
+        exit 2
+    fi
+done
+if ! "${TOOLS_VENV}/bin/python" -c 'import sphinx_ansible_theme, sphinx_antsibull_ext, ansible_pygments' </dev/null 2>/dev/null; then
+    hm_say "docs: ${TOOLS_VENV} lacks sphinx-ansible-theme, antsibull-docs or ansible-pygments"
+    exit 2
+fi
+export PATH="${TOOLS_VENV}/bin:${PATH}"
+
+WORK=""
+cleanup() {
+    hm_cleanup
+    [ -n "$WORK" ] && rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+hm_stage
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/hubspot-marketing-docs.XXXXXX")"
+export ANSIBLE_COLLECTIONS_PATH="${HM_STAGE_ROOT}"
+export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false
+
+echo "docs: the credential type in awx.rst matches docs/awx/hubspot_credential_type.yml"
+python - "${HM_STAGE}/docs/docsite/rst/awx.rst" "${HM_STAGE}/docs/awx/hubspot_credential_type.yml" <<'EOF'
+import sys
+rst, yml = (open(p, encoding="utf-8").read() for p in sys.argv[1:3])
+lines = rst.splitlines()
+blocks = []
+for number, line in enumerate(lines):
+    if line.strip() == ".. code-block:: yaml":
+        block = []
+        for text in lines[number + 2:]:
+            if text and not text.startswith("   "):
+                break
+            block.append(text[3:])
+        blocks.append("\n".join(block).strip())
+if yml.strip() not in blocks:
+    sys.exit("awx.rst: no yaml code block equals docs/awx/hubspot_credential_type.yml; copy the file into it")
+EOF
+
+echo "docs: antsibull-docs lint-collection-docs"
+(cd "$HM_STAGE" && antsibull-docs lint-collection-docs --plugin-docs --validate-collection-refs all .)
+
+echo "docs: sphinx-init"
+antsibull-docs sphinx-init --use-current --fail-on-error --dest-dir "$WORK" \
+    --project hubspot.marketing --copyright "hubspot.marketing contributors" \
+    --title "hubspot.marketing collection" --html-short-title "hubspot.marketing" \
+    hubspot.marketing >/dev/null
+
+# Labels of the Ansible docs that generated pages refer to -> page#anchor on docs.ansible.com.
+python - "$WORK/ansible_devel.inv" <<'EOF'
+import sys
+import zlib
+
+EXTERNAL_LABELS = {
+    "ansible_configuration_settings": ("reference_appendices/config.html#ansible-configuration-settings", "Ansible Configuration Settings"),
+    "common_return_values": ("reference_appendices/common_return_values.html#common-return-values", "Return Values"),
+    "module_defaults": ("playbook_guide/playbooks_module_defaults.html#module-defaults", "Module defaults"),
+    "module_defaults_groups": ("playbook_guide/playbooks_module_defaults.html#module-defaults-groups", "Module defaults groups"),
+    "check_mode_dry": ("playbook_guide/playbooks_checkmode.html#check-mode-dry", "Check mode"),
+    "playbooks_reuse_roles": ("playbook_guide/playbooks_reuse_roles.html#playbooks-reuse-roles", "Roles"),
+}
+header = (
+    "# Sphinx inventory version 2\n"
+    "# Project: Ansible\n"
+    "# Version: devel\n"
+    "# The remainder of this file is compressed using zlib.\n"
+)
+body = "".join("%s std:label -1 %s %s\n" % (name, uri, title) for name, (uri, title) in sorted(EXTERNAL_LABELS.items()))
+with open(sys.argv[1], "wb") as handle:
+    handle.write(header.encode("utf-8") + zlib.compress(body.encode("utf-8")))
+EOF
+
+cat >>"$WORK/conf.py" <<EOF
+
+# ---- added by hack/docs.sh: offline build ----
+# No inventory is fetched: only the local one with the Ansible-docs labels the pages use.
+intersphinx_mapping = {
+    'ansible_devel': ('https://docs.ansible.com/projects/ansible/devel/', '${WORK}/ansible_devel.inv'),
+}
+intersphinx_timeout = 1
+EOF
+
+echo "docs: antsibull-docs collection + sphinx-build (nitpicky, warnings are errors)"
+(cd "$WORK" && bash build.sh)
+
+rm -rf "$OUT"
+mkdir -p "$(dirname "$OUT")"
+cp -r "$WORK/build/html" "$OUT"
+echo "docs: site written to ${OUT}/index.html"

@@ -1,0 +1,207 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the hubspot.marketing collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+name: attendance_summary
+author: hubspot.marketing contributors
+version_added: 0.1.0
+short_description: Summarise marketing_event_attendance results per attendance state
+description:
+  - Combines the output of P(hubspot.marketing.attendance_rows#filter) with the registered results of one
+    M(hubspot.marketing.marketing_event_attendance) call per state (a looped task whose loop items are the states),
+    and returns recorded, unchanged and failed counts per state plus one outcome per input row.
+  - Used by the P(hubspot.marketing.attendance_sync#role).
+positional: _input, results
+options:
+  _input:
+    description: The output of P(hubspot.marketing.attendance_rows#filter).
+    type: dict
+    required: true
+  results:
+    description:
+      - The C(results) list of the registered looped task. Each entry carries its state as its loop item
+        (C(item), or the variable named by C(loop_control.loop_var)); skipped entries (no contact in that state) are allowed.
+    type: list
+    elements: dict
+    required: true
+  check_mode:
+    description: Whether the calls ran in check mode; copied to RV(_value.check_mode).
+    type: bool
+    default: false
+'''
+
+EXAMPLES = r'''
+- name: Summarise the calls
+  ansible.builtin.set_fact:
+    summary: "{{ parsed | hubspot.marketing.attendance_summary(calls.results, check_mode=ansible_check_mode) }}"
+'''
+
+RETURN = r'''
+_value:
+  description: The summary.
+  type: dict
+  contains:
+    check_mode:
+      description: Whether nothing was written (outcome V(recorded) then means "would be recorded").
+      type: bool
+    changed:
+      description: Whether at least one contact was (or in check mode would be) recorded.
+      type: bool
+    states:
+      description: Per state (V(registered), V(attended), V(cancelled)), the counts C(requested), C(recorded), C(unchanged) and C(failed).
+      type: dict
+    totals:
+      description: The same counts over all states, plus C(rows), C(bad_rows) and C(ignored).
+      type: dict
+    contacts:
+      description:
+        - One entry per good row, in input order, with C(line), C(index), C(email), C(id), C(state),
+          C(outcome) (V(recorded), V(unchanged) or V(failed)) and C(message) (the error for failed contacts).
+      type: list
+      elements: dict
+    bad_rows:
+      description: The bad rows, copied from the input.
+      type: list
+      elements: dict
+    ignored:
+      description: The ignored rows, copied from the input.
+      type: list
+      elements: dict
+    lines:
+      description: The summary as human-readable lines, as the role prints it.
+      type: list
+      elements: str
+    call_errors:
+      description: Per state whose module call failed as a whole (for example HTTP 401 or 404), C(state) and C(message).
+      type: list
+      elements: dict
+'''
+
+from ansible.errors import AnsibleFilterError
+from ansible.module_utils.common.text.converters import to_text
+
+STATES = ('registered', 'attended', 'cancelled')
+
+
+def _key(entry):
+    """Identify a contact from a result entry: email (case-insensitive) first, then id."""
+    keys = []
+    if entry.get('email'):
+        keys.append(('email', to_text(entry['email']).lower()))
+    if entry.get('id') not in (None, ''):
+        keys.append(('id', to_text(entry['id'])))
+    return keys
+
+
+def attendance_summary(parsed, results, check_mode=False):
+    if not isinstance(parsed, dict) or 'rows' not in parsed:
+        raise AnsibleFilterError('attendance_summary: the input must be the output of hubspot.marketing.attendance_rows')
+    by_state = {}
+    for result in results or []:
+        state = result.get(result.get('ansible_loop_var') or 'item')
+        if state not in STATES:
+            raise AnsibleFilterError('attendance_summary: result without a state as its loop item: %r' % (state,))
+        by_state[state] = result
+
+    states = dict((s, {'requested': 0, 'recorded': 0, 'unchanged': 0, 'failed': 0}) for s in STATES)
+    contacts = []
+    call_errors = []
+    for state in STATES:
+        group = [row for row in parsed['rows'] if row['state'] == state]
+        if not group:
+            continue
+        result = by_state.get(state) or {}
+        whole_failure = None
+        if result.get('skipped'):
+            whole_failure = 'not called'
+        elif result.get('failed'):
+            # The role passes allow_partial=true, so a failed call failed as a whole (401, 404, retries
+            # exhausted, ...). Contacts it reported before failing keep their outcome.
+            whole_failure = to_text(result.get('msg') or 'the module call failed')
+        if whole_failure:
+            call_errors.append({'state': state, 'message': whole_failure})
+        recorded, unchanged = {}, {}
+        for entry in result.get('recorded') or []:
+            for key in _key(entry):
+                recorded[key] = entry
+        for entry in result.get('unchanged') or []:
+            for key in _key(entry):
+                unchanged[key] = entry
+        errors = {}
+        for err in result.get('batch_errors') or []:
+            contact = err.get('contact') or {}
+            message = '%s %s: %s' % (err.get('status', ''), err.get('category', ''), err.get('message', ''))
+            if err.get('correlation_id'):
+                message += ' (correlationId %s)' % err['correlation_id']
+            if contact.get('index') is not None:
+                errors[('index', int(contact['index']))] = message
+            for key in _key(contact):
+                errors[key] = message
+
+        for position, row in enumerate(group):
+            contact = row['contact']
+            keys = _key(contact)
+            entry = {'line': row.get('line'), 'index': row.get('index'), 'state': state,
+                     'email': contact.get('email', ''), 'id': contact.get('id', ''), 'message': ''}
+            if ('index', position) in errors or any(k in errors for k in keys):
+                entry['outcome'] = 'failed'
+                entry['message'] = errors.get(('index', position)) or [errors[k] for k in keys if k in errors][0]
+            elif any(k in recorded for k in keys):
+                entry['outcome'] = 'recorded'
+                match = [recorded[k] for k in keys if k in recorded][0]
+                if not entry['id'] and match.get('id') not in (None, ''):
+                    entry['id'] = match['id']
+            elif any(k in unchanged for k in keys):
+                entry['outcome'] = 'unchanged'
+            else:
+                entry['outcome'] = 'failed'
+                entry['message'] = whole_failure or 'the module reported nothing for this contact'
+            states[state]['requested'] += 1
+            states[state][entry['outcome']] += 1
+            contacts.append(entry)
+
+    contacts.sort(key=lambda c: c['index'])
+    totals = dict((k, sum(states[s][k] for s in STATES)) for k in ('requested', 'recorded', 'unchanged', 'failed'))
+    totals['rows'] = parsed.get('total', 0)
+    totals['bad_rows'] = len(parsed.get('bad_rows') or [])
+    totals['ignored'] = len(parsed.get('ignored') or [])
+    verb = 'would record' if check_mode else 'recorded'
+    lines = ['rows: %d, to send: %d, bad (not sent): %d, ignored: %d%s' % (
+        totals['rows'], totals['requested'], totals['bad_rows'], totals['ignored'],
+        ' [check mode: nothing was written]' if check_mode else '')]
+    for state in STATES:
+        counts = states[state]
+        if counts['requested']:
+            lines.append('%s: %d requested, %s %d, %d unchanged, %d failed' % (
+                state, counts['requested'], verb, counts['recorded'], counts['unchanged'], counts['failed']))
+    for err in call_errors:
+        lines.append('%s: call failed: %s' % (err['state'], err['message']))
+    call_messages = set(err['message'] for err in call_errors)
+    failed = [c for c in contacts if c['outcome'] == 'failed' and c['message'] not in call_messages]
+    for contact in failed[:20]:
+        where = 'line %d' % contact['line'] if contact['line'] is not None else 'item %d' % contact['index']
+        lines.append('failed %s (%s, %s): %s' % (where, contact['email'] or contact['id'], contact['state'], contact['message']))
+    if len(failed) > 20:
+        lines.append('... and %d more failed contacts (see the report)' % (len(failed) - 20))
+    return {
+        'lines': lines,
+        'check_mode': bool(check_mode),
+        'changed': totals['recorded'] > 0,
+        'states': states,
+        'totals': totals,
+        'contacts': contacts,
+        'bad_rows': list(parsed.get('bad_rows') or []),
+        'ignored': list(parsed.get('ignored') or []),
+        'call_errors': call_errors,
+    }
+
+
+class FilterModule(object):
+    def filters(self):
+        return {'attendance_summary': attendance_summary}

@@ -1,0 +1,108 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the hubspot.marketing collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.hubspot.marketing.plugins.filter.attendance_rows import attendance_rows
+from ansible_collections.hubspot.marketing.plugins.filter.attendance_summary import (
+    FilterModule,
+    attendance_summary,
+)
+
+CSV = (
+    "email,contact_id,status\n"
+    "a@x.io,,attended\n"        # 2: recorded
+    "b@x.io,,attended\n"        # 3: unchanged
+    "c@x.io,,attended\n"        # 4: batch error
+    ",55,registered\n"          # 5: recorded (by id)
+    "d@x.io,,cancelled\n"       # 6: whole call failed
+    ",,attended\n"              # 7: bad row
+)
+
+
+def results():
+    return [
+        {'item': 'registered', 'changed': True, 'recorded': [{'id': 55, 'email': None, 'state': 'registered'}],
+         'unchanged': [], 'batch_errors': []},
+        {'item': 'attended', 'changed': True, 'failed': False,
+         'recorded': [{'id': 9, 'email': 'A@X.IO', 'state': 'attended'}],
+         'unchanged': [{'id': 10, 'email': 'b@x.io', 'current_state': 'attended'}],
+         'batch_errors': [{'contact': {'email': 'c@x.io', 'index': 2}, 'status': 400, 'category': 'VALIDATION_ERROR',
+                           'message': 'nope', 'correlation_id': 'c0ffee'}]},
+        {'ansible_loop_var': 'st', 'st': 'cancelled', 'failed': True, 'msg': 'POST /x -> 403 MISSING_SCOPES'},
+    ]
+
+
+def test_registered_as_filter():
+    assert FilterModule().filters()['attendance_summary'] is attendance_summary
+
+
+def test_counts_and_outcomes():
+    out = attendance_summary(attendance_rows(CSV), results(), check_mode=True)
+    assert out['check_mode'] is True and out['changed'] is True
+    assert out['states'] == {
+        'registered': {'requested': 1, 'recorded': 1, 'unchanged': 0, 'failed': 0},
+        'attended': {'requested': 3, 'recorded': 1, 'unchanged': 1, 'failed': 1},
+        'cancelled': {'requested': 1, 'recorded': 0, 'unchanged': 0, 'failed': 1},
+    }
+    assert out['totals'] == {'requested': 5, 'recorded': 2, 'unchanged': 1, 'failed': 2,
+                             'rows': 6, 'bad_rows': 1, 'ignored': 0}
+    outcome = {c['line']: (c['outcome'], c['message']) for c in out['contacts']}
+    assert [c['line'] for c in out['contacts']] == [2, 3, 4, 5, 6]
+    assert outcome[2] == ('recorded', '')
+    assert outcome[3] == ('unchanged', '')
+    assert outcome[4] == ('failed', '400 VALIDATION_ERROR: nope (correlationId c0ffee)')
+    assert outcome[5] == ('recorded', '')
+    assert outcome[6] == ('failed', 'POST /x -> 403 MISSING_SCOPES')
+    assert out['contacts'][0]['id'] == 9
+    assert out['call_errors'] == [{'state': 'cancelled', 'message': 'POST /x -> 403 MISSING_SCOPES'}]
+    assert out['bad_rows'][0]['line'] == 7
+    assert out['lines'] == [
+        'rows: 6, to send: 5, bad (not sent): 1, ignored: 0 [check mode: nothing was written]',
+        'registered: 1 requested, would record 1, 0 unchanged, 0 failed',
+        'attended: 3 requested, would record 1, 1 unchanged, 1 failed',
+        'cancelled: 1 requested, would record 0, 0 unchanged, 1 failed',
+        'cancelled: call failed: POST /x -> 403 MISSING_SCOPES',
+        'failed line 4 (c@x.io, attended): 400 VALIDATION_ERROR: nope (correlationId c0ffee)',
+    ]
+
+
+def test_skipped_states_without_contacts_are_fine():
+    parsed = attendance_rows("email,status\na@x.io,registered\n")
+    res = [{'item': 'registered', 'changed': False, 'recorded': [], 'unchanged': [{'id': 1, 'email': 'a@x.io'}],
+            'batch_errors': []},
+           {'item': 'attended', 'skipped': True}, {'item': 'cancelled', 'skipped': True}]
+    out = attendance_summary(parsed, res)
+    assert out['changed'] is False and out['check_mode'] is False
+    assert out['totals']['unchanged'] == 1 and out['call_errors'] == []
+
+
+def test_failed_call_keeps_what_it_reported():
+    parsed = attendance_rows("email,status\na@x.io,registered\nb@x.io,registered\n")
+    res = [{'item': 'registered', 'failed': True, 'msg': 'POST -> 429 RATE_LIMITS', 'recorded': [{'email': 'a@x.io', 'id': 3}],
+            'unchanged': [], 'batch_errors': []}]
+    out = attendance_summary(parsed, res)
+    assert [c['outcome'] for c in out['contacts']] == ['recorded', 'failed']
+    assert out['contacts'][1]['message'] == 'POST -> 429 RATE_LIMITS'
+    assert out['call_errors'] == [{'state': 'registered', 'message': 'POST -> 429 RATE_LIMITS'}]
+
+
+def test_contact_missing_from_results_counts_as_failed():
+    parsed = attendance_rows("email,status\na@x.io,registered\n")
+    out = attendance_summary(parsed, [{'item': 'registered', 'recorded': [], 'unchanged': [], 'batch_errors': []}])
+    assert out['contacts'][0]['outcome'] == 'failed'
+
+
+def test_rejects_wrong_input():
+    with pytest.raises(AnsibleFilterError, match='output of hubspot.marketing.attendance_rows'):
+        attendance_summary([], [])
+    with pytest.raises(AnsibleFilterError, match='without a state as its loop item'):
+        attendance_summary({'rows': []}, [{'item': 'maybe'}])
