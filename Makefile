@@ -1,0 +1,52 @@
+# Developer entry points. Everything runs through hack/run.sh, which creates its
+# venvs under $(HUBSPOT_MARKETING_CACHE) (default ~/.cache/hubspot-marketing) and
+# tests a copy of the git-visible tree staged at .../ansible_collections/hubspot/marketing.
+#
+#   make test                 everything (what CI runs)
+#   make setup                create/update the venvs only
+#   make sanity|units|integration [CORE=2.19]
+#   make lint                 build/install, ansible-lint, antsibull-docs, changelog, galaxy-importer, ansible-builder
+#   make clean                remove build and test leftovers from the work tree
+#   make distclean            also remove the cached venvs
+#
+# CORE restricts the ansible-core versions under test (2.16, 2.19, 2.21; default all).
+
+SHELL := /bin/bash
+RUN := bash hack/run.sh
+CACHE := $(or $(HUBSPOT_MARKETING_CACHE),$(HOME)/.cache/hubspot-marketing)
+
+export CORE
+
+.PHONY: help test setup sanity units integration emulator-tests lint clean distclean
+
+help:
+	@sed -n '2,14p' Makefile | sed 's/^# \{0,1\}//'
+
+test:
+	@$(RUN) test
+
+setup:
+	@$(RUN) setup
+
+sanity:
+	@$(RUN) sanity
+
+units:
+	@$(RUN) units
+
+integration:
+	@$(RUN) integration
+
+emulator-tests:
+	@$(RUN) emulator
+
+lint:
+	@$(RUN) lint
+
+clean:
+	rm -rf tests/output tests/integration/inventory tests/integration/integration_config.yml .ansible .pytest_cache
+	rm -f hubspot-marketing-*.tar.gz
+	find . -name __pycache__ -type d -prune -not -path './.git/*' -exec rm -rf {} +
+
+distclean: clean
+	rm -rf "$(CACHE)/venvs"
