@@ -1,0 +1,218 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the hubspot.marketing collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+name: marketing_event_participations
+short_description: Read HubSpot marketing event participations in a template
+version_added: 0.1.0
+author:
+  - hubspot.marketing contributors (@hubspot-marketing)
+description:
+  - Returns HubSpot marketing event participations (registrations, attendance, cancellations, no-shows)
+    as a flat list of dicts, the same dicts M(hubspot.marketing.marketing_event_participation_info) returns.
+  - Each term is a contact (an email address or a HubSpot contact id). Without an event, a term gives
+    every participation of that contact across all marketing events; with an event
+    (O(event_id), or O(external_event_id) with O(external_account_id)) only the contact's participation in that event.
+  - With an event and no terms, returns the whole breakdown of the event.
+  - The results of all terms are concatenated in term order. An unknown contact adds nothing.
+  - Runs on the controller, so the environment variables are read there. C(module_defaults) does not apply to lookups;
+    set the variables C(hubspot_access_token) and C(hubspot_base_url), the environment variables, or pass the options directly.
+  - Use it with C(query()) (or C(wantlist=true)) so the result is always a list.
+requirements:
+  - python >= 3.9
+  - requests >= 2.25.0
+extends_documentation_fragment:
+  - hubspot.marketing.auth
+  - hubspot.marketing.auth.plugins
+options:
+  _terms:
+    description:
+      - Contact email addresses or HubSpot contact ids (positive integers). May be empty when an event is given.
+      - A list given as one term is flattened.
+    type: list
+    elements: str
+    required: false
+  event_id:
+    description:
+      - HubSpot's internal id (C(objectId)) of the marketing event to restrict to, a string of digits.
+      - Mutually exclusive with O(external_event_id) and O(external_account_id).
+    type: str
+  external_event_id:
+    description:
+      - The event id given by the app that created the event (at most 1024 characters). Requires O(external_account_id).
+    type: str
+  external_account_id:
+    description:
+      - The external account id that goes with O(external_event_id).
+    type: str
+  state:
+    description:
+      - Only return participations in this state.
+    type: str
+    choices: [registered, attended, cancelled, no_show]
+  limit:
+    description:
+      - At most this many participations per term (or for the whole event when there are no terms).
+      - By default everything is read.
+    type: int
+  page_size:
+    description:
+      - How many participations to ask for per request, from V(1) to V(100).
+    type: int
+    default: 100
+notes:
+  - Errors name the term (its position and value) and HubSpot's status, category and correlation id.
+  - The access token is never part of an error or of the verbose output; C(-vvv) shows only page counts.
+seealso:
+  - module: hubspot.marketing.marketing_event_participation_info
+    description: The same read as a module, with the event's counters.
+  - module: hubspot.marketing.marketing_event_attendance
+    description: Record registrations, attendance and cancellations.
+'''
+
+EXAMPLES = r'''
+- name: Every participation of two contacts, across all events
+  ansible.builtin.debug:
+    msg: "{{ query('hubspot.marketing.marketing_event_participations', 'jane@example.com', '51') }}"
+  vars:
+    hubspot_access_token: "{{ vault_hubspot_access_token }}"
+
+- name: Emails of everybody who attended an event
+  ansible.builtin.set_fact:
+    attendees: >-
+      {{ query('hubspot.marketing.marketing_event_participations', event_id='123456789', state='attended')
+         | map(attribute='email') | list }}
+  vars:
+    hubspot_access_token: "{{ vault_hubspot_access_token }}"
+
+- name: Did these contacts register for the event given by external ids?
+  ansible.builtin.debug:
+    msg: "{{ item.email }}: {{ item.state }}"
+  loop: >-
+    {{ query('hubspot.marketing.marketing_event_participations', contacts,
+             external_account_id='my-webinar-app', external_event_id='webinar-2024-06') }}
+  vars:
+    contacts: [jane@example.com, john@example.com]
+    hubspot_access_token: "{{ vault_hubspot_access_token }}"
+'''
+
+RETURN = r'''
+_raw:
+  description:
+    - The participations of every term, in term order (for each term, in the order the API returned them).
+    - Each dict has the keys C(id), C(created_at), C(event_id), C(event_name), C(external_account_id), C(external_event_id),
+      C(contact_id), C(email), C(firstname), C(lastname), C(state) (V(registered), V(attended), V(cancelled), V(no_show)),
+      C(occurred_at) (epoch milliseconds), C(attendance_duration_seconds) and C(attendance_percentage);
+      what HubSpot did not send is V(null).
+  type: list
+  elements: dict
+'''
+
+
+from ansible.errors import AnsibleLookupError
+from ansible.plugins.lookup import LookupBase
+from ansible.utils.display import Display
+
+from ansible_collections.hubspot.marketing.plugins.module_utils._args import auth_errors, client_from_params, contact_error, event_errors
+from ansible_collections.hubspot.marketing.plugins.module_utils._client import API_PAGE_MAX, HAS_REQUESTS
+from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotApiError, HubSpotError
+from ansible_collections.hubspot.marketing.plugins.module_utils._participations import EventRef, read_breakdown
+
+display = Display()
+
+OPTIONS = ("access_token", "base_url", "validate_certs", "timeout", "max_retries",
+           "event_id", "external_event_id", "external_account_id", "state", "limit", "page_size")
+
+
+def _flatten(terms):
+    flat = []
+    for term in terms or []:
+        if isinstance(term, (list, tuple)):
+            flat.extend(term)
+        else:
+            flat.append(term)
+    return flat
+
+
+def option_errors(params):
+    """Problems with the options, as ``option: reason`` lines; never quotes the token."""
+    errors = ["%s: %s" % (e["path"], e["message"]) for e in auth_errors(params)]
+    if params.get("event_id") is not None and (params.get("external_event_id") is not None or params.get("external_account_id") is not None):
+        errors.append("event_id: is mutually exclusive with external_event_id and external_account_id")
+    if (params.get("external_event_id") is None) != (params.get("external_account_id") is None):
+        errors.append("external_event_id, external_account_id: must be given together")
+    errors.extend("%s: %s" % (e["path"], e["message"]) for e in event_errors(params))
+    limit = params.get("limit")
+    if limit is not None and limit < 1:
+        errors.append("limit: must be at least 1, got %d" % limit)
+    page_size = params.get("page_size")
+    if not 1 <= page_size <= API_PAGE_MAX:
+        errors.append("page_size: must be between 1 and %d, got %d" % (API_PAGE_MAX, page_size))
+    return errors
+
+
+def _contact(index, term):
+    """The contact identifier of term ``index`` (1-based): an email address or a contact id."""
+    if isinstance(term, bool) or not isinstance(term, (str, int)):
+        raise AnsibleLookupError("term %d: must be an email address or a contact id, got %s" % (index, type(term).__name__))
+    contact = str(term).strip()
+    reason = contact_error(contact)
+    if reason:
+        raise AnsibleLookupError("term %d (%r): %s" % (index, contact[:100], reason))
+    return contact
+
+
+class LookupModule(LookupBase):
+
+    def run(self, terms, variables=None, **kwargs):
+        self.set_options(var_options=variables, direct=kwargs)
+
+        if not HAS_REQUESTS:
+            raise AnsibleLookupError("the Python library 'requests' is required on the controller for this lookup")
+        params = dict((name, self.get_option(name)) for name in OPTIONS)
+        errors = option_errors(params)
+        if errors:
+            raise AnsibleLookupError("invalid options: %s" % "; ".join(errors))
+
+        event = EventRef.from_params(params)
+        contacts = [_contact(index, term) for index, term in enumerate(_flatten(terms), 1)]
+        if not contacts and event is None:
+            raise AnsibleLookupError("give contacts (emails or contact ids) as terms, or an event: event_id, "
+                                     "or external_event_id with external_account_id")
+        if not params["validate_certs"]:
+            display.warning("hubspot.marketing.marketing_event_participations: validate_certs is false, "
+                            "the TLS certificate of %s is not verified" % params["base_url"])
+
+        participations = []
+        with client_from_params(params) as client:
+            if not contacts:
+                participations.extend(self._read(client, event, None, params, "%s" % event.describe()))
+            for index, contact in enumerate(contacts, 1):
+                participations.extend(self._read(client, event, contact, params, "term %d (%r)" % (index, contact)))
+            if client.retries:
+                display.warning("hubspot.marketing.marketing_event_participations: HubSpot requests were retried "
+                                "%d time(s) (rate limits or transient errors)" % len(client.retries))
+        return participations
+
+    @staticmethod
+    def _read(client, event, contact, params, what):
+        try:
+            items, total, pages = read_breakdown(client, event=event, contact=contact, state=params["state"],
+                                                 limit=params["limit"], page_size=params["page_size"])
+        except HubSpotApiError as exc:
+            if exc.status == 404 and event is None:
+                # The contact breakdown of an unknown contact: nothing to add.
+                display.vvv("hubspot.marketing.marketing_event_participations: %s: unknown contact, 0 participations" % what)
+                return []
+            raise AnsibleLookupError("%s: %s" % (what, exc)) from exc
+        except HubSpotError as exc:
+            raise AnsibleLookupError("%s: %s" % (what, exc)) from exc
+        display.vvv("hubspot.marketing.marketing_event_participations: %s: %d of %d participations in %d page(s)"
+                    % (what, len(items), total, pages))
+        return items

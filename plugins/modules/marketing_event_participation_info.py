@@ -1,0 +1,387 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the hubspot.marketing collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: marketing_event_participation_info
+short_description: Read HubSpot marketing event participations (registrations, attendance, cancellations)
+version_added: 0.1.0
+description:
+  - Reads the participation breakdown of a HubSpot marketing event, of one contact across every event,
+    or of one contact in one event, through the HubSpot Marketing Events API v3.
+  - Give O(contact) alone for every participation of that contact (the contact breakdown);
+    give an event (O(event_id), or O(external_event_id) with O(external_account_id)) for the event's breakdown;
+    give both for the event's breakdown filtered by that contact.
+  - Pages through the results with the API's cursor, O(page_size) items per request, and stops at O(limit) items.
+  - Sends only C(GET) requests, in check mode too; it never changes anything in HubSpot.
+author:
+  - hubspot.marketing contributors (@hubspot-marketing)
+requirements:
+  - python >= 3.9
+  - requests >= 2.25.0
+extends_documentation_fragment:
+  - hubspot.marketing.auth
+  - hubspot.marketing.attributes
+  - hubspot.marketing.attributes.info_module
+  - hubspot.marketing.attributes.action_group
+options:
+  contact:
+    description:
+      - A contact's email address or HubSpot contact id (a positive integer).
+      - Without an event, returns every participation of this contact across all marketing events.
+      - With an event, returns only this contact's participation in that event.
+      - An unknown contact gives an empty list, not a failure.
+    type: str
+  event_id:
+    description:
+      - HubSpot's internal id (C(objectId)) of the marketing event, a string of digits.
+      - Mutually exclusive with O(external_event_id) and O(external_account_id).
+    type: str
+  external_event_id:
+    description:
+      - The event id given by the app that created the event (at most 1024 characters). Requires O(external_account_id).
+      - HubSpot only resolves external ids for the app that created the event; any other app gets a not-found failure.
+    type: str
+  external_account_id:
+    description:
+      - The external account id that goes with O(external_event_id).
+    type: str
+  state:
+    description:
+      - Only return participations in this state.
+      - V(no_show) is set by HubSpot for contacts who registered but did not attend, once the event is over.
+    type: str
+    choices: [registered, attended, cancelled, no_show]
+  limit:
+    description:
+      - Return at most this many participations. By default every participation is returned.
+      - Paging stops as soon as this many have been read.
+      - Must be at least V(1).
+    type: int
+  page_size:
+    description:
+      - How many participations to ask for per request, from V(1) to V(100) (the API maximum).
+      - Reading N participations takes ceil(N / O(page_size)) requests.
+    type: int
+    default: 100
+  counters:
+    description:
+      - Also return the event's participation counters in RV(counters) (one more request).
+      - Requires an event (O(event_id) or O(external_event_id)).
+    type: bool
+    default: false
+notes:
+  - One of O(contact), O(event_id) or O(external_event_id) is required.
+  - Requests that HubSpot rate-limits or that fail transiently are retried (see O(max_retries)); the module warns when that happened.
+seealso:
+  - module: hubspot.marketing.marketing_event_attendance
+    description: Record registrations, attendance and cancellations for an event.
+  - plugin: hubspot.marketing.marketing_event_participations
+    plugin_type: lookup
+    description: The same participations as a lookup, for use in templates.
+  - name: HubSpot marketing events API
+    description: The participation breakdown and counters endpoints this module reads.
+    link: https://developers.hubspot.com/docs/api/marketing/marketing-events
+'''
+
+EXAMPLES = r'''
+- name: Read HubSpot marketing event participations
+  hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/hubspot.marketing.hubspot:
+      access_token: "{{ vault_hubspot_access_token }}"
+  tasks:
+    - name: Every participation in an event, with its counters
+      hubspot.marketing.marketing_event_participation_info:
+        event_id: "123456789"
+        counters: true
+      register: webinar
+
+    - name: Show how many attended
+      ansible.builtin.debug:
+        msg: "{{ webinar.counters.attended }} of {{ webinar.total }} participants attended"
+
+    - name: Registered contacts of an event given by the external ids of the app that created it
+      hubspot.marketing.marketing_event_participation_info:
+        external_account_id: "my-webinar-app"
+        external_event_id: "webinar-2024-06"
+        state: registered
+      register: registered
+
+    - name: Email addresses of those contacts
+      ansible.builtin.debug:
+        msg: "{{ registered.participations | map(attribute='email') | list }}"
+
+    - name: Every event a contact took part in
+      hubspot.marketing.marketing_event_participation_info:
+        contact: jane@example.com
+      register: jane
+
+    - name: Has a contact attended this event?
+      hubspot.marketing.marketing_event_participation_info:
+        event_id: "123456789"
+        contact: "51"
+        state: attended
+      register: attended
+
+    - name: The first 10 cancellations only (one request)
+      hubspot.marketing.marketing_event_participation_info:
+        event_id: "123456789"
+        state: cancelled
+        limit: 10
+      register: first_cancellations
+'''
+
+RETURN = r'''
+participations:
+  description:
+    - The participations read, in the order the API returned them.
+    - Every key is always present; what HubSpot did not send is V(null).
+    - An empty list when nothing matches.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: HubSpot's id of the participation record (opaque).
+      type: str
+      sample: "1042"
+    created_at:
+      description: When the participation record was created (ISO 8601).
+      type: str
+      sample: "2024-06-04T10:00:00Z"
+    event_id:
+      description: HubSpot's internal id (C(objectId)) of the marketing event.
+      type: str
+      sample: "123456789"
+    event_name:
+      description: The event's name.
+      type: str
+      sample: Product webinar
+    external_account_id:
+      description: The external account id of the event, when HubSpot sent it.
+      type: str
+      sample: my-webinar-app
+    external_event_id:
+      description: The external event id of the event, when HubSpot sent it.
+      type: str
+      sample: webinar-2024-06
+    contact_id:
+      description: HubSpot's contact id.
+      type: str
+      sample: "51"
+    email:
+      description: The contact's email address.
+      type: str
+      sample: jane@example.com
+    firstname:
+      description: The contact's first name, when known.
+      type: str
+      sample: Jane
+    lastname:
+      description: The contact's last name, when known.
+      type: str
+      sample: Doe
+    state:
+      description:
+        - The participation state. V(empty) is an undocumented HubSpot value passed through as is.
+      type: str
+      sample: attended
+      choices: [registered, attended, cancelled, no_show, empty]
+    occurred_at:
+      description: When the latest state change happened, in milliseconds since the Unix epoch.
+      type: int
+      sample: 1717495200000
+    attendance_duration_seconds:
+      description: How long the contact attended; only set after HubSpot computed durations for the event.
+      type: int
+      sample: 3600
+    attendance_percentage:
+      description: Share of the event the contact attended, as HubSpot sends it (a string); only set after HubSpot computed durations.
+      type: str
+      sample: "85"
+  sample:
+    - id: "1042"
+      created_at: "2024-06-04T10:00:00Z"
+      event_id: "123456789"
+      event_name: Product webinar
+      external_account_id: my-webinar-app
+      external_event_id: webinar-2024-06
+      contact_id: "51"
+      email: jane@example.com
+      firstname: Jane
+      lastname: Doe
+      state: attended
+      occurred_at: 1717495200000
+      attendance_duration_seconds: null
+      attendance_percentage: null
+total:
+  description:
+    - How many participations match the given event, contact and O(state), as the API counts them
+      (so it can be larger than the number returned when O(limit) is set).
+  returned: success
+  type: int
+  sample: 1234
+counters:
+  description: The event's participation counters (across all states, whatever O(state) is).
+  returned: when O(counters=true)
+  type: dict
+  contains:
+    registered:
+      description: Number of registered contacts.
+      type: int
+      sample: 800
+    attended:
+      description: Number of contacts who attended.
+      type: int
+      sample: 300
+    cancelled:
+      description: Number of cancelled registrations.
+      type: int
+      sample: 100
+    no_show:
+      description: Number of registered contacts who did not attend (only set once the event is over).
+      type: int
+      sample: 34
+api_calls:
+  description: How many requests the module made.
+  returned: always
+  type: dict
+  contains:
+    reads:
+      description: Number of C(GET) requests (a request retried after a rate limit counts once).
+      type: int
+      sample: 13
+  sample:
+    reads: 13
+'''
+
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.hubspot.marketing.plugins.module_utils._args import (
+    AUTH_ARGSPEC,
+    EVENT_ARGSPEC,
+    EVENT_MUTUALLY_EXCLUSIVE,
+    EVENT_REQUIRED_TOGETHER,
+    auth_errors,
+    client_from_params,
+    contact_error,
+    event_errors,
+)
+from ansible_collections.hubspot.marketing.plugins.module_utils._client import (
+    API_PAGE_MAX,
+    HAS_REQUESTS,
+    REQUESTS_IMPORT_ERROR,
+)
+from ansible_collections.hubspot.marketing.plugins.module_utils._errors import (
+    HubSpotApiError,
+    HubSpotError,
+    HubSpotValidationError,
+)
+from ansible_collections.hubspot.marketing.plugins.module_utils._participations import (
+    EventRef,
+    read_breakdown,
+    read_counters,
+)
+
+ARGUMENT_SPEC = dict(
+    AUTH_ARGSPEC,
+    contact=dict(type="str"),
+    state=dict(type="str", choices=["registered", "attended", "cancelled", "no_show"]),
+    limit=dict(type="int"),
+    page_size=dict(type="int", default=API_PAGE_MAX),
+    counters=dict(type="bool", default=False),
+    **EVENT_ARGSPEC
+)
+
+REQUIRED_ONE_OF = [("contact", "event_id", "external_event_id")]
+REQUIRED_IF = [("counters", True, ("event_id", "external_event_id"), True)]
+
+
+def input_errors(params):
+    """Problems with the module's own options, as ``{"path", "message"}`` (shared options included)."""
+    errors = auth_errors(params) + event_errors(params)
+    if params.get("contact") is not None:
+        reason = contact_error(params["contact"])
+        if reason:
+            errors.append({"path": "contact", "message": reason})
+    limit = params.get("limit")
+    if limit is not None and limit < 1:
+        errors.append({"path": "limit", "message": "must be at least 1, got %d" % limit})
+    page_size = params.get("page_size")
+    if page_size is not None and not 1 <= page_size <= API_PAGE_MAX:
+        errors.append({"path": "page_size", "message": "must be between 1 and %d, got %d" % (API_PAGE_MAX, page_size)})
+    return sorted(errors, key=lambda e: e["path"])
+
+
+def read_participations(client, event, contact, state, limit, page_size):
+    """``(participations, total)``. An unknown contact (404 on the contact breakdown) reads as nothing."""
+    try:
+        items, total, dummy = read_breakdown(client, event=event, contact=contact, state=state,
+                                             limit=limit, page_size=page_size)
+    except HubSpotApiError as exc:
+        # Without an event, a 404 can only mean the contact does not exist. With an event it may be
+        # the event that is unknown, which must fail.
+        if exc.status == 404 and event is None:
+            return [], 0
+        raise
+    return items, total
+
+
+def run(module, client):
+    """Read what the options ask for and return the module result (never changes anything)."""
+    params = module.params
+    event = EventRef.from_params(params)
+    contact = params["contact"].strip() if params["contact"] is not None else None
+
+    participations, total = read_participations(client, event, contact, params["state"], params["limit"], params["page_size"])
+    result = dict(changed=False, participations=participations, total=total)
+    if params["counters"]:
+        result["counters"] = read_counters(client, event)
+    result["api_calls"] = {"reads": client.request_count}
+
+    if client.retries:
+        shown = client.retries[:5]
+        more = " and %d more" % (len(client.retries) - len(shown)) if len(client.retries) > len(shown) else ""
+        module.warn("HubSpot requests were retried %d time(s) (rate limits or transient errors): %s%s"
+                    % (len(client.retries), ", ".join(shown), more))
+    return result
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=ARGUMENT_SPEC,
+        supports_check_mode=True,
+        required_one_of=REQUIRED_ONE_OF,
+        mutually_exclusive=EVENT_MUTUALLY_EXCLUSIVE,
+        required_together=EVENT_REQUIRED_TOGETHER,
+        required_if=REQUIRED_IF,
+    )
+    if not HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+
+    errors = input_errors(module.params)
+    if errors:
+        error = HubSpotValidationError(errors)
+        module.fail_json(msg=str(error), **error.to_fail_kwargs())
+    if not module.params["validate_certs"]:
+        module.warn("validate_certs is false: the TLS certificate of %s is not verified." % module.params["base_url"])
+
+    try:
+        with client_from_params(module.params) as client:
+            result = run(module, client)
+    except HubSpotError as exc:
+        module.fail_json(msg=str(exc), **exc.to_fail_kwargs())
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

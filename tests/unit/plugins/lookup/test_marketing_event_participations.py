@@ -1,0 +1,275 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the hubspot.marketing collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import sys
+from unittest.mock import MagicMock
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from ansible.errors import AnsibleError, AnsibleLookupError
+from ansible.plugins.loader import lookup_loader
+
+from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotApiError, HubSpotPagingError
+
+NAME = "hubspot.marketing.marketing_event_participations"
+TOKEN = "pat-na1-lookup-test-secret-77"
+BASE = "https://api.example.test"
+PREFIX = "/marketing/v3/marketing-events/participations"
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures")
+
+
+def fixture(name):
+    with open(os.path.join(FIXTURES, name)) as handle:
+        return json.load(handle)
+
+
+def query_of(request):
+    return {k: v[0] for k, v in parse_qs(urlsplit(request.url).query).items()}
+
+
+def _ensure_collection_loader():
+    """ansible-test installs Ansible's collection finder before anything is imported.
+
+    A plain ``pytest`` run (PYTHONPATH=<dir holding ansible_collections>) does not; install it here so
+    lookup_loader finds the collection. The collection's package objects were imported without the
+    finder and lack its metadata: drop just those three so the finder re-imports them; every
+    submodule already loaded stays, so classes keep their identity.
+    """
+    from ansible.utils.collection_loader import AnsibleCollectionConfig
+    if AnsibleCollectionConfig.collection_finder is not None:
+        return
+    import ansible_collections
+    from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
+    paths = [os.path.dirname(p) for p in ansible_collections.__path__]
+    for name in ("ansible_collections.hubspot.marketing", "ansible_collections.hubspot", "ansible_collections"):
+        sys.modules.pop(name, None)
+    _AnsibleCollectionFinder(paths=paths)._install()
+
+
+@pytest.fixture
+def lookup(monkeypatch):
+    _ensure_collection_loader()
+    plugin = lookup_loader.get(NAME)
+    assert plugin is not None, "lookup %s not found" % NAME
+    for var in ("HUBSPOT_ACCESS_TOKEN", "HUBSPOT_BASE_URL"):
+        monkeypatch.delenv(var, raising=False)
+    display = MagicMock()
+    monkeypatch.setattr(sys.modules[type(plugin).__module__], "display", display)
+    plugin.test_display = display
+    return plugin
+
+
+VARS = {"hubspot_access_token": TOKEN, "hubspot_base_url": BASE}
+
+
+def display_text(display):
+    return json.dumps([str(c) for c in display.mock_calls])
+
+
+class TestTerms:
+
+    def test_contacts_in_term_order(self, lookup, requests_mock):
+        requests_mock.get(BASE + PREFIX + "/contacts/jane%40example.com/breakdown", json=fixture("breakdown_contact.json"))
+        requests_mock.get(BASE + PREFIX + "/contacts/53/breakdown", json=fixture("breakdown_event_page2.json"))
+        result = lookup.run(["53", "jane@example.com"], variables=VARS)
+        assert [p["id"] for p in result] == ["1003", "2001", "1001"]
+        assert [p["email"] for p in result] == ["ann@example.com", "jane@example.com", "jane@example.com"]
+        assert set(result[0]) >= {"event_id", "contact_id", "state", "occurred_at", "attendance_percentage"}
+        assert result[2]["state"] == "attended"
+        assert [urlsplit(r.url).path for r in requests_mock.request_history] == [
+            PREFIX + "/contacts/53/breakdown", PREFIX + "/contacts/jane%40example.com/breakdown"]
+
+    def test_list_term_is_flattened_and_ints_accepted(self, lookup, requests_mock):
+        requests_mock.get(BASE + PREFIX + "/contacts/51/breakdown", json={"total": 0, "results": []})
+        requests_mock.get(BASE + PREFIX + "/contacts/52/breakdown", json={"total": 0, "results": []})
+        assert lookup.run([[51, "52"]], variables=VARS) == []
+        assert requests_mock.call_count == 2
+
+    def test_event_and_no_terms_reads_the_whole_event(self, lookup, requests_mock):
+        requests_mock.get(BASE + PREFIX + "/456/breakdown",
+                          [{"json": fixture("breakdown_event_page1.json")}, {"json": fixture("breakdown_event_page2.json")}])
+        result = lookup.run([], variables=VARS, event_id="456", page_size=2)
+        assert [p["id"] for p in result] == ["1001", "1002", "1003"]
+        assert requests_mock.call_count == 2
+        second = requests_mock.request_history[1]
+        assert query_of(second) == {"limit": "2", "after": "MTAwMg%3D%3D+/="}  # the cursor, verbatim
+
+    def test_event_with_terms_filters_by_contact(self, lookup, requests_mock):
+        requests_mock.get(BASE + PREFIX + "/acc-1/ev-1/breakdown", json={"total": 0, "results": []})
+        lookup.run(["jane@example.com", "51"], variables=VARS, external_account_id="acc-1", external_event_id="ev-1", state="no_show")
+        assert [query_of(r) for r in requests_mock.request_history] == [
+            {"contactIdentifier": "jane@example.com", "state": "NO_SHOW", "limit": "100"},
+            {"contactIdentifier": "51", "state": "NO_SHOW", "limit": "100"},
+        ]
+
+    def test_limit_per_term(self, lookup, requests_mock):
+        requests_mock.get(BASE + PREFIX + "/456/breakdown", json=fixture("breakdown_event_page1.json"))
+        result = lookup.run(["a@b.c", "c@d.e"], variables=VARS, event_id="456", limit=1)
+        assert len(result) == 2
+        assert [query_of(r)["limit"] for r in requests_mock.request_history] == ["1", "1"]
+
+    def test_unknown_contact_adds_nothing(self, lookup, requests_mock):
+        requests_mock.get(BASE + PREFIX + "/contacts/nobody%40example.com/breakdown", status_code=404, json=fixture("error_404_event.json"))
+        requests_mock.get(BASE + PREFIX + "/contacts/51/breakdown", json=fixture("breakdown_contact.json"))
+        assert len(lookup.run(["nobody@example.com", "51"], variables=VARS)) == 2
+
+    def test_page_counts_only_in_verbose_output(self, lookup, requests_mock):
+        requests_mock.get(BASE + PREFIX + "/456/breakdown", json=fixture("breakdown_event_page2.json"))
+        lookup.run(["a@b.c"], variables=VARS, event_id="456")
+        lookup.test_display.vvv.assert_called_once()
+        (line,), dummy = lookup.test_display.vvv.call_args
+        assert "term 1 ('a@b.c'): 1 of 3 participations in 1 page(s)" in line
+        assert TOKEN not in display_text(lookup.test_display)
+        lookup.test_display.warning.assert_not_called()
+
+
+class TestErrors:
+
+    def test_needs_terms_or_an_event(self, lookup, requests_mock):
+        with pytest.raises(AnsibleLookupError, match="give contacts"):
+            lookup.run([], variables=VARS)
+        assert requests_mock.call_count == 0
+
+    def test_unknown_event_names_the_term_and_the_correlation_id(self, lookup, requests_mock):
+        answers = [{"json": {"total": 0, "results": []}}, {"status_code": 404, "json": fixture("error_404_event.json")}]
+        requests_mock.get(BASE + PREFIX + "/999/breakdown", answers)
+        with pytest.raises(AnsibleLookupError) as exc:
+            lookup.run(["a@b.c", "51"], variables=VARS, event_id="999")
+        message = str(exc.value)
+        assert message.startswith("term 2 ('51'): GET %s/999/breakdown -> 404 OBJECT_NOT_FOUND" % PREFIX)
+        assert "correlationId 7c0b8e5e-0d6f-4a34-9b8e-1f2d3c4b5a69" in message
+        assert isinstance(exc.value.__cause__, HubSpotApiError)
+        assert TOKEN not in message
+
+    def test_whole_event_error_names_the_event(self, lookup, requests_mock):
+        requests_mock.get(BASE + PREFIX + "/acc/ev/breakdown", status_code=404, json=fixture("error_404_event.json"))
+        with pytest.raises(AnsibleLookupError, match=r"^event ev \(external account acc\): GET .* -> 404"):
+            lookup.run([], variables=VARS, external_account_id="acc", external_event_id="ev")
+
+    def test_bad_token(self, lookup, requests_mock):
+        requests_mock.get(BASE + PREFIX + "/contacts/51/breakdown", status_code=401, json=fixture("error_401.json"))
+        with pytest.raises(AnsibleLookupError) as exc:
+            lookup.run(["51"], variables=VARS)
+        assert "term 1 ('51'): " in str(exc.value)
+        assert "401 INVALID_AUTHENTICATION (correlationId a0a1a2a3-0000-4000-8000-000000000401)" in str(exc.value)
+        assert TOKEN not in str(exc.value)
+        assert TOKEN not in display_text(lookup.test_display)
+
+    def test_repeated_cursor(self, lookup, requests_mock):
+        page = fixture("breakdown_event_page1.json")
+        page["total"] = 100
+        requests_mock.get(BASE + PREFIX + "/456/breakdown", json=page)
+        with pytest.raises(AnsibleLookupError, match=r"^term 1 \('a@b.c'\): .*a second time") as exc:
+            lookup.run(["a@b.c"], variables=VARS, event_id="456", page_size=2)
+        assert isinstance(exc.value.__cause__, HubSpotPagingError)
+        assert requests_mock.call_count == 2
+
+    def test_transport_error(self, lookup, requests_mock):
+        import requests
+        requests_mock.get(BASE + PREFIX + "/contacts/51/breakdown", exc=requests.exceptions.ConnectTimeout("slow"))
+        with pytest.raises(AnsibleLookupError, match=r"^term 1 \('51'\): GET .* -> no response: timed out"):
+            lookup.run(["51"], variables=VARS, max_retries=0)
+
+    @pytest.mark.parametrize("options, text", [
+        (dict(event_id="1", limit=0), "limit: must be at least 1, got 0"),
+        (dict(event_id="1", page_size=0), "page_size: must be between 1 and 100, got 0"),
+        (dict(event_id="1", page_size=101), "page_size: must be between 1 and 100, got 101"),
+        (dict(event_id="1", external_event_id="e", external_account_id="a"), "event_id: is mutually exclusive"),
+        (dict(external_event_id="e"), "external_event_id, external_account_id: must be given together"),
+        (dict(event_id=" "), "event_id: must be HubSpot's numeric event id"),
+        (dict(event_id="12a"), "event_id: must be HubSpot's numeric event id"),
+        (dict(external_event_id="e" * 1025, external_account_id="a"), "external_event_id: must be at most 1024 characters long"),
+        (dict(external_event_id="e", external_account_id=""), "external_account_id: must not be empty"),
+        (dict(event_id="1", base_url="ftp://x"), "base_url: must start with http:// or https://"),
+        (dict(event_id="1", max_retries=50), "max_retries: must be between 0 and 20"),
+    ])
+    def test_bad_options_name_the_option(self, lookup, requests_mock, options, text):
+        with pytest.raises(AnsibleLookupError) as exc:
+            lookup.run(["a@b.c"], variables=VARS, **options)
+        assert text in str(exc.value)
+        assert requests_mock.call_count == 0
+
+    @pytest.mark.parametrize("term, text", [
+        ("  ", "term 2 ('  '): must not be empty"),
+        ({"a": 1}, "term 2: must be an email address or a contact id, got dict"),
+        ("abc", "term 2 ('abc'): must be an email address or a HubSpot contact id"),
+        ("-5", "term 2 ('-5'): must be an email address or a HubSpot contact id"),
+        (0, "term 2 ('0'): must be an email address or a HubSpot contact id"),
+    ])
+    def test_bad_terms(self, lookup, requests_mock, term, text):
+        with pytest.raises(AnsibleLookupError) as exc:
+            lookup.run(["a@b.c", term], variables=VARS)
+        assert text in str(exc.value)
+        assert requests_mock.call_count == 0
+
+    def test_bad_state_is_refused_by_the_config_system(self, lookup, requests_mock):
+        with pytest.raises(AnsibleError, match="state"):
+            lookup.run(["a@b.c"], variables=VARS, state="ATTENDED")
+        assert requests_mock.call_count == 0
+
+    def test_missing_token(self, lookup, requests_mock):
+        with pytest.raises(AnsibleError, match="access_token"):
+            lookup.run(["a@b.c"], variables={})
+        assert requests_mock.call_count == 0
+
+    def test_bad_token_value_is_not_echoed(self, lookup, requests_mock):
+        with pytest.raises(AnsibleLookupError) as exc:
+            lookup.run(["a@b.c"], variables=VARS, access_token="with space " + TOKEN)
+        assert "access_token: must not contain whitespace" in str(exc.value)
+        assert TOKEN not in str(exc.value)
+
+    def test_requests_missing(self, lookup, requests_mock, monkeypatch):
+        monkeypatch.setattr(sys.modules[type(lookup).__module__], "HAS_REQUESTS", False)
+        with pytest.raises(AnsibleLookupError, match="requests"):
+            lookup.run(["a@b.c"], variables=VARS)
+
+
+class TestPrecedence:
+    """direct options > variables > environment, for the token and the base URL."""
+
+    @pytest.fixture
+    def server(self, requests_mock):
+        for base in ("https://direct.test", "https://vars.test", "https://env.test"):
+            requests_mock.get(base + PREFIX + "/contacts/51/breakdown", json={"total": 0, "results": []})
+        return requests_mock
+
+    def sent(self, server):
+        request = server.last_request
+        return "https://" + urlsplit(request.url).netloc, request.headers["Authorization"][len("Bearer "):]
+
+    @pytest.mark.parametrize("direct, variables, env, expected", [
+        (True, True, True, ("https://direct.test", "direct-token")),
+        (False, True, True, ("https://vars.test", "vars-token")),
+        (False, False, True, ("https://env.test", "env-token")),
+        (True, False, True, ("https://direct.test", "direct-token")),
+        (True, True, False, ("https://direct.test", "direct-token")),
+    ])
+    def test_precedence(self, lookup, server, monkeypatch, direct, variables, env, expected):
+        if env:
+            monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", "env-token")
+            monkeypatch.setenv("HUBSPOT_BASE_URL", "https://env.test")
+        var_options = {"hubspot_access_token": "vars-token", "hubspot_base_url": "https://vars.test"} if variables else {}
+        kwargs = {"access_token": "direct-token", "base_url": "https://direct.test"} if direct else {}
+        lookup.run(["51"], variables=var_options, **kwargs)
+        assert self.sent(server) == expected
+
+    def test_default_base_url(self, lookup, requests_mock):
+        requests_mock.get("https://api.hubapi.com" + PREFIX + "/contacts/51/breakdown", json={"total": 0, "results": []})
+        lookup.run(["51"], variables={"hubspot_access_token": TOKEN})
+        assert requests_mock.call_count == 1
+
+    def test_validate_certs_false_warns(self, lookup, requests_mock):
+        requests_mock.get(BASE + PREFIX + "/contacts/51/breakdown", json={"total": 0, "results": []})
+        lookup.run(["51"], variables=VARS, validate_certs=False)
+        (message,), dummy = lookup.test_display.warning.call_args
+        assert "validate_certs is false" in message
+        assert requests_mock.last_request.verify is False

@@ -1,0 +1,629 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the hubspot.marketing collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The shared client: status mapping, errors, pagination, and (against a real local
+HTTP server, because requests-mock bypasses urllib3's Retry) retries and pacing."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import socket
+import struct
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+from ansible_collections.hubspot.marketing.plugins.module_utils import _client
+from ansible_collections.hubspot.marketing.plugins.module_utils._client import (
+    USER_AGENT,
+    HubSpotClient,
+    Pager,
+    _Pacer,
+    api_path,
+    check_access_token,
+    check_base_url,
+    parallel_map,
+)
+from ansible_collections.hubspot.marketing.plugins.module_utils._errors import (
+    HubSpotApiError,
+    HubSpotDailyLimitError,
+    HubSpotPagingError,
+    HubSpotTransportError,
+)
+
+TOKEN = "pat-na1-unit-test-secret-0123456789"
+BASE = "https://api.example.test"
+PATH = "/marketing/v3/marketing-events/participations/456/breakdown"
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures")
+
+
+def fixture(name):
+    with open(os.path.join(FIXTURES, name)) as handle:
+        return json.load(handle)
+
+
+def fixture_text(name):
+    with open(os.path.join(FIXTURES, name)) as handle:
+        return handle.read()
+
+
+def assert_no_secret(*things):
+    for thing in things:
+        assert TOKEN not in str(thing)
+        assert TOKEN not in repr(thing)
+        assert "Bearer" not in str(thing)
+
+
+@pytest.fixture
+def client():
+    with HubSpotClient(TOKEN, base_url=BASE + "/", max_retries=0, pace=False) as c:
+        yield c
+
+
+def query_of(request):
+    """The decoded query of a recorded request, case preserved (requests-mock's .qs lowercases)."""
+    return {k: v[0] if len(v) == 1 else v for k, v in parse_qs(urlsplit(request.url).query, keep_blank_values=True).items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# Pure helpers
+
+class TestHelpers:
+
+    @pytest.mark.parametrize("url, expected", [
+        ("https://api.hubapi.com", "https://api.hubapi.com"),
+        ("http://127.0.0.1:8080/", "http://127.0.0.1:8080"),
+        (" https://proxy.example/hubspot// ", "https://proxy.example/hubspot"),
+    ])
+    def test_base_url_ok(self, url, expected):
+        assert check_base_url(url) == (expected, None)
+
+    @pytest.mark.parametrize("url, reason", [
+        ("", "non-empty"),
+        ("ftp://api.hubapi.com", "http:// or https://"),
+        ("api.hubapi.com", "http:// or https://"),
+        ("https://user:pw@api.hubapi.com", "credentials"),
+        ("https://", "no host"),
+        ("https://api.hubapi.com/?x=1", "query"),
+        ("https://api.hubapi.com:99999", "not a valid URL"),
+    ])
+    def test_base_url_refused(self, url, reason):
+        value, why = check_base_url(url)
+        assert value is None
+        assert reason in why
+
+    def test_base_url_with_credentials_does_not_echo_them(self):
+        dummy, why = check_base_url("https://user:%s@api.hubapi.com" % TOKEN)
+        assert TOKEN not in why
+
+    @pytest.mark.parametrize("token, ok", [
+        (TOKEN, True), ("", False), ("  ", False), ("tok en", False), ("tok\nen", False), (u"tok\u20ac", False), (None, False),
+    ])
+    def test_access_token(self, token, ok):
+        reason = check_access_token(token)
+        assert (reason is None) is ok
+        if reason:
+            assert "tok" not in reason
+
+    def test_api_path_encodes_every_segment(self):
+        assert api_path("marketing", "v3", "contacts", "jane+x@example.com", "breakdown") == \
+            "/marketing/v3/contacts/jane%2Bx%40example.com/breakdown"
+        assert api_path("a/b", 12) == "/a%2Fb/12"
+
+    def test_client_refuses_bad_options_without_echoing_the_token(self):
+        with pytest.raises(ValueError) as exc:
+            HubSpotClient("bad token " + TOKEN)
+        assert_no_secret(exc.value)
+        with pytest.raises(ValueError, match="base_url"):
+            HubSpotClient(TOKEN, base_url="ftp://x")
+
+    def test_repr_has_no_token(self, client):
+        assert_no_secret(client)
+        assert "api.example.test" in repr(client)
+
+    def test_parallel_map_keeps_order_and_reraises(self):
+        assert parallel_map(lambda x: x * 2, range(10), workers=3) == [x * 2 for x in range(10)]
+        assert parallel_map(lambda x: x, [], workers=3) == []
+
+        def boom(x):
+            if x == 3:
+                raise RuntimeError("three")
+            return x
+        with pytest.raises(RuntimeError, match="three"):
+            parallel_map(boom, range(6), workers=2)
+
+
+# ---------------------------------------------------------------------------------------------
+# Status mapping and errors (requests-mock)
+
+class TestRequests:
+
+    def test_headers_timeout_and_json(self, client, requests_mock):
+        requests_mock.get(BASE + PATH, json={"total": 0, "results": []})
+        assert client.get(PATH, params={"limit": 5}) == {"total": 0, "results": []}
+        req = requests_mock.last_request
+        assert req.headers["Authorization"] == "Bearer " + TOKEN
+        assert req.headers["Accept"] == "application/json"
+        assert req.headers["User-Agent"] == USER_AGENT
+        assert req.timeout == (10.0, 30.0)
+        assert query_of(req) == {"limit": "5"}
+        assert client.request_count == 1
+
+    def test_timeout_option(self, requests_mock):
+        requests_mock.get(BASE + PATH, json={})
+        with HubSpotClient(TOKEN, base_url=BASE, timeout=4, pace=False) as c:
+            c.get(PATH)
+        assert requests_mock.last_request.timeout == (4.0, 4.0)
+
+    def test_post_sends_json(self, client, requests_mock):
+        requests_mock.post(BASE + "/x", json={"status": "COMPLETE", "results": []})
+        client.post("/x", {"inputs": [{"vid": 1}]}, params={"externalAccountId": "a"})
+        assert requests_mock.last_request.json() == {"inputs": [{"vid": 1}]}
+        assert query_of(requests_mock.last_request) == {"externalAccountId": "a"}
+
+    @pytest.mark.parametrize("status", [200, 201, 202])
+    def test_any_2xx_is_success(self, client, requests_mock, status):
+        requests_mock.post(BASE + "/x", status_code=status, json={"results": [{"vid": 1}]})
+        assert client.post("/x", {}) == {"results": [{"vid": 1}]}
+
+    def test_204_empty_body(self, client, requests_mock):
+        requests_mock.get(BASE + "/x", status_code=204, content=b"")
+        assert client.get("/x") == {}
+
+    def test_207_partial_body_is_returned(self, client, requests_mock):
+        body = fixture("batch_207_partial.json")
+        requests_mock.post(BASE + "/x", status_code=207, json=body)
+        assert client.post("/x", {"inputs": []}) == body
+
+    def test_200_with_errors_is_returned(self, client, requests_mock):
+        body = dict(fixture("batch_207_partial.json"))
+        requests_mock.post(BASE + "/x", status_code=200, json=body)
+        result = client.post("/x", {"inputs": []})
+        assert result["numErrors"] == 1
+        assert result["errors"][0]["category"] == "VALIDATION_ERROR"
+
+    def test_2xx_not_json(self, client, requests_mock):
+        requests_mock.get(BASE + "/x", status_code=200, text="<html>oops</html>")
+        with pytest.raises(HubSpotApiError) as exc:
+            client.get("/x")
+        assert exc.value.category == "MALFORMED_RESPONSE"
+
+    def test_404_renders_status_category_and_correlation_id(self, client, requests_mock):
+        requests_mock.get(BASE + PATH, status_code=404, text=fixture_text("error_404_event.json"))
+        with pytest.raises(HubSpotApiError) as exc:
+            client.get(PATH, params={"limit": 100})
+        err = exc.value
+        assert str(err) == ("GET %s -> 404 OBJECT_NOT_FOUND (correlationId 7c0b8e5e-0d6f-4a34-9b8e-1f2d3c4b5a69): "
+                            "Marketing event 999 was not found" % PATH)
+        assert err.status == 404
+        kwargs = err.to_fail_kwargs()
+        assert kwargs["error"]["correlation_id"] == "7c0b8e5e-0d6f-4a34-9b8e-1f2d3c4b5a69"
+        assert kwargs["error"]["path"] == PATH  # no query string
+        assert_no_secret(err, kwargs)
+
+    def test_401(self, client, requests_mock):
+        requests_mock.get(BASE + "/x", status_code=401, text=fixture_text("error_401.json"))
+        with pytest.raises(HubSpotApiError) as exc:
+            client.get("/x")
+        assert "401 INVALID_AUTHENTICATION (correlationId a0a1a2a3-0000-4000-8000-000000000401)" in str(exc.value)
+        assert_no_secret(exc.value, exc.value.to_fail_kwargs())
+
+    def test_403_lists_required_scopes(self, client, requests_mock):
+        requests_mock.get(BASE + "/x", status_code=403, text=fixture_text("error_403_scopes.json"))
+        with pytest.raises(HubSpotApiError) as exc:
+            client.get("/x")
+        assert exc.value.category == "MISSING_SCOPES"
+        assert exc.value.required_scopes == ["crm.objects.marketing_events.read"]
+        assert "Required scopes: crm.objects.marketing_events.read." in str(exc.value)
+
+    def test_400_details(self, client, requests_mock):
+        body = {"status": "error", "message": "Invalid input", "correlationId": "c-1", "category": "VALIDATION_ERROR",
+                "errors": [{"message": "bad vid", "in": "inputs[0].vid", "code": "INVALID_INTEGER", "extra": "dropped"}]}
+        requests_mock.post(BASE + "/x", status_code=400, json=body)
+        with pytest.raises(HubSpotApiError) as exc:
+            client.post("/x", {"inputs": [{"vid": "x"}]})
+        assert exc.value.details == [{"message": "bad vid", "in": "inputs[0].vid", "code": "INVALID_INTEGER"}]
+        assert str(exc.value).startswith("POST /x -> 400 VALIDATION_ERROR (correlationId c-1): Invalid input")
+
+    def test_429_ten_secondly_body_maps_to_rate_limits(self, client, requests_mock):
+        requests_mock.get(BASE + "/x", status_code=429, text=fixture_text("error_429_ten_secondly.json"))
+        with pytest.raises(HubSpotApiError) as exc:
+            client.get("/x")
+        assert not isinstance(exc.value, HubSpotDailyLimitError)
+        assert exc.value.category == "RATE_LIMITS"  # from policyName, when the body has no category
+        assert exc.value.policy == "TEN_SECONDLY_ROLLING"
+
+    def test_429_daily_body(self, client, requests_mock):
+        requests_mock.get(BASE + "/x", status_code=429, text=fixture_text("error_429_daily.json"))
+        with pytest.raises(HubSpotDailyLimitError) as exc:
+            client.get("/x")
+        assert "daily API request limit" in str(exc.value)
+
+    def test_non_json_error_body_is_truncated(self, client, requests_mock):
+        requests_mock.get(BASE + "/x", status_code=502, text="<html>" + "x" * 2000 + "</html>")
+        with pytest.raises(HubSpotApiError) as exc:
+            client.get("/x")
+        assert exc.value.status == 502
+        assert len(exc.value.message) < 600
+        assert exc.value.message.endswith("...")
+
+    def test_error_body_echoing_the_token_is_still_the_servers_text(self, client, requests_mock):
+        # The client never adds the token itself: only the method, the path and HubSpot's body.
+        requests_mock.get(BASE + "/x", status_code=401, json={"message": "bad", "category": "INVALID_AUTHENTICATION"})
+        with pytest.raises(HubSpotApiError) as exc:
+            client.get("/x")
+        assert_no_secret(exc.value, exc.value.to_fail_kwargs(), exc.value.to_dict())
+
+    @pytest.mark.parametrize("exc_class, text", [
+        (requests.exceptions.ConnectTimeout, "timed out"),
+        (requests.exceptions.ReadTimeout, "timed out"),
+        (requests.exceptions.ConnectionError, "ConnectionError"),
+        (requests.exceptions.SSLError, "TLS error"),
+    ])
+    def test_transport_errors(self, client, requests_mock, exc_class, text):
+        requests_mock.get(BASE + "/x", exc=exc_class("boom"))
+        with pytest.raises(HubSpotTransportError) as exc:
+            client.get("/x")
+        assert text in str(exc.value)
+        assert str(exc.value).startswith("GET /x -> no response: ")
+        assert exc.value.to_fail_kwargs() == {"error": {"method": "GET", "path": "/x", "reason": exc.value.reason}}
+        assert_no_secret(exc.value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Pagination (requests-mock)
+
+def page(start, count, total, after=None):
+    body = {"total": total, "results": [{"id": str(i)} for i in range(start, start + count)]}
+    if after is not None:
+        body["paging"] = {"next": {"after": after, "link": "ignored"}}
+    return body
+
+
+class TestPagination:
+
+    def test_cursor_followed_verbatim(self, client, requests_mock):
+        cursor = "MTAwMg%3D%3D+/= é"
+        requests_mock.get(BASE + PATH, [{"json": page(0, 2, 3, after=cursor)}, {"json": page(2, 1, 3)}])
+        pager = client.iter_items(PATH, params={"state": "ATTENDED"}, page_size=2)
+        assert [i["id"] for i in pager] == ["0", "1", "2"]
+        first, second = requests_mock.request_history
+        assert query_of(first) == {"state": "ATTENDED", "limit": "2"}
+        assert query_of(second) == {"state": "ATTENDED", "limit": "2", "after": cursor}
+        assert pager.total == 3
+        assert pager.pages == 2
+
+    def test_stops_when_no_next_page(self, client, requests_mock):
+        requests_mock.get(BASE + PATH, json=page(0, 3, 10))  # total says more, but no cursor
+        assert len(list(client.iter_items(PATH))) == 3
+        assert requests_mock.call_count == 1
+
+    def test_stops_at_total_even_with_a_cursor(self, client, requests_mock):
+        requests_mock.get(BASE + PATH, [{"json": page(0, 100, 200, after="c1")}, {"json": page(100, 100, 200, after="c2")}])
+        pager = client.iter_items(PATH)
+        assert len(list(pager)) == 200
+        assert pager.pages == 2
+        assert requests_mock.call_count == 2
+
+    def test_repeated_cursor_raises(self, client, requests_mock):
+        requests_mock.get(BASE + PATH, [{"json": page(0, 2, 100, after="same")}, {"json": page(2, 2, 100, after="same")},
+                                        {"json": page(4, 2, 100, after="other")}])
+        seen = []
+        with pytest.raises(HubSpotPagingError) as exc:
+            for item in client.iter_items(PATH, page_size=2):
+                seen.append(item["id"])
+        assert "'same' a second time after 2 pages" in str(exc.value)
+        assert seen == ["0", "1", "2", "3"]
+        assert requests_mock.call_count == 2
+
+    def test_limit_shrinks_the_last_page_and_stops(self, client, requests_mock):
+        requests_mock.get(BASE + PATH, [{"json": page(0, 100, 1000, after="c1")}, {"json": page(100, 50, 1000, after="c2")}])
+        pager = client.iter_items(PATH, limit=150)
+        assert len(list(pager)) == 150
+        assert [query_of(r)["limit"] for r in requests_mock.request_history] == ["100", "50"]
+        assert pager.pages == 2
+        assert pager.total == 1000
+
+    def test_limit_on_a_page_boundary_reads_no_extra_page(self, client, requests_mock):
+        requests_mock.get(BASE + PATH, json=page(0, 10, 1000, after="c1"))
+        assert len(list(client.iter_items(PATH, page_size=10, limit=10))) == 10
+        assert requests_mock.call_count == 1
+
+    def test_limit_even_if_the_server_sends_more(self, client, requests_mock):
+        requests_mock.get(BASE + PATH, json=page(0, 30, 1000, after="c1"))
+        assert len(list(client.iter_items(PATH, page_size=30, limit=7))) == 7
+        assert requests_mock.call_count == 1
+
+    @pytest.mark.parametrize("total, page_size, limit, pages", [
+        (0, 100, None, 1), (1, 100, None, 1), (100, 100, None, 1), (101, 100, None, 2), (1234, 100, None, 13),
+        (1234, 7, None, 177), (1234, 100, 250, 3), (1234, 100, 1, 1), (30, 100, 250, 1),
+    ])
+    def test_page_count(self, client, requests_mock, total, page_size, limit, pages):
+        def respond(request, context):
+            query = query_of(request)
+            start = int(query.get("after", "0"))
+            count = min(int(query["limit"]), total - start)
+            nxt = start + count
+            return page(start, count, total, after=str(nxt) if nxt < total else None)
+        requests_mock.get(BASE + PATH, json=respond)
+        pager = client.iter_items(PATH, page_size=page_size, limit=limit)
+        items = list(pager)
+        assert len(items) == min(total, limit or total)
+        assert pager.pages == pages == requests_mock.call_count
+
+    @pytest.mark.parametrize("size", [0, 101])
+    def test_page_size_range(self, client, size):
+        with pytest.raises(ValueError):
+            Pager(client, PATH, page_size=size)
+
+    def test_missing_total_and_results(self, client, requests_mock):
+        requests_mock.get(BASE + PATH, json={})
+        pager = client.iter_items(PATH)
+        assert list(pager) == []
+        assert pager.total is None
+        assert pager.pages == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Pacer (fake clock)
+
+class FakeClock:
+    def __init__(self):
+        self.now = 1000.0
+        self.sleeps = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+class TestPacer:
+
+    def test_no_headers_no_wait(self):
+        clock = FakeClock()
+        pacer = _Pacer(clock=clock, sleep=clock.sleep)
+        for dummy in range(50):
+            pacer.before_request()
+            pacer.after_response({})
+        assert clock.sleeps == []
+
+    def test_waits_once_the_window_is_full(self):
+        clock = FakeClock()
+        pacer = _Pacer(clock=clock, sleep=clock.sleep)
+        headers = {"X-HubSpot-RateLimit-Max": "3", "X-HubSpot-RateLimit-Interval-Milliseconds": "10000"}
+        for remaining in (2, 1, 0):
+            pacer.before_request()
+            pacer.after_response(dict(headers, **{"X-HubSpot-RateLimit-Remaining": str(remaining)}))
+            clock.now += 1
+        pacer.before_request()  # 4th request: must wait until the 1st leaves the 10 s window
+        assert clock.sleeps == [pytest.approx(7.0)]
+        assert pacer.waited == pytest.approx(7.0)
+
+    def test_remaining_counts_other_clients(self):
+        clock = FakeClock()
+        pacer = _Pacer(clock=clock, sleep=clock.sleep)
+        pacer.before_request()
+        # Someone else already spent 8 of 10: only 1 more request fits in this window.
+        pacer.after_response({"X-HubSpot-RateLimit-Max": "10", "X-HubSpot-RateLimit-Remaining": "1",
+                              "X-HubSpot-RateLimit-Interval-Milliseconds": "1000"})
+        pacer.before_request()
+        assert clock.sleeps == []
+        pacer.before_request()
+        assert len(clock.sleeps) == 1 and clock.sleeps[0] == pytest.approx(1.0)
+
+    @pytest.mark.parametrize("headers", [
+        {"X-HubSpot-RateLimit-Max": "abc"}, {"X-HubSpot-RateLimit-Max": "0"},
+        {"X-HubSpot-RateLimit-Max": "5", "X-HubSpot-RateLimit-Interval-Milliseconds": "-1"},
+    ])
+    def test_bad_headers_ignored(self, headers):
+        clock = FakeClock()
+        pacer = _Pacer(clock=clock, sleep=clock.sleep)
+        for dummy in range(20):
+            pacer.before_request()
+            pacer.after_response(headers)
+        assert clock.sleeps == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Real HTTP server on 127.0.0.1: retries, Retry-After, DAILY, resets, pacing.
+
+RESET = "reset"
+
+
+class Scripted:
+    """A local HTTP server answering from a script of (status, headers, body) or RESET entries.
+
+    The last entry repeats once the script is used up. Records (method, path, time) of every request.
+    """
+
+    def __init__(self, script):
+        self.script = list(script)
+        self.requests = []
+        self.lock = threading.Lock()
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.0"
+
+            def log_message(self, *args):  # keep pytest output clean
+                pass
+
+            def _answer(self):
+                with owner.lock:
+                    owner.requests.append((self.command, self.path, time.monotonic(), dict(self.headers)))
+                    entry = owner.script.pop(0) if len(owner.script) > 1 else owner.script[0]
+                length = int(self.headers.get("Content-Length") or 0)
+                if length:
+                    self.rfile.read(length)
+                if entry == RESET:
+                    # RST instead of an answer: the client sees "connection reset by peer".
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    self.connection.close()
+                    self.close_connection = True
+                    return
+                status, headers, body = entry
+                data = json.dumps(body).encode() if body is not None else b""
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = _answer
+            do_POST = _answer
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
+
+OK = (200, {}, {"total": 0, "results": []})
+TEN_SECONDLY = fixture("error_429_ten_secondly.json")
+DAILY = fixture("error_429_daily.json")
+
+
+def real_client(url, **kwargs):
+    kwargs.setdefault("backoff_factor", 0.01)
+    kwargs.setdefault("max_retries", 3)
+    return HubSpotClient(TOKEN, base_url=url, **kwargs)
+
+
+class TestRealServer:
+
+    def test_429_retry_after_then_200(self):
+        with Scripted([(429, {"Retry-After": "1"}, TEN_SECONDLY), OK]) as srv, real_client(srv.url) as client:
+            start = time.monotonic()
+            assert client.get("/x") == OK[2]
+            elapsed = time.monotonic() - start
+        assert len(srv.requests) == 2
+        assert srv.requests[1][2] - srv.requests[0][2] >= 1.0
+        assert elapsed >= 1.0
+        assert client.retries == ["GET /x: 429"]
+        assert client.request_count == 1
+        assert all(r[3].get("Authorization") == "Bearer " + TOKEN for r in srv.requests)
+        assert_no_secret(client.retries)
+
+    def test_post_is_retried_on_429(self):
+        with Scripted([(429, {"Retry-After": "0"}, TEN_SECONDLY), (200, {}, {"status": "COMPLETE", "results": []})]) as srv, \
+                real_client(srv.url) as client:
+            assert client.post("/x", {"inputs": []})["status"] == "COMPLETE"
+        assert [r[0] for r in srv.requests] == ["POST", "POST"]
+
+    def test_503_then_200(self):
+        with Scripted([(503, {}, {"message": "down"}), OK]) as srv, real_client(srv.url) as client:
+            assert client.get("/x") == OK[2]
+        assert len(srv.requests) == 2
+        assert client.retries == ["GET /x: 503"]
+
+    def test_connection_reset_then_200(self):
+        with Scripted([RESET, OK]) as srv, real_client(srv.url) as client:
+            assert client.get("/x") == OK[2]
+        assert len(srv.requests) == 2
+        assert len(client.retries) == 1
+        assert client.retries[0].startswith("GET /x: ")
+
+    def test_connection_reset_without_retries_is_a_transport_error(self):
+        with Scripted([RESET]) as srv, real_client(srv.url, max_retries=0) as client:
+            with pytest.raises(HubSpotTransportError) as exc:
+                client.get("/x")
+        assert len(srv.requests) == 1
+        assert str(exc.value).startswith("GET /x -> no response: ")
+        assert_no_secret(exc.value)
+
+    def test_daily_429_fails_fast(self):
+        headers = {"X-HubSpot-RateLimit-Daily": "250000", "X-HubSpot-RateLimit-Daily-Remaining": "0", "Retry-After": "1"}
+        with Scripted([(429, headers, DAILY), OK]) as srv, real_client(srv.url) as client:
+            start = time.monotonic()
+            with pytest.raises(HubSpotDailyLimitError) as exc:
+                client.get("/x")
+            elapsed = time.monotonic() - start
+        assert len(srv.requests) == 1
+        assert elapsed < 1.0
+        assert exc.value.status == 429
+        assert exc.value.policy == "DAILY"
+        assert "correlationId d1d2e3f4-0000-4000-8000-000000000429" in str(exc.value)
+        assert client.retries == []
+
+    def test_gives_up_after_max_retries(self):
+        with Scripted([(503, {}, {"message": "down", "correlationId": "c-503"})]) as srv, real_client(srv.url, max_retries=2) as client:
+            with pytest.raises(HubSpotApiError) as exc:
+                client.get("/x")
+        assert len(srv.requests) == 3
+        assert exc.value.status == 503
+        assert exc.value.retries == 2
+        assert "(gave up after 2 retries)" in str(exc.value)
+        assert client.retries == ["GET /x: 503", "GET /x: 503"]
+        assert_no_secret(exc.value, exc.value.to_fail_kwargs())
+
+    def test_max_retries_zero_disables_retrying(self):
+        with Scripted([(429, {"Retry-After": "1"}, TEN_SECONDLY), OK]) as srv, real_client(srv.url, max_retries=0) as client:
+            with pytest.raises(HubSpotApiError) as exc:
+                client.get("/x")
+        assert len(srv.requests) == 1
+        assert exc.value.status == 429
+
+    def test_retry_after_cap_applied(self, monkeypatch):
+        # The default cap is 60 s; a small cap proves a huge Retry-After is clamped.
+        monkeypatch.setattr(_client._Retry, "retry_after_cap", 0.3)
+        retry = _client.build_retry(3, 0.01, retry_after_cap=0.3)
+        assert retry.parse_retry_after("3600") == 0.3
+        assert retry.new().retry_after_cap == 0.3
+        assert _client.build_retry(3).parse_retry_after("3600") == _client.RETRY_AFTER_CAP == 60
+        with Scripted([(429, {"Retry-After": "3600"}, TEN_SECONDLY), OK]) as srv, \
+                real_client(srv.url, retry_after_cap=0.3) as client:
+            start = time.monotonic()
+            assert client.get("/x") == OK[2]
+            elapsed = time.monotonic() - start
+        assert len(srv.requests) == 2
+        assert 0.3 <= elapsed < 5
+
+    def test_not_retried_statuses(self):
+        with Scripted([(400, {}, {"message": "bad", "category": "VALIDATION_ERROR"}), OK]) as srv, real_client(srv.url) as client:
+            with pytest.raises(HubSpotApiError):
+                client.get("/x")
+        assert len(srv.requests) == 1
+
+    def test_pacing_from_rate_limit_headers(self):
+        def answer(remaining):
+            return (200, {"X-HubSpot-RateLimit-Max": "2", "X-HubSpot-RateLimit-Remaining": str(remaining),
+                          "X-HubSpot-RateLimit-Interval-Milliseconds": "600"}, {"results": []})
+        with Scripted([answer(1), answer(0), answer(1)]) as srv, real_client(srv.url) as client:
+            start = time.monotonic()
+            for dummy in range(3):
+                client.get("/x")
+        times = [r[2] for r in srv.requests]
+        assert len(times) == 3
+        # The 3rd request waited for the 1st (sent after ``start``) to leave the 0.6 s window.
+        assert times[2] - start >= 0.6
+        assert client.pacing_wait > 0
+
+    def test_no_pacing_without_headers(self):
+        with Scripted([OK]) as srv, real_client(srv.url) as client:
+            for dummy in range(5):
+                client.get("/x")
+        assert client.pacing_wait == 0
+        assert len(srv.requests) == 5

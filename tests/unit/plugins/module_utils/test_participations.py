@@ -1,0 +1,195 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the hubspot.marketing collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Events, paths, the snake_case participation shape and breakdown reads."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from ansible_collections.hubspot.marketing.plugins.module_utils._client import HubSpotClient
+from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotApiError, HubSpotPagingError
+from ansible_collections.hubspot.marketing.plugins.module_utils._participations import (
+    READ_STATES,
+    STATE_FILTERS,
+    EventRef,
+    breakdown_pager,
+    contact_breakdown_path,
+    normalize,
+    read_breakdown,
+    read_counters,
+)
+
+BASE = "https://api.example.test"
+PREFIX = "/marketing/v3/marketing-events"
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures")
+KEYS = {"id", "created_at", "event_id", "event_name", "external_account_id", "external_event_id", "contact_id", "email",
+        "firstname", "lastname", "state", "occurred_at", "attendance_duration_seconds", "attendance_percentage"}
+
+
+def fixture(name):
+    with open(os.path.join(FIXTURES, name)) as handle:
+        return json.load(handle)
+
+
+def query_of(request):
+    return {k: v[0] for k, v in parse_qs(urlsplit(request.url).query).items()}
+
+
+@pytest.fixture
+def client():
+    with HubSpotClient("unit-token", base_url=BASE, max_retries=0, pace=False) as c:
+        yield c
+
+
+class TestEventRef:
+
+    def test_from_params(self):
+        assert EventRef.from_params({"event_id": "456"}).object_id == "456"
+        ext = EventRef.from_params({"event_id": None, "external_event_id": "ev 1", "external_account_id": "acc/1"})
+        assert (ext.object_id, ext.external_account_id, ext.external_event_id) == (None, "acc/1", "ev 1")
+        assert EventRef.from_params({"event_id": None, "external_event_id": None, "external_account_id": None}) is None
+        assert EventRef.from_params({"contact": "a@b.c"}) is None
+
+    def test_needs_an_id(self):
+        with pytest.raises(ValueError):
+            EventRef()
+        with pytest.raises(ValueError):
+            EventRef(external_event_id="ev")
+
+    def test_paths(self):
+        by_id = EventRef(object_id=456)
+        assert by_id.breakdown_path() == PREFIX + "/participations/456/breakdown"
+        assert by_id.counters_path() == PREFIX + "/participations/456"
+        assert by_id.describe() == "event 456"
+        ext = EventRef(external_account_id="acc/1", external_event_id="ev 1")
+        assert ext.breakdown_path() == PREFIX + "/participations/acc%2F1/ev%201/breakdown"
+        assert ext.counters_path() == PREFIX + "/participations/acc%2F1/ev%201"
+        assert ext.describe() == "event ev 1 (external account acc/1)"
+        assert ext.as_dict() == {"event_id": None, "external_account_id": "acc/1", "external_event_id": "ev 1"}
+
+    def test_contact_path_encodes_the_email(self):
+        assert contact_breakdown_path("jane+x@example.com") == PREFIX + "/participations/contacts/jane%2Bx%40example.com/breakdown"
+        assert contact_breakdown_path("51") == PREFIX + "/participations/contacts/51/breakdown"
+
+
+class TestNormalize:
+
+    def test_full_item(self):
+        item = fixture("breakdown_event_page1.json")["results"][0]
+        assert normalize(item) == {
+            "id": "1001",
+            "created_at": "2024-06-04T10:00:00Z",
+            "event_id": "456",
+            "event_name": "Product webinar",
+            "external_account_id": "acc-1",
+            "external_event_id": "ev-1",
+            "contact_id": "51",
+            "email": "jane@example.com",
+            "firstname": "Jane",
+            "lastname": "Doe",
+            "state": "attended",
+            "occurred_at": 1717495200000,
+            "attendance_duration_seconds": 3600,
+            "attendance_percentage": "85",
+        }
+
+    def test_absent_fields_are_none_and_every_key_is_present(self):
+        item = fixture("breakdown_event_page1.json")["results"][1]
+        out = normalize(item)
+        assert set(out) == KEYS
+        assert out["state"] == "no_show"
+        for key in ("firstname", "lastname", "external_account_id", "external_event_id",
+                    "attendance_duration_seconds", "attendance_percentage"):
+            assert out[key] is None
+
+    def test_empty_item(self):
+        out = normalize({})
+        assert set(out) == KEYS
+        assert all(v is None for v in out.values())
+
+    @pytest.mark.parametrize("api, ours", sorted(READ_STATES.items()) + [("SOMETHING_NEW", "something_new")])
+    def test_states(self, api, ours):
+        assert normalize({"properties": {"attendanceState": api}})["state"] == ours
+
+    def test_state_filters_are_the_uppercase_read_values(self):
+        assert STATE_FILTERS == {"registered": "REGISTERED", "attended": "ATTENDED", "cancelled": "CANCELLED", "no_show": "NO_SHOW"}
+
+
+class TestReads:
+
+    def test_event_breakdown_two_pages(self, client, requests_mock):
+        page1 = fixture("breakdown_event_page1.json")
+        page2 = fixture("breakdown_event_page2.json")
+        requests_mock.get(BASE + PREFIX + "/participations/456/breakdown", [{"json": page1}, {"json": page2}])
+        items, total, pages = read_breakdown(client, event=EventRef(object_id="456"), page_size=2)
+        assert [i["id"] for i in items] == ["1001", "1002", "1003"]
+        assert [i["state"] for i in items] == ["attended", "no_show", "cancelled"]
+        assert (total, pages) == (3, 2)
+        first, second = requests_mock.request_history
+        assert query_of(first) == {"limit": "2"}
+        assert query_of(second) == {"limit": "2", "after": page1["paging"]["next"]["after"]}
+
+    def test_event_breakdown_filtered_by_contact_and_state(self, client, requests_mock):
+        url = BASE + PREFIX + "/participations/acc-1/ev-1/breakdown"
+        requests_mock.get(url, json={"total": 0, "results": []})
+        event = EventRef(external_account_id="acc-1", external_event_id="ev-1")
+        assert read_breakdown(client, event=event, contact="jane@example.com", state="no_show") == ([], 0, 1)
+        assert query_of(requests_mock.last_request) == {"contactIdentifier": "jane@example.com", "state": "NO_SHOW", "limit": "100"}
+
+    def test_contact_breakdown(self, client, requests_mock):
+        requests_mock.get(BASE + PREFIX + "/participations/contacts/jane%40example.com/breakdown", json=fixture("breakdown_contact.json"))
+        items, total, pages = read_breakdown(client, contact="jane@example.com", state="attended", limit=5)
+        assert [i["event_id"] for i in items] == ["123", "456"]
+        assert (total, pages) == (2, 1)
+        assert query_of(requests_mock.last_request) == {"state": "ATTENDED", "limit": "5"}
+
+    def test_contact_id_may_be_an_int(self, client, requests_mock):
+        requests_mock.get(BASE + PREFIX + "/participations/contacts/51/breakdown", json={"total": 0, "results": []})
+        assert read_breakdown(client, contact=51)[0] == []
+
+    def test_total_falls_back_to_the_count(self, client, requests_mock):
+        body = fixture("breakdown_event_page2.json")
+        del body["total"]
+        requests_mock.get(BASE + PREFIX + "/participations/456/breakdown", json=body)
+        assert read_breakdown(client, event=EventRef(object_id="456"))[1] == 1
+
+    def test_limit(self, client, requests_mock):
+        requests_mock.get(BASE + PREFIX + "/participations/456/breakdown", json=fixture("breakdown_event_page1.json"))
+        items, total, pages = read_breakdown(client, event=EventRef(object_id="456"), limit=1)
+        assert len(items) == 1 and total == 3 and pages == 1
+        assert query_of(requests_mock.last_request)["limit"] == "1"
+
+    def test_repeated_cursor(self, client, requests_mock):
+        page1 = fixture("breakdown_event_page1.json")
+        page1["total"] = 50
+        requests_mock.get(BASE + PREFIX + "/participations/456/breakdown", json=page1)
+        with pytest.raises(HubSpotPagingError, match="a second time"):
+            read_breakdown(client, event=EventRef(object_id="456"), page_size=2)
+        assert requests_mock.call_count == 2
+
+    def test_needs_event_or_contact(self, client):
+        with pytest.raises(ValueError):
+            breakdown_pager(client)
+
+    def test_unknown_event(self, client, requests_mock):
+        requests_mock.get(BASE + PREFIX + "/participations/999/breakdown", status_code=404, json=fixture("error_404_event.json"))
+        with pytest.raises(HubSpotApiError) as exc:
+            read_breakdown(client, event=EventRef(object_id="999"))
+        assert exc.value.status == 404
+        assert "correlationId 7c0b8e5e-0d6f-4a34-9b8e-1f2d3c4b5a69" in str(exc.value)
+
+    def test_counters(self, client, requests_mock):
+        requests_mock.get(BASE + PREFIX + "/participations/456", json=fixture("counters.json"))
+        assert read_counters(client, EventRef(object_id="456")) == {"registered": 0, "attended": 1, "cancelled": 1, "no_show": 1}
+        requests_mock.get(BASE + PREFIX + "/participations/acc-1/ev-1", json={"attended": 2})
+        counters = read_counters(client, EventRef(external_account_id="acc-1", external_event_id="ev-1"))
+        assert counters == {"registered": None, "attended": 2, "cancelled": None, "no_show": None}
