@@ -164,7 +164,7 @@ def _contact(index, term):
     contact = str(term).strip()
     reason = contact_error(contact)
     if reason:
-        raise AnsibleLookupError("term %d (%r): %s" % (index, contact[:100], reason))
+        raise AnsibleLookupError("term %d (%r): %s" % (index, (contact or str(term))[:100], reason))
     return contact
 
 

@@ -13,6 +13,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.hubspot.marketing.plugins.module_utils._client import (
@@ -22,6 +24,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._client import (
     check_base_url,
 )
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotValidationError
+from ansible_collections.hubspot.marketing.plugins.module_utils._validation import EMAIL_RE
 
 AUTH_ARGSPEC = dict(
     access_token=dict(type="str", required=True, no_log=True, fallback=(env_fallback, ["HUBSPOT_ACCESS_TOKEN"])),
@@ -57,6 +60,38 @@ def auth_errors(params):
     if retries is not None and not 0 <= retries <= 20:
         errors.append({"path": "max_retries", "message": "must be between 0 and 20"})
     return errors
+
+
+EXTERNAL_ID_MAX = 1024
+_OBJECT_ID = re.compile(r"^[0-9]{1,19}$")
+
+
+def event_errors(params):
+    """Validation errors of the event options (how they combine is the argspec's job)."""
+    errors = []
+    event_id = params.get("event_id")
+    if event_id is not None and not _OBJECT_ID.match(str(event_id)):
+        errors.append({"path": "event_id", "message": "must be HubSpot's numeric event id (objectId), a string of digits"})
+    for name in ("external_event_id", "external_account_id"):
+        value = params.get(name)
+        if value is not None and not str(value).strip():
+            errors.append({"path": name, "message": "must not be empty"})
+        elif value is not None and len(str(value)) > EXTERNAL_ID_MAX:
+            errors.append({"path": name, "message": "must be at most %d characters long" % EXTERNAL_ID_MAX})
+    return errors
+
+
+def contact_error(value):
+    """Why ``value`` is not a contactIdentifier (an email address or a positive contact id), or None.
+
+    Never echoes the value.
+    """
+    text = str(value).strip()
+    if not text:
+        return "must not be empty"
+    if EMAIL_RE.match(text) or (_OBJECT_ID.match(text) and int(text) > 0):
+        return None
+    return "must be an email address or a HubSpot contact id (a positive integer)"
 
 
 def client_from_params(params, **kwargs):

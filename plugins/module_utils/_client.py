@@ -154,9 +154,7 @@ def check_access_token(token):
         return "must be a non-empty string"
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in token):
         return "must not contain whitespace or control characters"
-    try:
-        token.encode("latin-1")
-    except UnicodeEncodeError:
+    if any(ord(ch) > 126 for ch in token):
         return "must contain only ASCII characters"
     return None
 
@@ -267,6 +265,8 @@ class Pager:
                 yield item
             after = ((body.get("paging") or {}).get("next") or {}).get("after")
             if not after or (self.total is not None and count >= self.total):
+                return
+            if self._limit is not None and count >= self._limit:
                 return
             if after in seen_cursors:
                 raise HubSpotPagingError(

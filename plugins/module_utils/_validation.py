@@ -34,7 +34,7 @@ except ImportError:
     JSONSCHEMA_IMPORT_ERROR = traceback.format_exc()
 
 _VALUE_EXCERPT = 40
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _VALIDATORS = {}
 
 
@@ -43,7 +43,7 @@ def _format_checker():
 
     @checker.checks("email")
     def _is_email(value):  # pylint: disable=unused-variable
-        return not isinstance(value, str) or bool(_EMAIL.match(value))
+        return not isinstance(value, str) or bool(EMAIL_RE.match(value))
 
     return checker
 

@@ -364,6 +364,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._args import (
     EVENT_REQUIRED_TOGETHER,
     auth_errors,
     client_from_params,
+    event_errors,
 )
 from ansible_collections.hubspot.marketing.plugins.module_utils._attendance import (
     build_body,
@@ -424,23 +425,9 @@ def argument_spec():
     return spec
 
 
-def _event_errors(params):
-    errors = []
-    event_id = params.get("event_id")
-    if event_id is not None and not (event_id.isdigit() and event_id.isascii() and len(event_id) <= 19):
-        errors.append({"path": "event_id", "message": "must be HubSpot's numeric event id (objectId), a string of digits"})
-    for name in ("external_event_id", "external_account_id"):
-        value = params.get(name)
-        if value is not None and not value.strip():
-            errors.append({"path": name, "message": "must not be empty"})
-        elif value is not None and len(value) > 1024:
-            errors.append({"path": name, "message": "must be at most 1024 characters long"})
-    return errors
-
-
 def build_request(params, now_ms=None):
     """Validate every option and prepare the contacts; raise HubSpotValidationError listing every problem."""
-    errors = auth_errors(params) + _event_errors(params)
+    errors = auth_errors(params) + event_errors(params)
     errors += input_errors(params["state"], params["contacts"], params["batch_size"])
     if errors:
         raise HubSpotValidationError(sort_errors(errors))

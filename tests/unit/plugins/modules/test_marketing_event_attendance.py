@@ -63,14 +63,22 @@ def run_main(args, capsys):
     return exc.value.code != 0 or bool(result.get("failed")), result
 
 
-def warnings_of(result):
-    """Warning texts; ansible-core 2.19+ returns them as structured summaries."""
-    out = []
-    for warning in result.get("warnings") or []:
-        if isinstance(warning, dict):
-            warning = (warning.get("event") or {}).get("msg") or warning.get("msg") or json.dumps(warning)
-        out.append(warning)
-    return out
+@pytest.fixture
+def warned(monkeypatch):
+    """Messages the module passed to AnsibleModule.warn.
+
+    Recorded at the call, because how core carries warnings into the result differs between
+    versions and depends on what else was loaded in the test process.
+    """
+    messages = []
+    original = module_under_test.AnsibleModule.warn
+
+    def record(self, warning):
+        messages.append(warning)
+        return original(self, warning)
+
+    monkeypatch.setattr(module_under_test.AnsibleModule, "warn", record)
+    return messages
 
 
 def base_args(**extra):
@@ -274,7 +282,7 @@ def breakdown_json(parts, total=None):
     return {"total": len(parts) if total is None else total, "results": [FakeHubSpot().item(p) for p in parts]}
 
 
-def test_main_end_to_end_real_client(capsys, requests_mock):
+def test_main_end_to_end_real_client(capsys, requests_mock, warned):
     read = requests_mock.get(BASE + EVENTS + "/participations/456/breakdown",
                              json=breakdown_json([{"id": "51", "email": "a@example.com", "state": "REGISTERED"}]))
     write_ids = requests_mock.post(BASE + EVENTS + "/456/attendance/attend/create", json={
@@ -303,7 +311,7 @@ def test_main_end_to_end_real_client(capsys, requests_mock):
                                   {"id": "77", "email": "new@example.com", "state": "attended"}]
     assert result["batch_errors"] == [{"contact": {"index": 1, "id": "99"}, "status": "error", "category": "OBJECT_NOT_FOUND",
                                        "message": "Contact 99 does not exist", "correlation_id": None}]
-    assert any("1 of 3 contacts failed" in w for w in warnings_of(result))
+    assert any("1 of 3 contacts failed" in w for w in warned)
     assert TOKEN not in json.dumps(result)
 
 
@@ -356,13 +364,13 @@ def test_main_404_event(capsys, requests_mock):
     assert "Marketing event 456 not found" in result["msg"] and "corr-404" in result["msg"]
 
 
-def test_main_warns_when_certificates_are_not_checked(capsys, requests_mock):
+def test_main_warns_when_certificates_are_not_checked(capsys, requests_mock, warned):
     requests_mock.get(BASE + EVENTS + "/participations/456/breakdown",
                       json=breakdown_json([{"id": "51", "email": "a@example.com", "state": "ATTENDED"}]))
     failed, result = run_main(base_args(validate_certs=False), capsys)
     assert not failed
     assert result["changed"] is False
-    assert [w for w in warnings_of(result) if "validate_certs is false" in w]
+    assert [w for w in warned if "validate_certs is false" in w]
 
 
 # ---------------------------------------------------------------------------------------------
