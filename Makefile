@@ -6,6 +6,10 @@
 #   make setup                create/update the venvs only
 #   make sanity|units|integration [CORE=2.19]
 #   make lint                 build/install, ansible-lint, antsibull-docs, changelog, galaxy-importer, ansible-builder
+#   make docs                 build the HTML docs site offline (fails on broken references)
+#   make awx-test             run the demo through ansible-runner (AWX's engine) from the built tarball
+#   make demo                 start the HubSpot emulator and run playbooks/demo.yml against it
+#   make bench                benchmark requests and wall time against the alternatives (not a test)
 #   make clean                remove build and test leftovers from the work tree
 #   make distclean            also remove the cached venvs
 #
@@ -17,10 +21,10 @@ CACHE := $(or $(HUBSPOT_MARKETING_CACHE),$(HOME)/.cache/hubspot-marketing)
 
 export CORE
 
-.PHONY: help test setup sanity units integration emulator-tests lint clean distclean
+.PHONY: help test setup sanity units integration emulator-tests lint docs awx-test demo bench clean distclean
 
 help:
-	@sed -n '2,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,18p' Makefile | sed 's/^# \{0,1\}//'
 
 test:
 	@$(RUN) test
@@ -42,6 +46,15 @@ emulator-tests:
 
 lint:
 	@$(RUN) lint
+
+docs:
+	@$(RUN) docs
+
+awx-test:
+	@$(RUN) awx
+
+demo:
+	@bash hack/demo.sh
 
 clean:
 	rm -rf tests/output tests/integration/inventory tests/integration/integration_config.yml .ansible .pytest_cache

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Test driver behind the Makefile.
 #
-#   hack/run.sh STEP...      STEP: setup sanity units integration emulator lint test
+#   hack/run.sh STEP...      STEP: setup sanity units integration emulator lint docs awx test
 #   CORE=2.19 hack/run.sh …  restrict the ansible-core versions (default: 2.16 2.19 2.21)
 #
 # Every stage prints a header; a failing stage does not stop the others. The run ends
@@ -362,6 +362,19 @@ EOF
     note "introspect + create OK"
 }
 
+# The HTML docs site, built offline; broken references fail it.
+stage_docs() {
+    need_tools
+    TOOLS_VENV="$TOOLS_VENV" bash "${HM_STAGE}/hack/docs.sh" "${HM_STAGE_ROOT}/docs-html" </dev/null
+}
+
+# The demo playbook as AWX runs it: ansible-runner, collection installed from the tarball,
+# token injected as the credential type injects it; no token in the job artifacts.
+stage_awx() {
+    need_tools
+    in_venv "$TOOLS_VENV" python hack/awx_runner_test.py </dev/null
+}
+
 # ---------------------------------------------------------------- steps
 
 do_setup() { setup_tools; setup_cores; setup_shellcheck; }
@@ -399,6 +412,16 @@ do_lint() {
     run_stage "ansible-builder" stage_builder
 }
 
+do_docs() {
+    setup_tools; ensure_stage
+    run_stage "docs site" stage_docs
+}
+
+do_awx() {
+    setup_tools; ensure_stage
+    run_stage "ansible-runner (AWX) demo" stage_awx
+}
+
 summary() {
     local i pass=0 fail=0 skipped=0 line
     hm_header "Summary"
@@ -430,8 +453,10 @@ main() {
             integration) do_integration ;;
             emulator) do_emulator ;;
             lint) do_lint ;;
-            test) do_setup; do_sanity; do_units; do_integration; do_emulator; do_lint ;;
-            *) echo "unknown step: ${step} (setup sanity units integration emulator lint test)" >&2; exit 2 ;;
+            docs) do_docs ;;
+            awx) do_awx ;;
+            test) do_setup; do_sanity; do_units; do_integration; do_emulator; do_lint; do_docs; do_awx ;;
+            *) echo "unknown step: ${step} (setup sanity units integration emulator lint docs awx test)" >&2; exit 2 ;;
         esac
     done
     summary
