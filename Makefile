@@ -4,7 +4,7 @@
 #
 #   make test                 everything (what CI runs)
 #   make setup                create/update the venvs only
-#   make sanity|units|integration [CORE=2.19]
+#   make sanity|units|integration [CORE=2.19] [TARGETS="name ..."] (integration targets)
 #   make lint                 build/install, ansible-lint, antsibull-docs, changelog, galaxy-importer, ansible-builder
 #   make docs                 build the HTML docs site offline (fails on broken references)
 #   make awx-test             run the demo through ansible-runner (AWX's engine) from the built tarball
@@ -19,7 +19,7 @@ SHELL := /bin/bash
 RUN := bash hack/run.sh
 CACHE := $(or $(HUBSPOT_MARKETING_CACHE),$(HOME)/.cache/hubspot-marketing)
 
-export CORE
+export CORE TARGETS BENCH_ARGS
 
 .PHONY: help test setup sanity units integration emulator-tests lint docs awx-test demo bench clean distclean
 
@@ -55,6 +55,9 @@ awx-test:
 
 demo:
 	@bash hack/demo.sh
+
+bench:
+	@bash hack/bench.sh
 
 clean:
 	rm -rf tests/output tests/integration/inventory tests/integration/integration_config.yml .ansible .pytest_cache

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Performance benchmark of hubspot.marketing against the HubSpot emulator (``make bench``).
 
 Not a test: it runs real ``ansible-playbook`` processes (and the per-contact script) end to
@@ -407,9 +406,10 @@ def run_bench(args, workdir):
                         "floor_s": round(floor, 3), "ratio_to_floor": round(res["wall_s"] / floor, 3),
                         "status_429_per_1000": round(per_1000, 2),
                         # The issue sets these targets for N=5000; smaller N are informational.
-                        "targets" if n >= 5000 else "targets_informational": {"wall_within_1.2x_floor": res["wall_s"] <= 1.2 * floor,
-                                    "at_most_one_429_per_1000_requests": per_1000 <= 1.0,
-                                    "requests_at_most_minimum": accepted <= minimum["total"]}}, res)
+                        "targets" if n >= 5000 else "targets_informational": {
+                            "wall_within_1.2x_floor": res["wall_s"] <= 1.2 * floor,
+                            "at_most_one_429_per_1000_requests": per_1000 <= 1.0,
+                            "requests_at_most_minimum": accepted <= minimum["total"]}}, res)
     return rows, ping_wall, failures
 
 
@@ -438,7 +438,8 @@ def machine_info(python):
             commit += " (uncommitted changes)"
     except (OSError, subprocess.CalledProcessError):
         pass
-    info.update({"load_average_at_start": [round(x, 2) for x in os.getloadavg()], "cores": os.cpu_count(), "cpu": cpu, "os": platform.platform(), "commit": commit})
+    info.update({"load_average_at_start": [round(x, 2) for x in os.getloadavg()], "cores": os.cpu_count(), "cpu": cpu,
+                 "os": platform.platform(), "commit": commit})
     return info
 
 

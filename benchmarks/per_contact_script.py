@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """The per-contact read-then-write script users write today, for the benchmark.
 
 For every contact, in turn: one GET of the contact's participation in the event (the event

@@ -224,7 +224,8 @@ stage_integration() {
     echo "emulator ${HM_EMULATOR_URL} (pid ${HM_EMULATOR_PID}, log ${HM_EMULATOR_LOG})"
     hm_write_integration_config "$HM_STAGE"
     rc=0
-    in_venv "${CORE_VENV[$core]}" ansible-test integration --venv --python "${CORE_PYVER[$core]}" --color no 2>&1 | quiet_pip || rc=$?
+    # shellcheck disable=SC2086 # TARGETS is a space-separated list of target names
+    in_venv "${CORE_VENV[$core]}" ansible-test integration --venv --python "${CORE_PYVER[$core]}" --color no ${TARGETS:-} 2>&1 | quiet_pip || rc=$?
     if [ "$rc" -ne 0 ]; then
         echo "----- emulator log (last 100 lines) -----"
         tail -n 100 "$HM_EMULATOR_LOG" || true

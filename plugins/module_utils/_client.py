@@ -18,7 +18,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import collections
+import bisect
 import threading
 import time
 import traceback
@@ -168,60 +168,66 @@ class _Pacer:
     """Keeps this client under the 10-second limit HubSpot announces in its headers.
 
     HubSpot counts requests per token in a rolling window and tells, on every answer,
-    ``X-HubSpot-RateLimit-Max`` and ``-Interval-Milliseconds``. The pacer remembers when
-    this client sent its recent requests and, once the window holds ``Max`` of them, waits
-    until the oldest leaves it. ``-Remaining`` lower than expected (another client on the
-    same token) shrinks the allowance for the current window.
+    ``X-HubSpot-RateLimit-Max`` and ``-Interval-Milliseconds``. The pacer remembers this
+    client's recent requests and, once the window holds ``Max`` of them, waits until the
+    oldest leaves it. A request is first stamped when it is sent (so requests in flight
+    count) and re-stamped when its answer arrives: HubSpot counted it somewhere in between,
+    and only the later stamp can never free a slot early. ``-Remaining`` lower than expected
+    (another client on the same token) shrinks the allowance for the current window.
     """
 
     def __init__(self, clock=time.monotonic, sleep=time.sleep):
         self._lock = threading.Lock()
-        self._sent = collections.deque()
+        self._stamps = []  # sorted
         self._max = None
         self._interval = None
         self._clock = clock
         self._sleep = sleep
         self.waited = 0.0
 
+    def _expire(self, now):
+        cut = bisect.bisect_right(self._stamps, now - self._interval) if self._interval else 0
+        del self._stamps[:cut]
+
     def before_request(self):
+        """Wait for a free slot; returns the stamp to hand to ``after_response``."""
         while True:
             with self._lock:
                 now = self._clock()
-                if not self._max:
-                    self._sent.append(now)
-                    return
-                while self._sent and self._sent[0] <= now - self._interval:
-                    self._sent.popleft()
-                if len(self._sent) < self._max:
-                    self._sent.append(now)
-                    return
-                wait = self._sent[0] + self._interval - now
+                self._expire(now)
+                if not self._max or len(self._stamps) < self._max:
+                    bisect.insort(self._stamps, now)
+                    return now
+                wait = self._stamps[0] + self._interval - now
             wait = max(wait, 0.001)
             self.waited += wait
             self._sleep(wait)
 
-    def after_response(self, headers):
-        try:
-            limit = int(headers.get("X-HubSpot-RateLimit-Max"))
-            interval = int(headers.get("X-HubSpot-RateLimit-Interval-Milliseconds", "10000")) / 1000.0
-        except (TypeError, ValueError):
-            return
-        if limit <= 0 or interval <= 0:
-            return
+    def after_response(self, headers, stamp=None):
         with self._lock:
+            now = self._clock()
+            if stamp is not None:
+                index = bisect.bisect_left(self._stamps, stamp)
+                if index < len(self._stamps) and self._stamps[index] == stamp:
+                    del self._stamps[index]
+                    bisect.insort(self._stamps, now)
+            try:
+                limit = int(headers.get("X-HubSpot-RateLimit-Max"))
+                interval = int(headers.get("X-HubSpot-RateLimit-Interval-Milliseconds", "10000")) / 1000.0
+            except (TypeError, ValueError):
+                return
+            if limit <= 0 or interval <= 0:
+                return
             self._max = limit
             self._interval = interval
+            self._expire(now)
             try:
                 remaining = int(headers.get("X-HubSpot-RateLimit-Remaining"))
             except (TypeError, ValueError):
                 return
-            now = self._clock()
-            while self._sent and self._sent[0] <= now - interval:
-                self._sent.popleft()
             # Others spend the same budget: count their requests as if sent now.
-            missing = (limit - remaining) - len(self._sent)
-            for dummy in range(max(0, missing)):
-                self._sent.append(now)
+            for dummy in range(max(0, (limit - remaining) - len(self._stamps))):
+                bisect.insort(self._stamps, now)
 
 
 class Pager:
@@ -362,8 +368,7 @@ class HubSpotClient:
         Raises ``HubSpotApiError`` for any other status (after retries) or an unreadable
         2xx body, and ``HubSpotTransportError`` when no answer came at all.
         """
-        if self._pacer:
-            self._pacer.before_request()
+        stamp = self._pacer.before_request() if self._pacer else None
         with self._lock:
             self.request_count += 1
         kwargs = {"params": params, "timeout": self.timeout, "allow_redirects": False}
@@ -372,10 +377,12 @@ class HubSpotClient:
         try:
             response = self._session.request(method, self.base_url + path, **kwargs)
         except requests.exceptions.RequestException as exc:
+            if self._pacer:
+                self._pacer.after_response({}, stamp)
             raise HubSpotTransportError(method, path, self._describe_transport_error(exc))
         retries = self._note_retries(method, path, response)
         if self._pacer:
-            self._pacer.after_response(response.headers)
+            self._pacer.after_response(response.headers, stamp)
         if not 200 <= response.status_code < 300:
             raise HubSpotApiError.from_response(method, path, response.status_code, response.text, retries=retries)
         if not response.content:

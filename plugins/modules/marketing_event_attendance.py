@@ -133,6 +133,9 @@ notes:
   - When a write request fails as a whole, the module stops, fails, and reports what was recorded before
     (RV(recorded)), the contacts of the failed request (in RV(batch_errors)) and the contacts not attempted
     (RV(not_attempted)). Every contact to write ends up in exactly one of these three lists.
+  - "Reads are kept to a minimum: one breakdown page, then either the remaining pages or one read per contact not yet found,
+    whichever is fewer. For O(state=attended) and O(state=cancelled) only the participations already in that state are read;
+    with C(--diff) every state is read, to show each contact's state before the change; with O(force=true) and no diff nothing is read."
   - Requests that HubSpot rate-limits or that fail transiently are retried (see O(max_retries)); the module warns when that happened.
   - A contact given by O(contacts[].id) and the same contact given by O(contacts[].email) in one task cannot be told apart before
     writing; avoid mixing both for one person.
@@ -367,6 +370,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._args import (
     event_errors,
 )
 from ansible_collections.hubspot.marketing.plugins.module_utils._attendance import (
+    SATISFIED,
     build_body,
     build_diff,
     compute_delta,
@@ -443,10 +447,26 @@ def build_request(params, now_ms=None):
     }
 
 
-def _read_one(client, event, contact, count):
+def read_filter(state, force, diff):
+    """What the delta needs to know of the event: ``(read, state_filter)``.
+
+    Only the participations already in a state that satisfies ``state`` decide the delta, so
+    when a single read state does (attended, cancelled) only that state is read: fewer pages.
+    ``force`` needs no reads at all. ``--diff`` reads every state, to show each contact's
+    state before the change.
+    """
+    if diff:
+        return True, None
+    if force:
+        return False, None
+    satisfied = SATISFIED[state]
+    return True, (next(iter(satisfied)) if len(satisfied) == 1 else None)
+
+
+def _read_one(client, event, contact, count, state_filter=None):
     """The participations (0 or 1) of one contact in the event; ``count()`` is called per request."""
     identifier = contact["id"] if contact.get("id") is not None else contact["email"]
-    pager = breakdown_pager(client, event=event, contact=identifier, page_size=API_PAGE_MAX)
+    pager = breakdown_pager(client, event=event, contact=identifier, state=state_filter, page_size=API_PAGE_MAX)
     items = []
     try:
         items = [normalize(item) for item in pager]
@@ -459,15 +479,16 @@ def _read_one(client, event, contact, count):
     return items
 
 
-def read_current(client, event, contacts, calls):
+def read_current(client, event, contacts, calls, state_filter=None):
     """``index_participations`` of what the event holds for ``contacts``; counts reads in ``calls``.
 
-    Reads the first breakdown page; then either the remaining pages or, when those would be
-    more requests, one filtered read per contact not found on the first page.
+    Reads the first breakdown page (of ``state_filter`` only, when given); then either the
+    remaining pages or, when those would be more requests, one filtered read per contact not
+    found on the first page.
     """
     if not contacts:
         return {}
-    pager = breakdown_pager(client, event=event, page_size=API_PAGE_MAX)
+    pager = breakdown_pager(client, event=event, state=state_filter, page_size=API_PAGE_MAX)
     items = []
     missing = None
     try:
@@ -492,7 +513,7 @@ def read_current(client, event, contacts, calls):
             with lock:
                 calls["reads"] += n
 
-        for more in parallel_map(lambda c: _read_one(client, event, c, count), missing, workers=READ_WORKERS):
+        for more in parallel_map(lambda c: _read_one(client, event, c, count, state_filter), missing, workers=READ_WORKERS):
             items.extend(more)
     return index_participations(items)
 
@@ -520,8 +541,9 @@ def run(module, client, request=None):
     calls = {"reads": 0, "writes": 0}
     result = dict(changed=False, event=event.as_dict(), state=state, recorded=[], unchanged=[], batch_errors=[], api_calls=calls)
 
+    read, state_filter = read_filter(state, request["force"], module._diff)
     try:
-        current = read_current(client, event, request["contacts"], calls)
+        current = read_current(client, event, request["contacts"], calls, state_filter) if read else {}
     except HubSpotError as exc:
         result.update(failed=True, msg="reading the participations of %s failed: %s" % (event.describe(), exc))
         result.update(exc.to_fail_kwargs())

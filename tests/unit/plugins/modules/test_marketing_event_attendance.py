@@ -117,6 +117,8 @@ class FakeHubSpot:
         parts = self.parts
         if ident is not None:
             parts = [p for p in parts if p["id"] == ident or (p["email"] or "").lower() == ident.lower()]
+        if params.get("state") is not None:
+            parts = [p for p in parts if p["state"] == params["state"]]
         offset = int(params.get("after", 0))
         page = parts[offset:offset + int(params["limit"])]
         body = {"total": len(parts), "results": [self.item(p) for p in page]}
@@ -300,7 +302,7 @@ def test_main_end_to_end_real_client(capsys, requests_mock, warned):
     assert not failed, result
     assert result["changed"] is True
     assert result["api_calls"] == {"reads": 1, "writes": 2}
-    assert read.last_request.qs == {"limit": ["100"]}
+    assert read.last_request.qs == {"limit": ["100"], "state": ["attended"]}
     assert read.last_request.headers["Authorization"] == "Bearer " + TOKEN
     assert write_ids.last_request.json() == {"inputs": [
         {"vid": 51, "interactionDateTime": write_ids.last_request.json()["inputs"][0]["interactionDateTime"], "properties": {"joinedAt": str(NOW)}},
@@ -424,8 +426,31 @@ def test_force_writes_satisfied_contacts():
     fake = FakeHubSpot([(1, "a@example.com", "attended")])
     result = module_under_test.run(make_module(contacts=[{"id": 1}], force=True), make_client(fake))
     assert result["changed"] is True
-    assert result["recorded"] == [{"id": "1", "email": "a@example.com", "state": "registered"}]
+    # force needs no reads; HubSpot's id-create answer carries no email.
+    assert result["api_calls"] == {"reads": 0, "writes": 1}
+    assert result["recorded"] == [{"id": "1", "email": None, "state": "registered"}]
     assert fake.parts[0]["state"] == "REGISTERED"
+
+
+@pytest.mark.parametrize("state, force, diff, expected", [
+    ("attended", False, False, (True, "attended")),
+    ("cancelled", False, False, (True, "cancelled")),
+    ("registered", False, False, (True, None)),  # three states satisfy it: read them all
+    ("attended", False, True, (True, None)),  # diff shows every contact's state before
+    ("attended", True, False, (False, None)),  # force writes everything: nothing to read
+    ("registered", True, True, (True, None)),
+])
+def test_read_filter(state, force, diff, expected):
+    assert module_under_test.read_filter(state, force, diff) == expected
+
+
+def test_attended_reads_only_attended_participations():
+    fake = FakeHubSpot([(1, "a@example.com", "attended"), (2, "b@example.com", "registered")])
+    result = module_under_test.run(make_module(contacts=[{"id": 1}, {"id": 2}], state="attended"), make_client(fake))
+    assert result["unchanged"] == [{"id": "1", "email": "a@example.com", "current_state": "attended"}]
+    assert [r["id"] for r in result["recorded"]] == ["2"]
+    assert result["api_calls"] == {"reads": 1, "writes": 1}
+    assert fake.parts[1]["state"] == "ATTENDED"
 
 
 def test_writes_only_the_delta_in_batches_per_endpoint():
