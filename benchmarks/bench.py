@@ -392,16 +392,19 @@ def run_bench(args, workdir):
         # 7. rate-limited reconciles (rolling window of --rate-limit requests per 10 s)
         if "rate" not in args.skip:
             for n in args.rate_sizes:
-                event_id, contacts, delta = seed_event(emu, n, P)
+                # Desired state "registered": three read states satisfy it, so every page is read and the
+                # run makes more requests than the limit allows in 10 s: the pacing is what is measured.
+                event_id, contacts, dummy = seed_event(emu, n, P)
+                delta = n - (3 * n) // 4  # only the absent quarter needs registering
                 emu.config(rate_limit=args.rate_limit)
-                res = runner.playbook("reconcile", dict(common_vars(base_url, event_id), desired_state=DESIRED, contacts=contacts))
+                res = runner.playbook("reconcile", dict(common_vars(base_url, event_id), desired_state="registered", contacts=contacts))
                 res["requests"] = count_requests(emu.log())
                 accepted = res["requests"]["total"]
                 floor = accepted / (args.rate_limit / 10.0)
                 minimum = {"reads": min_reads(P, n), "writes": min_writes(delta)}
                 minimum["total"] = minimum["reads"] + minimum["writes"]
                 per_1000 = 1000.0 * res["requests"]["status_429"] / max(1, res["requests"]["sent"])
-                record({"name": "rate-limited (%d/10 s) reconcile N=%d" % (args.rate_limit, n), "kind": "rate_limited",
+                record({"name": "rate-limited (%d/10 s) register N=%d" % (args.rate_limit, n), "kind": "rate_limited",
                         "n": n, "p": P, "rate_limit": args.rate_limit, "requests": res["requests"], "minimum": minimum,
                         "floor_s": round(floor, 3), "ratio_to_floor": round(res["wall_s"] / floor, 3),
                         "status_429_per_1000": round(per_1000, 2),
