@@ -23,7 +23,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import contextlib
-import io
 import json
 import os
 import shutil
@@ -39,8 +38,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from ansible.module_utils import basic
-from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.hubspot.marketing.plugins.module_utils._client import HubSpotClient
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import (
@@ -50,6 +47,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._errors import (
 )
 from ansible_collections.hubspot.marketing.plugins.modules import marketing_event_attendance as attendance_module
 from ansible_collections.hubspot.marketing.plugins.modules import marketing_event_participation_info as info_module
+from ansible_collections.hubspot.marketing.tests.unit.plugins.modules.utils import run_module as run_main_in_process
 
 EMULATOR_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "emulator"))
 if EMULATOR_DIR not in sys.path:
@@ -122,36 +120,9 @@ def client(url, **kwargs):
     return HubSpotClient(TOKEN, base_url=url, **kwargs)
 
 
-@contextlib.contextmanager
-def set_module_args(args):
-    """Expose ``args`` to AnsibleModule: ``patch_module_args`` on 2.19+, ``_ANSIBLE_ARGS`` before."""
-    try:
-        from ansible.module_utils.testing import patch_module_args
-    except ImportError:  # ansible-core < 2.19
-        patch_module_args = None
-    if patch_module_args is not None:
-        with patch_module_args(args):
-            yield
-        return
-    saved = basic._ANSIBLE_ARGS
-    basic._ANSIBLE_ARGS = to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
-    try:
-        yield
-    finally:
-        basic._ANSIBLE_ARGS = saved
-
-
 def run_module(module, args):
-    """``main()`` in-process; returns ``(failed, result)`` from the JSON it printed."""
-    out = io.StringIO()
-    code = None
-    with set_module_args(args), contextlib.redirect_stdout(out):
-        try:
-            module.main()
-        except SystemExit as exc:
-            code = exc.code
-    text = out.getvalue()
-    result = json.loads(text[text.index("{"):])
+    """``main()`` in-process; returns ``(failed, result)``."""
+    code, result = run_main_in_process(module, args)
     return code != 0 or bool(result.get("failed")), result
 
 
@@ -164,13 +135,8 @@ def assert_clean_failure(result):
 
 
 def warnings_of(result):
-    """The warning texts of a result: plain strings before 2.19, WarningSummary dicts since."""
-    out = []
-    for warning in result.get("warnings") or []:
-        if isinstance(warning, dict):
-            warning = (warning.get("event") or {}).get("msg") or warning.get("msg") or json.dumps(warning)
-        out.append(warning)
-    return out
+    """The warnings the module issued (recorded by run_module)."""
+    return result["_warned"]
 
 
 def breakdown(event_id):

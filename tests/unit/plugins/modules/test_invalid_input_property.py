@@ -30,8 +30,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import contextlib
-import io
 import json
 import os
 import re
@@ -44,11 +42,10 @@ import requests
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from ansible.module_utils import basic
-from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.hubspot.marketing.plugins.modules import marketing_event_attendance as attendance_module
 from ansible_collections.hubspot.marketing.plugins.modules import marketing_event_participation_info as info_module
+from ansible_collections.hubspot.marketing.tests.unit.plugins.modules.utils import run_module
 
 EMULATOR_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "emulator"))
 if EMULATOR_DIR not in sys.path:
@@ -64,40 +61,6 @@ MAX_EPOCH_MS = 253402300799999
 
 # ---------------------------------------------------------------------------------------------
 # Harness: module args on ansible-core 2.16, 2.19 and 2.21, one emulator per test module.
-
-
-@contextlib.contextmanager
-def set_module_args(args):
-    """Expose ``args`` to AnsibleModule: ``patch_module_args`` on 2.19+, ``_ANSIBLE_ARGS`` before."""
-    try:
-        from ansible.module_utils.testing import patch_module_args
-    except ImportError:  # ansible-core < 2.19
-        patch_module_args = None
-    if patch_module_args is not None:
-        with patch_module_args(args):
-            yield
-        return
-    saved = basic._ANSIBLE_ARGS
-    basic._ANSIBLE_ARGS = to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
-    try:
-        yield
-    finally:
-        basic._ANSIBLE_ARGS = saved
-
-
-def run_module(module, args):
-    """Run ``module.main()`` with ``args``; return ``(exit_code, result)`` from the JSON it printed."""
-    out = io.StringIO()
-    code = None
-    with set_module_args(args), contextlib.redirect_stdout(out):
-        try:
-            module.main()
-        except SystemExit as exc:
-            code = exc.code
-    text = out.getvalue()
-    assert code is not None, "main() returned without exit_json/fail_json"
-    assert "{" in text, "main() printed no JSON: %r" % text[:500]
-    return code, json.loads(text[text.index("{"):])
 
 
 class Emulator:

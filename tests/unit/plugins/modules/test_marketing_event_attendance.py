@@ -10,19 +10,16 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import contextlib
 import json
 import re
 from unittest.mock import Mock, create_autospec
 
 import pytest
 
-from ansible.module_utils import basic
-from ansible.module_utils.common.text.converters import to_bytes
-
 from ansible_collections.hubspot.marketing.plugins.module_utils._client import HubSpotClient, Pager
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotApiError, HubSpotTransportError
 from ansible_collections.hubspot.marketing.plugins.modules import marketing_event_attendance as module_under_test
+from ansible_collections.hubspot.marketing.tests.unit.plugins.modules.utils import run_module
 
 TOKEN = "pat-na1-unit-secret-attendance-0123"
 BASE = "https://api.example.test"
@@ -31,54 +28,14 @@ NOW = 1717495200000
 
 
 # ---------------------------------------------------------------------------------------------
-# Helpers (kept here: tests/unit/plugins/conftest.py belongs to nobody yet)
-
-
-@contextlib.contextmanager
-def module_args(args):
-    try:
-        from ansible.module_utils.testing import patch_module_args
-    except ImportError:  # ansible-core < 2.19
-        patch_module_args = None
-    if patch_module_args is not None:
-        with patch_module_args(args):
-            yield
-        return
-    saved = basic._ANSIBLE_ARGS
-    basic._ANSIBLE_ARGS = to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
-    try:
-        yield
-    finally:
-        basic._ANSIBLE_ARGS = saved
+# Helpers
 
 
 def run_main(args, capsys):
     """Run main(); return (failed, result) from the JSON it printed. None values mean "not given"."""
-    args = dict((k, v) for k, v in args.items() if v is not None)
-    with module_args(args):
-        with pytest.raises(SystemExit) as exc:
-            module_under_test.main()
-    out = capsys.readouterr().out
-    result = json.loads(out[out.index("{"):])
-    return exc.value.code != 0 or bool(result.get("failed")), result
-
-
-@pytest.fixture
-def warned(monkeypatch):
-    """Messages the module passed to AnsibleModule.warn.
-
-    Recorded at the call, because how core carries warnings into the result differs between
-    versions and depends on what else was loaded in the test process.
-    """
-    messages = []
-    original = module_under_test.AnsibleModule.warn
-
-    def record(self, warning):
-        messages.append(warning)
-        return original(self, warning)
-
-    monkeypatch.setattr(module_under_test.AnsibleModule, "warn", record)
-    return messages
+    del capsys  # run_module captures stdout itself
+    code, result = run_module(module_under_test, dict((k, v) for k, v in args.items() if v is not None))
+    return code != 0 or bool(result.get("failed")), result
 
 
 def base_args(**extra):
@@ -284,7 +241,7 @@ def breakdown_json(parts, total=None):
     return {"total": len(parts) if total is None else total, "results": [FakeHubSpot().item(p) for p in parts]}
 
 
-def test_main_end_to_end_real_client(capsys, requests_mock, warned):
+def test_main_end_to_end_real_client(capsys, requests_mock):
     read = requests_mock.get(BASE + EVENTS + "/participations/456/breakdown",
                              json=breakdown_json([{"id": "51", "email": "a@example.com", "state": "REGISTERED"}]))
     write_ids = requests_mock.post(BASE + EVENTS + "/456/attendance/attend/create", json={
@@ -313,7 +270,7 @@ def test_main_end_to_end_real_client(capsys, requests_mock, warned):
                                   {"id": "77", "email": "new@example.com", "state": "attended"}]
     assert result["batch_errors"] == [{"contact": {"index": 1, "id": "99"}, "status": "error", "category": "OBJECT_NOT_FOUND",
                                        "message": "Contact 99 does not exist", "correlation_id": None}]
-    assert any("1 of 3 contacts failed" in w for w in warned)
+    assert any("1 of 3 contacts failed" in w for w in result["_warned"])
     assert TOKEN not in json.dumps(result)
 
 
@@ -366,13 +323,13 @@ def test_main_404_event(capsys, requests_mock):
     assert "Marketing event 456 not found" in result["msg"] and "corr-404" in result["msg"]
 
 
-def test_main_warns_when_certificates_are_not_checked(capsys, requests_mock, warned):
+def test_main_warns_when_certificates_are_not_checked(capsys, requests_mock):
     requests_mock.get(BASE + EVENTS + "/participations/456/breakdown",
                       json=breakdown_json([{"id": "51", "email": "a@example.com", "state": "ATTENDED"}]))
     failed, result = run_main(base_args(validate_certs=False), capsys)
     assert not failed
     assert result["changed"] is False
-    assert [w for w in warned if "validate_certs is false" in w]
+    assert [w for w in result["_warned"] if "validate_certs is false" in w]
 
 
 # ---------------------------------------------------------------------------------------------

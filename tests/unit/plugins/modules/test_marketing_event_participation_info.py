@@ -7,7 +7,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import contextlib
 import json
 import os
 from unittest.mock import Mock, create_autospec
@@ -16,11 +15,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from ansible.module_utils import basic
-from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.hubspot.marketing.plugins.module_utils._client import HubSpotClient, Pager
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotApiError, HubSpotPagingError
 from ansible_collections.hubspot.marketing.plugins.modules import marketing_event_participation_info as info
+from ansible_collections.hubspot.marketing.tests.unit.plugins.modules.utils import set_module_args
 
 TOKEN = "pat-na1-module-test-secret-42"
 BASE = "https://api.example.test"
@@ -180,22 +179,6 @@ class Fail(Exception):
     pass
 
 
-@contextlib.contextmanager
-def module_args(args):
-    try:
-        from ansible.module_utils.testing import patch_module_args
-    except ImportError:  # ansible-core < 2.19
-        old = basic._ANSIBLE_ARGS
-        basic._ANSIBLE_ARGS = to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
-        try:
-            yield
-        finally:
-            basic._ANSIBLE_ARGS = old
-    else:
-        with patch_module_args(args):
-            yield
-
-
 @pytest.fixture
 def run_main(monkeypatch):
     warnings = []
@@ -213,7 +196,7 @@ def run_main(monkeypatch):
     monkeypatch.delenv("HUBSPOT_BASE_URL", raising=False)
 
     def runner(args, expect=Exit):
-        with module_args(args):
+        with set_module_args(args):
             with pytest.raises((Exit, Fail)) as exc:
                 info.main()
         assert isinstance(exc.value, expect), exc.value.args[0]
