@@ -139,7 +139,6 @@ import re
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_text
-from ansible.module_utils.six import string_types
 
 STATES = ('registered', 'attended', 'cancelled')
 TARGETS = STATES + ('ignore',)
@@ -263,7 +262,7 @@ def attendance_rows(data, email_column='email', id_column='contact_id', status_c
     if not email_column and not id_column:
         raise AnsibleFilterError('attendance_rows: set email_column or id_column')
 
-    if isinstance(data, string_types) or isinstance(data, bytes):
+    if isinstance(data, (str, bytes)):
         text = to_text(data, errors='surrogate_or_strict')
         source = _csv_rows(text, to_text(delimiter))
         header = next(source)[2]
