@@ -29,6 +29,7 @@ requirements:
   - requests >= 2.25.0
 extends_documentation_fragment:
   - hubspot.marketing.auth
+  - hubspot.marketing.event
   - hubspot.marketing.auth.plugins
 options:
   _terms:
@@ -38,19 +39,6 @@ options:
     type: list
     elements: str
     required: false
-  event_id:
-    description:
-      - HubSpot's internal id (C(objectId)) of the marketing event to restrict to, a string of digits.
-      - Mutually exclusive with O(external_event_id) and O(external_account_id).
-    type: str
-  external_event_id:
-    description:
-      - The event id given by the app that created the event (at most 1024 characters). Requires O(external_account_id).
-    type: str
-  external_account_id:
-    description:
-      - The external account id that goes with O(external_event_id).
-    type: str
   state:
     description:
       - Only return participations in this state.

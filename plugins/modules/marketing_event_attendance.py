@@ -38,6 +38,7 @@ requirements:
   - rfc3339-validator >= 0.1.4 (optional; without it RFC 3339 timestamps are checked by a built-in parser only)
 extends_documentation_fragment:
   - hubspot.marketing.auth
+  - hubspot.marketing.event
   - hubspot.marketing.attributes
   - hubspot.marketing.attributes.action_group
 attributes:
@@ -51,20 +52,6 @@ attributes:
       - The diff shows, for each contact that is (or would be) written, its state before and after.
       - Only the contacts of this task are shown, never the rest of the event.
 options:
-  event_id:
-    description:
-      - HubSpot's internal id (C(objectId)) of the marketing event, a string of digits.
-      - Mutually exclusive with O(external_event_id) and O(external_account_id). One of O(event_id) or O(external_event_id) is required.
-    type: str
-  external_event_id:
-    description:
-      - The event id given by the app that created the event. Requires O(external_account_id).
-      - HubSpot resolves external ids only for the app that created the event; any other app gets a not-found failure.
-    type: str
-  external_account_id:
-    description:
-      - The external account id that goes with O(external_event_id).
-    type: str
   state:
     description:
       - The state the contacts must be in. Recorded in HubSpot as C(register), C(attend) or C(cancel).

@@ -27,6 +27,7 @@ requirements:
   - requests >= 2.25.0
 extends_documentation_fragment:
   - hubspot.marketing.auth
+  - hubspot.marketing.event
   - hubspot.marketing.attributes
   - hubspot.marketing.attributes.info_module
   - hubspot.marketing.attributes.action_group
@@ -37,20 +38,6 @@ options:
       - Without an event, returns every participation of this contact across all marketing events.
       - With an event, returns only this contact's participation in that event.
       - An unknown contact gives an empty list, not a failure.
-    type: str
-  event_id:
-    description:
-      - HubSpot's internal id (C(objectId)) of the marketing event, a string of digits.
-      - Mutually exclusive with O(external_event_id) and O(external_account_id).
-    type: str
-  external_event_id:
-    description:
-      - The event id given by the app that created the event (at most 1024 characters). Requires O(external_account_id).
-      - HubSpot only resolves external ids for the app that created the event; any other app gets a not-found failure.
-    type: str
-  external_account_id:
-    description:
-      - The external account id that goes with O(external_event_id).
     type: str
   state:
     description:
