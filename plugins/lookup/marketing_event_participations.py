@@ -183,9 +183,9 @@ class LookupModule(LookupBase):
                 participations.extend(self._read(client, event, None, params, "%s" % event.describe()))
             for index, contact in enumerate(contacts, 1):
                 participations.extend(self._read(client, event, contact, params, "term %d (%r)" % (index, contact)))
-            if client.retries:
-                display.warning("hubspot.marketing.marketing_event_participations: HubSpot requests were retried "
-                                "%d time(s) (rate limits or transient errors)" % len(client.retries))
+            summary = client.retry_summary()
+            if summary:
+                display.warning("hubspot.marketing.marketing_event_participations: %s" % summary)
         return participations
 
     @staticmethod

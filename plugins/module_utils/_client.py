@@ -393,6 +393,14 @@ class HubSpotClient:
             raise HubSpotApiError(method, path, response.status_code, category="MALFORMED_RESPONSE",
                                   message="the response body is not valid JSON", retries=retries)
 
+    def retry_summary(self, shown=5):
+        """One warning line about the retries this client made, or None when there were none."""
+        if not self.retries:
+            return None
+        more = " and %d more" % (len(self.retries) - shown) if len(self.retries) > shown else ""
+        return "HubSpot requests were retried %d time(s): %s%s (rate limits or transient errors)" % (
+            len(self.retries), ", ".join(self.retries[:shown]), more)
+
     def get(self, path, params=None):
         return self.request("GET", path, params=params)
 

@@ -394,7 +394,6 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._validation impo
 )
 
 READ_WORKERS = 4
-RETRIES_SHOWN = 5
 
 
 def argument_spec():
@@ -579,10 +578,9 @@ def run(module, client, request=None):
 
 
 def _finish(module, client, result):
-    retries = list(getattr(client, "retries", None) or [])
-    if retries:
-        shown = ", ".join(retries[:RETRIES_SHOWN]) + (", ..." if len(retries) > RETRIES_SHOWN else "")
-        module.warn("HubSpot requests were retried %d time(s): %s" % (len(retries), shown))
+    summary = client.retry_summary()
+    if summary:
+        module.warn(summary)
     return result
 
 

@@ -335,11 +335,9 @@ def run(module, client):
         result["counters"] = read_counters(client, event)
     result["api_calls"] = {"reads": client.request_count}
 
-    if client.retries:
-        shown = client.retries[:5]
-        more = " and %d more" % (len(client.retries) - len(shown)) if len(client.retries) > len(shown) else ""
-        module.warn("HubSpot requests were retried %d time(s) (rate limits or transient errors): %s%s"
-                    % (len(client.retries), ", ".join(shown), more))
+    summary = client.retry_summary()
+    if summary:
+        module.warn(summary)
     return result
 
 
