@@ -59,6 +59,10 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._participations 
 READ_WORKERS = 4
 VERIFY_FIRST_WAIT = 1.0
 VERIFY_MAX_WAIT = 8.0
+# The event breakdown is a rollup that takes several polling rounds to catch up with writes (the
+# contact breakdown about one): it is chosen only when this many rounds of it still cost fewer
+# requests than one round of contact reads.
+EVENT_ROUNDS = 3
 
 
 def state_filter(state):
@@ -198,10 +202,11 @@ def write_contacts(client, event, state, to_write, batch_size, outcome):
 
 def _verify_round(client, event, state, pending, event_total):
     """One read of what HubSpot holds for ``pending``, the cheaper way: the event breakdown of the
-    desired state when it has fewer pages than there are contacts, else each contact's breakdown."""
+    desired state when ``EVENT_ROUNDS`` reads of its pages are fewer requests than there are
+    contacts, else each contact's own breakdown."""
     read_state = state_filter(state)
     pages = -(-(event_total + len(pending)) // API_PAGE_MAX) if event_total is not None and read_state else None
-    if pages is not None and pages < len(pending):
+    if pages is not None and pages * EVENT_ROUNDS < len(pending):
         items = _read_items(breakdown_pager(client, event=event, state=read_state, page_size=API_PAGE_MAX))
     else:
         items = []
