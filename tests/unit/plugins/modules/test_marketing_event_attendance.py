@@ -60,12 +60,13 @@ class FakeHubSpot:
     VERB = {"register": "REGISTERED", "attend": "ATTENDED", "cancel": "CANCELLED"}
     ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 
-    def __init__(self, participations=(), known_ids=None):
+    def __init__(self, participations=(), known_ids=None, store=True):
         # participations: (contact id, email, snake state[, duration])
         self.parts = [{"id": str(p[0]), "email": p[1], "state": self.READ[p[2]], "duration": p[3] if len(p) > 3 else None}
                       for p in participations]
         self.known_ids = set(known_ids or []) | set(int(p["id"]) for p in self.parts)
         self.next_id = 5000
+        self.store = store  # False: answer writes as done and store nothing (HubSpot does that for some inputs)
         self.gets = []
         self.posts = []
         self.client = None
@@ -141,6 +142,8 @@ class FakeHubSpot:
 
     def _upsert(self, cid, email, state, duration):
         """Store; whether anything changed."""
+        if not self.store:
+            return True
         for part in self.parts:
             if part["id"] == str(cid):
                 if part["state"] == state and part["duration"] == duration:
@@ -666,3 +669,71 @@ def test_default_occurred_at_is_the_same_for_every_contact():
     stamps = set(i["interactionDateTime"] for dummy, body, dummy2 in fake.posts for i in body["inputs"])
     assert len(stamps) == 1
     assert re.match(r"^1[0-9]{12}$", str(stamps.pop()))
+
+
+# ---------------------------------------------------------------------------------------------
+# verify
+
+
+@pytest.fixture
+def fake_clock(monkeypatch):
+    """time.sleep and time.monotonic of the module code on a clock that only sleeping moves."""
+    from ansible_collections.hubspot.marketing.plugins.module_utils import _reconcile
+    clock = {"now": 1000.0, "slept": []}
+
+    def sleep(seconds):
+        clock["slept"].append(seconds)
+        clock["now"] += seconds
+
+    monkeypatch.setattr(_reconcile.time, "sleep", sleep)
+    monkeypatch.setattr(_reconcile.time, "monotonic", lambda: clock["now"])
+    return clock
+
+
+def test_verify_confirms_through_the_contacts_own_breakdowns(fake_clock):
+    fake = FakeHubSpot(known_ids=[1, 2])
+    result = module_under_test.run(make_module(contacts=ids(2), state="attended", verify=True, **SPAN), make_client(fake))
+    assert "failed" not in result, result
+    assert result["verification"] == {"checked": 2, "confirmed": 2, "rounds": 1}
+    assert result["api_calls"] == {"reads": 1, "writes": 1, "verify_reads": 2}
+    assert all("/participations/contacts/" in path for path, dummy in fake.gets[1:])
+    assert fake_clock["slept"] == [1.0]
+
+
+def test_verify_catches_a_write_answered_but_not_stored(fake_clock):
+    fake = FakeHubSpot(known_ids=[1, 2], store=False)
+    result = module_under_test.run(make_module(contacts=ids(2), verify=True, verify_timeout=10), make_client(fake))
+    assert result["failed"] is True and result["changed"] is True
+    assert result["recorded"] == []
+    assert [c["id"] for c in result["unconfirmed"]] == ["1", "2"]
+    assert "did not show the contact registered within verify_timeout (10 s)" in result["unconfirmed"][0]["reason"]
+    assert result["msg"].startswith("2 of 2 contacts unconfirmed")
+    # 1 + 2 + 4 + 3 (the rest of the 10 s), one contact read per pending contact per round
+    assert fake_clock["slept"] == [1.0, 2.0, 4.0, 3.0]
+    assert result["api_calls"]["verify_reads"] == 2 * 4
+
+
+def test_verify_moves_a_write_without_answer_that_was_stored_to_recorded(fake_clock):
+    fake = FakeHubSpot(known_ids=[1])
+    client = make_client(fake)
+
+    def post(path, body, params=None, attempts=None):
+        fake.post(path, body, params)
+        raise HubSpotTransportError("POST", path, "timed out after 30.0s (ReadTimeout)")
+
+    client.post.side_effect = post
+    module = make_module(contacts=ids(1), verify=True)
+    result = module_under_test.run(module, client)
+    assert "failed" not in result, result
+    assert result["recorded"] == [{"id": "1", "email": None, "state": "registered"}]
+    assert result["unconfirmed"] == []
+    assert "verify then read every contact of that request" in module.warn.call_args[0][0]
+
+
+def test_verify_uses_the_event_breakdown_when_it_is_much_cheaper(fake_clock):
+    fake = FakeHubSpot(known_ids=range(1, 11))
+    result = module_under_test.run(make_module(contacts=ids(10), state="cancelled", verify=True), make_client(fake))
+    assert result["verification"]["confirmed"] == 10
+    # 10 contacts: 3 rounds of one event page would be fewer requests than 10 contact reads
+    assert result["api_calls"]["verify_reads"] == 1
+    assert "contacts" not in fake.gets[-1][0]
