@@ -37,6 +37,8 @@ EXTERNAL_EVENT = "bench-webinar"
 PAGE = 100
 BASE_MS = 1767225600000  # 2026-01-01T00:00:00Z
 DESIRED = "attended"
+# The emulator's default lag of the event breakdowns behind writes (HubSpot's is a rollup too).
+EVENT_LAG_S = 6
 VERB = "attend"
 SEED_STATES_OTHER = ("REGISTERED", "CANCELLED", "NO_SHOW", "ATTENDED")
 
@@ -109,7 +111,10 @@ def seed_event(emu, n, participations):
     half, three_quarters = n // 2, (3 * n) // 4
     parts = []
     for i in range(three_quarters):
-        parts.append({"email": email(i), "attendanceState": "ATTENDED" if i < half else "REGISTERED"})
+        part = {"email": email(i), "attendanceState": "ATTENDED" if i < half else "REGISTERED"}
+        if i < half:
+            part["attendanceDurationSeconds"] = 3600  # the span the reconcile playbook gives: already held
+        parts.append(part)
     filler = participations - len(parts)
     if filler < 0:
         raise SystemExit("P=%d is too small for N=%d" % (participations, n))
@@ -340,13 +345,21 @@ def run_bench(args, workdir):
                 if r["rc"] != 0:
                     failures.append("per-contact script N=%d" % n)
 
-        # 5. idempotent rerun of the largest N: reconcile, then run the same task again
+        # 5. idempotent rerun of the largest N: reconcile, then run the same task again, at once
+        # (HubSpot's event breakdown still lags: the delta is re-posted and answered as no-ops),
+        # then once the breakdown caught up (nothing to write).
         n = max(args.sizes)
         event_id, contacts, dummy = seed_event(emu, n, P)
         vars_ = dict(common_vars(base_url, event_id), desired_state=DESIRED, contacts=contacts)
         first = runner.playbook("reconcile", vars_)
         if first["rc"] != 0:
             failures.append("reconcile before rerun")
+        emu.clear_log()
+        quick = runner.playbook("reconcile", vars_)
+        quick["requests"] = count_requests(emu.log())
+        record({"name": "rerun N=%d inside the event lag" % n, "kind": "rerun_in_lag", "n": n,
+                "requests": quick["requests"], "note": "re-posts the delta; HubSpot answers no-ops, changed=false"}, quick)
+        time.sleep(EVENT_LAG_S + 1)
         p_now = emu.participation_count()
         runs = []
         for dummy in range(args.repeat):
@@ -365,6 +378,17 @@ def run_bench(args, workdir):
                 "targets": {"no_writes": res["requests"]["writes"] == 0,
                             "requests_at_most_minimum": res["requests"]["total"] <= minimum["total"],
                             "wall_within_1.5x_ping_plus_reads": res["wall_s"] <= 1.5 * floor}}, res)
+
+        # 5b. reconcile with verify: the writes read back through the contacts' own breakdowns
+        event_id, contacts, delta = seed_event(emu, n, P)
+        res = runner.playbook("reconcile", dict(common_vars(base_url, event_id), desired_state=DESIRED, contacts=contacts, verify=True))
+        res["requests"] = count_requests(emu.log())
+        plain = [row for row in rows if row.get("kind") == "reconcile" and row.get("n") == n]
+        record({"name": "hubspot.marketing reconcile N=%d with verify" % n, "kind": "reconcile_verify", "n": n, "p": P,
+                "delta": delta, "requests": res["requests"],
+                "note": "verify adds %d reads and %.2f s to the plain reconcile" % (
+                    res["requests"]["reads"] - (plain[0]["requests"]["reads"] if plain else 0),
+                    res["wall_s"] - (plain[0]["wall_s"] if plain else 0))}, res)
 
         # 6. reading P participations: the info module and the lookup
         if "reads" not in args.skip:
