@@ -381,8 +381,8 @@ def test_error_attributed_by_the_email_in_its_message():
 
 def test_error_attributed_by_the_vid_in_its_message_and_not_by_a_longer_number():
     chunk = [contact(0, cid="12"), contact(1, cid="123")]
-    placed = a.map_batch_response(chunk, {"results": [{"vid": 12}], "errors": [hubspot_error("Contact with vid 123 does not exist",
-                                                                                              "OBJECT_NOT_FOUND")]}, "attended", False)
+    error = hubspot_error("Contact with vid 123 does not exist", "OBJECT_NOT_FOUND")
+    placed = a.map_batch_response(chunk, {"results": [{"vid": 12}], "errors": [error]}, "attended", False)
     assert indexes(placed, "recorded") == [0]
     assert buckets(placed)["batch_errors"][0][1]["contact"] == {"index": 1, "id": "123"}
 
