@@ -176,7 +176,7 @@ def _attendance_span_errors(times, base, bad_paths):
     return errors
 
 
-def input_errors(state, contacts, batch_size=100, defaults=None, verify_timeout=None, now_ms=None):
+def input_errors(state, contacts, batch_size=100, defaults=None, verify_timeout=None, write_concurrency=None, now_ms=None):
     """Every problem of the attendance input as sorted ``{"path", "message"}`` entries.
 
     JSON Schema first (``ATTENDANCE_SCHEMAS[state]``), then what a schema cannot say: calendar-valid
@@ -189,8 +189,9 @@ def input_errors(state, contacts, batch_size=100, defaults=None, verify_timeout=
     defaults = _task_defaults(defaults)
     instance = {"batch_size": batch_size, "contacts": contacts}
     instance.update(defaults)
-    if verify_timeout is not None:
-        instance["verify_timeout"] = verify_timeout
+    for name, value in (("verify_timeout", verify_timeout), ("write_concurrency", write_concurrency)):
+        if value is not None:
+            instance[name] = value
     errors = schema_errors(instance, ATTENDANCE_SCHEMAS[state])
     bad_paths = set(e["path"] for e in errors)
     for field, value in sorted(defaults.items()):

@@ -23,6 +23,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import time
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 from ansible_collections.hubspot.marketing.plugins.module_utils._attendance import (
     BATCH_ERRORS,
@@ -167,33 +168,60 @@ class Outcome:
         return [contact for dummy, (name, contact, entry) in sorted(self._placed.items()) if name in buckets]
 
 
-def write_contacts(client, event, state, to_write, batch_size, outcome):
-    """Send ``to_write`` in chunks and place every contact in ``outcome`` by what HubSpot answered.
+def _send_chunk(client, event, state, by_email, chunk):
+    """One attendance write: ``(body, error, attempts)``."""
+    path, query = event.attendance_write(state, by_email)
+    attempts = []
+    try:
+        return client.post(path, build_body(chunk, by_email), params=query, attempts=attempts), None, attempts
+    except HubSpotError as exc:
+        return None, exc, attempts
 
-    A request HubSpot refuses as a whole (4xx) puts its contacts in ``batch_errors``; one that got
-    no readable answer (timeout, reset, 5xx after retries, cut body) in ``unconfirmed``. Either stops
-    the loop: the rest is ``not_attempted`` and ``outcome.failure`` holds the error.
-    """
-    plan = write_plan(to_write, batch_size)
-    for position, (by_email, chunk) in enumerate(plan):
-        path, query = event.attendance_write(state, by_email)
-        attempts = []
-        try:
-            body = client.post(path, build_body(chunk, by_email), params=query, attempts=attempts)
-        except HubSpotError as exc:
-            for contact in chunk:
-                if _unanswered(exc):
-                    outcome.put(UNCONFIRMED, contact, unconfirmed_entry(contact, "no readable answer, so it may have been recorded: %s" % exc))
-                else:
-                    outcome.put(BATCH_ERRORS, contact, request_failure(exc, contact))
-            for dummy, later in plan[position + 1:]:
-                for contact in later:
-                    outcome.put(NOT_ATTEMPTED, contact, public_contact(contact))
-            outcome.failure = exc
-            return
+
+def _place_answer(outcome, state, by_email, chunk, answer):
+    body, error, attempts = answer
+    if error is None:
         for bucket, contact, entry in map_batch_response(chunk, body, state, by_email,
                                                          retried_after_sending=may_have_been_processed(attempts)):
             outcome.put(bucket, contact, entry)
+        return
+    for contact in chunk:
+        if _unanswered(error):
+            outcome.put(UNCONFIRMED, contact, unconfirmed_entry(contact, "no readable answer, so it may have been recorded: %s" % error))
+        else:
+            outcome.put(BATCH_ERRORS, contact, request_failure(error, contact))
+    if outcome.failure is None:
+        outcome.failure = error
+
+
+def write_contacts(client, event, state, to_write, batch_size, outcome, concurrency=1):
+    """Send ``to_write`` in chunks, at most ``concurrency`` at a time, and place every contact in
+    ``outcome`` by what HubSpot answered.
+
+    A request HubSpot refuses as a whole (4xx) puts its contacts in ``batch_errors``; one that got
+    no readable answer (timeout, reset, 5xx after retries, cut body) in ``unconfirmed``. Either stops
+    the sending: the chunks already in flight are still placed by their answers, the rest is
+    ``not_attempted`` and ``outcome.failure`` holds the (first) error. The chunks touch different
+    contacts, so their order does not matter to HubSpot; results keep the input order.
+    """
+    plan = write_plan(to_write, batch_size)
+    sent = 0
+    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(plan) or 1))) as pool:
+        in_flight = {}
+        while sent < len(plan) or in_flight:
+            while sent < len(plan) and len(in_flight) < concurrency and outcome.failure is None:
+                by_email, chunk = plan[sent]
+                in_flight[pool.submit(_send_chunk, client, event, state, by_email, chunk)] = plan[sent]
+                sent += 1
+            if not in_flight:
+                break
+            done, dummy = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in done:
+                by_email, chunk = in_flight.pop(future)
+                _place_answer(outcome, state, by_email, chunk, future.result())
+    for dummy, chunk in plan[sent:]:
+        for contact in chunk:
+            outcome.put(NOT_ATTEMPTED, contact, public_contact(contact))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -285,7 +313,7 @@ def reconcile(client, request, check_mode=False, diff=False, warn=None):
 
     outcome = Outcome()
     mark = client.request_count
-    write_contacts(client, event, state, to_write, request["batch_size"], outcome)
+    write_contacts(client, event, state, to_write, request["batch_size"], outcome, request.get("write_concurrency", 1))
     _count(client, calls, "writes", mark)
     verify_error = _verify(client, request, outcome, event_total, calls, result) if request["verify"] else None
 

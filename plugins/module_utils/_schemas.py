@@ -28,6 +28,7 @@ import copy
 # Limits (documented in the module).
 MAX_CONTACTS = 100000
 MAX_BATCH_SIZE = 100
+MAX_WRITE_CONCURRENCY = 10
 MAX_EMAIL_LENGTH = 254
 MAX_PROPERTY_NAME_LENGTH = 256
 MAX_PROPERTY_VALUE_LENGTH = 65536
@@ -116,6 +117,7 @@ def _attendance_schema(state):
         "batch_size": {"type": "integer", "minimum": 1, "maximum": MAX_BATCH_SIZE},
         "contacts": {"type": "array", "maxItems": MAX_CONTACTS, "items": contact},
         "verify_timeout": {"type": "integer", "minimum": 1, "maximum": 3600},
+        "write_concurrency": {"type": "integer", "minimum": 1, "maximum": MAX_WRITE_CONCURRENCY},
     }
     properties.update((name, TIMESTAMP_SCHEMA) for name in TASK_TIMES)
     if state != "attended":

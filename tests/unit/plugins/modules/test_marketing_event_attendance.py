@@ -172,7 +172,7 @@ def make_module(check_mode=False, diff=False, **params):
     module.params = dict(
         access_token=TOKEN, base_url=BASE, validate_certs=True, timeout=30.0, max_retries=0,
         event_id="456", external_event_id=None, external_account_id=None,
-        state="registered", contacts=[], force=False, allow_partial=False, batch_size=100,
+        state="registered", contacts=[], force=False, allow_partial=False, batch_size=100, write_concurrency=1,
         occurred_at=None, joined_at=None, left_at=None, verify=False, verify_timeout=60)
     module.params.update(params)
     module.check_mode = check_mode
@@ -737,3 +737,42 @@ def test_verify_uses_the_event_breakdown_when_it_is_much_cheaper(fake_clock):
     # 10 contacts: 3 rounds of one event page would be fewer requests than 10 contact reads
     assert result["api_calls"]["verify_reads"] == 1
     assert "contacts" not in fake.gets[-1][0]
+
+
+# ---------------------------------------------------------------------------------------------
+# Concurrent writes
+
+
+def test_concurrent_writes_keep_every_result_and_the_input_order():
+    fake = FakeHubSpot(known_ids=range(1, 1001))
+    result = module_under_test.run(make_module(contacts=ids(1000), batch_size=10, write_concurrency=4), make_client(fake))
+    assert result["api_calls"] == {"reads": 1, "writes": 100, "verify_reads": 0}
+    assert [r["id"] for r in result["recorded"]] == [str(i) for i in range(1, 1001)]
+    assert len(fake.parts) == 1000
+
+
+def test_concurrent_writes_stop_sending_after_a_failure_and_place_what_was_in_flight():
+    import threading
+    fake = FakeHubSpot(known_ids=range(1, 101))
+    client = make_client(fake)
+    lock = threading.Lock()
+    sent = []
+
+    def post(path, body, params=None, attempts=None):
+        with lock:
+            sent.append(body["inputs"][0]["vid"])
+            first = len(sent) == 1
+        if first:
+            fake.count()
+            raise HubSpotApiError("POST", path, 400, category="VALIDATION_ERROR", message="bad")
+        return fake.post(path, body, params)
+
+    client.post.side_effect = post
+    result = module_under_test.run(make_module(contacts=ids(100), batch_size=10, write_concurrency=3), client)
+    assert result["failed"] is True
+    placed = ([r["id"] for r in result["recorded"]] + [e["contact"]["id"] for e in result["batch_errors"]]
+              + [c["id"] for c in result["not_attempted"]])
+    assert sorted(placed, key=int) == [str(i) for i in range(1, 101)]
+    assert len(result["batch_errors"]) == 10
+    # At most the two other chunks already in flight were sent after the failing one.
+    assert len(sent) <= 3 and len(result["not_attempted"]) >= 70
