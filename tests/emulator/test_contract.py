@@ -458,8 +458,8 @@ def test_interaction_datetime_in_seconds_is_dropped_silently(api, word):
     oid = api.event()
     vid = api.contact("a@example.com")
     seconds = T0 // 1000
-    resp = api.post("%s/%s/attendance/%s/create" % (ME, oid, word), {"inputs": [vid_input(vid, seconds, **span(60)),
-                                                                            vid_input(vid, 10 ** 11 - 1, **span(60))]})
+    inputs = [vid_input(vid, seconds, **span(60)), vid_input(vid, 10 ** 11 - 1, **span(60))]
+    resp = api.post("%s/%s/attendance/%s/create" % (ME, oid, word), {"inputs": inputs})
     assert resp.status_code == (201 if word == "register" else 200)
     assert resp.json()["results"] == [] and resp.json()["numErrors"] == 0
     assert api.state() == []
@@ -657,6 +657,131 @@ def test_no_show_once_the_event_end_time_has_passed(api):
     assert register(api, over, c)["results"] == [{"vid": c}]
     assert dict((p["email"], p["attendanceState"]) for p in api.state() if p["externalEventId"] == "over")["c@x.io"] == "NO_SHOW"
     assert api.get("%s/participations/%s" % (ME, over)).json()["noShows"] == 2
+
+
+# --------------------------------------------------------------------------- eventual consistency (section 12, row 7)
+
+def _contact_view(api, email):
+    return api.get(ME + "/participations/contacts/%s/breakdown" % quote(email, safe="")).json()
+
+
+def _event_view(api, oid, **query):
+    return breakdown(api, oid, **query)
+
+
+def _wait_until(moment):
+    delay = moment - time.monotonic()
+    if delay > 0:
+        time.sleep(delay)
+
+
+def test_default_lags_contact_1s_event_6s(api):
+    """With the default lags a write shows in the contact breakdown after 1 s, in the event breakdowns and
+    counters after 6 s; /_emulator/state shows it at once."""
+    oid = api.event()
+    vid = api.contact("a@example.com")
+    start = time.monotonic()
+    register(api, oid, vid)
+    assert [p["attendanceState"] for p in api.state()] == ["REGISTERED"]
+    assert _contact_view(api, "a@example.com") == {"total": 0, "results": []}
+    assert _event_view(api, oid) == {"total": 0, "results": []}
+    assert api.get("%s/participations/%s" % (ME, oid)).json()["registered"] == 0
+    _wait_until(start + 1.1)
+    assert _contact_view(api, "a@example.com")["total"] == 1
+    assert _event_view(api, oid)["total"] == 0 and _event_view(api, oid, contactIdentifier="a@example.com")["total"] == 0
+    assert api.get(ME + "/participations/acc-1/ev-1").json()["registered"] == 0
+    assert time.monotonic() - start < 5.5, "the machine is too slow for this timing test"
+    _wait_until(start + 6.1)
+    assert _event_view(api, oid)["total"] == 1 and _event_view(api, oid, contactIdentifier=str(vid))["total"] == 1
+    assert api.get(ME + "/participations/acc-1/ev-1/breakdown").json()["total"] == 1
+    assert api.get("%s/participations/%s" % (ME, oid)).json()["registered"] == 1
+    assert api.get("%s/%s" % (ME, oid)).json()["registrants"] == 1
+    assert api.get(ME + "/events/ev-1", params={"externalAccountId": "acc-1"}).json()["registrants"] == 1
+
+
+def test_lag_shows_the_older_version_until_the_new_one_is_old_enough(api):
+    api.config(contact_lag=0.4, event_lag=1.2)
+    oid = api.event(startDateTime="2099-01-01T10:00:00Z", endDateTime="2099-01-01T11:00:00Z")
+    a = api.contact("a@example.com")
+    b = api.contact("b@example.com")
+    first = time.monotonic()
+    register(api, oid, a, b)
+    _wait_until(first + 1.3)
+    assert api.get("%s/participations/%s" % (ME, oid)).json() == {"attended": 0, "cancelled": 0, "noShows": 0, "registered": 2}
+    second = time.monotonic()
+    register(api, oid, a, state="attend", at=T0 + 1)
+    assert [(p["attendanceState"], p["attendanceDurationSeconds"]) for p in api.state()] == [("ATTENDED", 60), ("REGISTERED", None)]
+    assert _contact_view(api, "a@example.com")["results"][0]["properties"] == {"attendanceState": "REGISTERED", "occurredAt": T0}
+    _wait_until(second + 0.5)
+    props = _contact_view(api, "a@example.com")["results"][0]["properties"]
+    assert props == {"attendanceState": "ATTENDED", "occurredAt": T0 + 1, "attendanceDurationSeconds": 60, "attendancePercentage": "2"}
+    old = _event_view(api, oid, contactIdentifier="a@example.com")
+    assert old["total"] == 1 and old["results"][0]["properties"] == {"attendanceState": "REGISTERED", "occurredAt": T0}
+    assert _event_view(api, oid, state="ATTENDED") == {"total": 0, "results": []}
+    assert _event_view(api, oid, state="REGISTERED")["total"] == 2
+    assert api.get("%s/participations/%s" % (ME, oid)).json()["registered"] == 2
+    assert api.get("%s/%s" % (ME, oid)).json()["attendees"] == 0
+    _wait_until(second + 1.3)
+    assert _event_view(api, oid, state="ATTENDED")["total"] == 1
+    assert api.get("%s/participations/%s" % (ME, oid)).json() == {"attended": 1, "cancelled": 0, "noShows": 0, "registered": 1}
+    assert api.get(ME + "/events/ev-1", params={"externalAccountId": "acc-1"}).json()["attendees"] == 1
+
+
+def test_lag_paging_skips_what_readers_cannot_see_yet(api):
+    api.config(contact_lag=0, event_lag=0.8)
+
+    def seed(index):
+        return api.seed(contacts=[{"email": "s%d@example.com" % index}],
+                        events=[{"externalAccountId": "acc-1", "externalEventId": "ev-1", "eventName": "Webinar"}],
+                        participations=[{"externalAccountId": "acc-1", "externalEventId": "ev-1", "email": "s%d@example.com" % index,
+                                         "attendanceState": "REGISTERED"}])
+    oid = seed(0)["events"][0]["objectId"]
+    start = time.monotonic()
+    register(api, oid, api.contact("s1@example.com"))
+    seed(2)
+    # seeded participations are visible at once; the written one (between them in creation order) is not yet
+    page = _event_view(api, oid, limit=1)
+    assert page["total"] == 2 and page["results"][0]["associations"]["contact"]["email"] == "s0@example.com"
+    page = _event_view(api, oid, limit=1, after=page["paging"]["next"]["after"])
+    assert page["results"][0]["associations"]["contact"]["email"] == "s2@example.com" and "paging" not in page
+    assert _contact_view(api, "s1@example.com")["total"] == 1  # contact lag 0
+    _wait_until(start + 0.9)
+    emails = [r["associations"]["contact"]["email"] for r in _event_view(api, oid)["results"]]
+    assert emails == ["s0@example.com", "s1@example.com", "s2@example.com"]
+
+
+def test_lag_config_validation_and_reset(api):
+    assert api.config(contact_lag=0.2, event_lag=3) == dict(DEFAULT_CONFIG, contact_lag=0.2, event_lag=3)
+    for bad in ({"contact_lag": -1}, {"event_lag": "1"}, {"event_lag": True}, {"contact_lag": None}, {"event_lag": [1]}):
+        resp = api.control("POST", "config", bad)
+        assert resp.status_code == 400 and list(bad)[0] in resp.json()["message"], bad
+    assert api.control("GET", "config").json()["event_lag"] == 3
+    api.reset()
+    assert api.control("GET", "config").json() == DEFAULT_CONFIG
+
+
+def test_lag_command_line_flags():
+    with running_emulator("--contact-lag", "0", "--event-lag", "0.5") as url:
+        config = requests.get(url + "/_emulator/config", timeout=10).json()
+        assert config["contact_lag"] == 0 and config["event_lag"] == 0.5
+        requests.post(url + "/_emulator/config", json={"event_lag": 9}, timeout=10)
+        requests.post(url + "/_emulator/reset", timeout=10)
+        assert requests.get(url + "/_emulator/config", timeout=10).json()["event_lag"] == 0.5
+    for bad in ("-1", "soon", "nan"):
+        proc = subprocess.run([sys.executable, EMULATOR_SCRIPT, "--port", "0", "--event-lag", bad], stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=10)
+        assert proc.returncode == 2 and "--event-lag" in proc.stderr and proc.stdout == ""
+
+
+def test_complete_no_show_is_visible_at_once(api):
+    oid = api.event()
+    a = api.contact("a@example.com")
+    register(api, oid, a)
+    resp = api.post(ME + "/events/ev-1/complete", {"startDateTime": "2026-01-01T10:00:00Z", "endDateTime": "2026-01-01T11:00:00Z"},
+                    params={"externalAccountId": "acc-1"})
+    assert resp.status_code == 200
+    assert api.get("%s/participations/%s" % (ME, oid)).json()["noShows"] == 1
+    assert _contact_view(api, "a@example.com")["results"][0]["properties"]["attendanceState"] == "NO_SHOW"
 
 
 # --------------------------------------------------------------------------- participation reads
@@ -874,6 +999,83 @@ def test_fault_429_policies_and_other_statuses(api):
     assert api.get(ME + "/events/search", params={"q": "x"}).status_code == 200
     assert api.faults([]).status_code == 200
     assert api.control("GET", "faults").json() == {"rules": []}
+
+
+def test_fault_stored_nothing_answers_as_stored(api0):
+    """The answer lists every input as written, but nothing is stored (for checks that verify a write by reading)."""
+    api = api0
+    oid = api.event()
+    vid = api.contact("a@example.com")
+    held = api.contact("held@example.com")
+    register(api, oid, held)
+    assert api.faults([{"method": "POST", "path_regex": "/attendance/", "count": 2, "action": "stored_nothing"}]).status_code == 200
+    before = api.state()
+    resp = api.post("%s/%s/attendance/register/create" % (ME, oid), {"inputs": [vid_input(vid), vid_input(held), vid_input(4242)]})
+    assert resp.status_code == 201
+    body = resp.json()
+    assert body["results"] == [{"vid": vid}] and body["numErrors"] == 1  # exactly the answer of a real write
+    resp = api.post("%s/%s/attendance/attend/email-create" % (ME, oid), {"inputs": [email_input("new@example.com", T0, span(60))]})
+    assert resp.status_code == 200 and resp.json()["results"][0]["email"] == "new@example.com"
+    assert isinstance(resp.json()["results"][0]["vid"], int)
+    assert api.state() == before
+    assert breakdown(api, oid, contactIdentifier="a@example.com") == {"total": 0, "results": []}
+    assert api.get("/crm/v3/objects/contacts/new%40example.com", params={"idProperty": "email"}).status_code == 404
+    assert [e["status"] for e in api.log()[-4:-2]] == [201, 200]
+    # the rule is used up: the same write is stored now
+    assert api.post("%s/%s/attendance/register/create" % (ME, oid), {"inputs": [vid_input(vid)]}).json()["results"] == [{"vid": vid}]
+    assert len(api.state()) == 2
+
+
+def test_fault_cut_applies_the_write_and_truncates_the_answer(api):
+    oid = api.event()
+    vid = api.contact("a@example.com")
+    api.faults([{"method": "POST", "path_regex": "/attendance/", "count": 1, "action": "cut"}])
+    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        api.post("%s/%s/attendance/register/create" % (ME, oid), {"inputs": [vid_input(vid)]}, validate=False)
+    assert [(p["contactId"], p["attendanceState"]) for p in api.state()] == [(str(vid), "REGISTERED")]
+    assert api.log()[-1]["status"] == 201
+    # on the wire: the announced length is larger than what was sent before the close
+    host, port = urlsplit(api.base_url).hostname, urlsplit(api.base_url).port
+    api.faults([{"path_regex": "search", "count": 1, "action": "cut"}])
+    with socket.create_connection((host, port), timeout=10) as sock:
+        sock.sendall(("GET %s/events/search?q=x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n" % (ME, FULL_TOKEN)).encode())
+        raw = b""
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            raw += chunk
+    head, _sep, payload = raw.partition(b"\r\n\r\n")
+    assert b" 200 " in head.split(b"\r\n")[0]
+    length = int(re.search(rb"Content-Length: ([0-9]+)", head).group(1))
+    assert 0 < len(payload) < length
+    # malformed stays as it was: a complete answer with broken JSON, and nothing written
+    api.faults([{"method": "POST", "path_regex": "/attendance/", "count": 1, "action": "malformed"}])
+    broken = api.post("%s/%s/attendance/cancel/create" % (ME, oid), {"inputs": [vid_input(vid)]}, validate=False)
+    assert broken.status_code == 200 and int(broken.headers["Content-Length"]) == len(broken.content)
+    assert api.state()[0]["attendanceState"] == "REGISTERED"
+
+
+def test_fault_error_body_variants(api):
+    api.faults([{"path_regex": "search", "count": 1, "action": 400, "body": "no_category"},
+                {"path_regex": "search", "count": 1, "action": 503, "body": "no_category"},
+                {"path_regex": "search", "count": 1, "action": 500, "body": "string_errors"},
+                {"path_regex": "identifiers", "count": 1, "action": 404, "body": "html"},
+                {"path_regex": "search", "count": 1, "action": 502, "body": "json"}])
+    for status in (400, 503):
+        resp = api.get(ME + "/events/search", params={"q": "x"}, validate=False)
+        body = resp.json()
+        assert resp.status_code == status and "category" not in body
+        assert body["status"] == "error" and body["message"] and UUID_RE.match(body["correlationId"])
+    resp = api.get(ME + "/events/search", params={"q": "x"}, validate=False)
+    body = resp.json()
+    assert resp.status_code == 500 and body["category"] == "INTERNAL_ERROR"
+    assert body["errors"] and all(isinstance(e, str) for e in body["errors"])
+    html = api.get(ME + "/ev/identifiers", validate=False)
+    assert html.status_code == 404 and html.headers["Content-Type"].startswith("text/html") and "<html>" in html.text
+    assert_error(api.get(ME + "/events/search", params={"q": "x"}), 502, "BAD_GATEWAY")
+    resp = api.faults([{"action": 500, "body": "plain"}])
+    assert resp.status_code == 400 and "no_category" in resp.json()["message"] and "string_errors" in resp.json()["message"]
 
 
 def test_fault_rule_validation(api):
