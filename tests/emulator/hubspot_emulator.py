@@ -249,7 +249,7 @@ class Contact(object):
 class Event(object):
     __slots__ = ("object_id", "account", "external_id", "name", "organizer", "event_type", "url", "description",
                  "start_ms", "end_ms", "cancelled", "completed", "custom", "created_ms", "updated_ms",
-                 "participations", "by_contact", "counts", "recent")
+                 "participations", "by_contact", "rollup", "rollup_cutoff", "pending")
 
     def __init__(self, object_id, account, external_id, name, organizer, created_ms):
         self.object_id = object_id
@@ -269,10 +269,12 @@ class Event(object):
         self.updated_ms = created_ms
         self.participations = []
         self.by_contact = {}
-        # stored states (the newest version of each participation), before the NO_SHOW derivation
-        self.counts = dict((state, 0) for state in READ_STATES)
-        # (write time, participation) of the writes that readers with a lag may not see yet, oldest first
-        self.recent = collections.deque()
+        # The event rollup (breakdowns and counters, which lag by event_lag): the stored state of the version
+        # each participation shows to a reader whose horizon is rollup_cutoff (before the NO_SHOW derivation),
+        # counted by state, and the (write time, participation) of the writes beyond that horizon, oldest first.
+        self.rollup = dict((state, 0) for state in READ_STATES)
+        self.rollup_cutoff = ALWAYS
+        self.pending = collections.deque()
 
     def ended(self, now):
         """True when the event has an end time and it has passed (REGISTERED then reads as NO_SHOW)."""
@@ -348,7 +350,7 @@ class Participation(object):
     version is the stored truth; a reader with a lag sees the newest version written at least that long ago.
     """
 
-    __slots__ = ("id", "event", "contact", "versions", "created_iso")
+    __slots__ = ("id", "event", "contact", "versions", "created_iso", "shown")
 
     def __init__(self, pid, event, contact, version, created_ms):
         self.id = pid
@@ -356,23 +358,28 @@ class Participation(object):
         self.contact = contact
         self.versions = [version]
         self.created_iso = iso_ms(created_ms)
+        self.shown = None  # the state this participation counts for in its event's rollup (None: not counted)
 
     @property
     def last(self):
         return self.versions[-1]
 
-    def view(self, cutoff, now):
-        """(state, occurredAt, duration) as a reader whose horizon is ``cutoff`` sees it at ``now`` (epoch ms), or None."""
+    def visible(self, cutoff):
+        """The newest version written at or before ``cutoff``, or None."""
         versions = self.versions
         version = versions[-1]
-        if version[0] > cutoff:
-            version = None
-            for index in range(len(versions) - 2, -1, -1):
-                if versions[index][0] <= cutoff:
-                    version = versions[index]
-                    break
-            if version is None:
-                return None
+        if version[0] <= cutoff:
+            return version
+        for index in range(len(versions) - 2, -1, -1):
+            if versions[index][0] <= cutoff:
+                return versions[index]
+        return None
+
+    def view(self, cutoff, now):
+        """(state, occurredAt, duration) as a reader whose horizon is ``cutoff`` sees it at ``now`` (epoch ms), or None."""
+        version = self.visible(cutoff)
+        if version is None:
+            return None
         if version[1] == "REGISTERED" and self.event.ended(now):
             return ("NO_SHOW", self.event.end_ms, None)
         return version[1:]
@@ -854,20 +861,17 @@ class Emulator(object):
             self.contact_participations[contact.id].append(part)
             self.participations.append(part)
         else:
-            event.counts[part.last[1]] -= 1
             versions = part.versions
             versions.append(version)
             # drop versions no reader can see any more (a later one is old enough for the largest lag)
             horizon = time.monotonic() - self.max_lag
             while len(versions) > 1 and versions[1][0] <= horizon:
                 del versions[0]
-        event.counts[state] += 1
-        if written != ALWAYS:
-            recent = event.recent
-            recent.append((written, part))
-            horizon = written - self.max_lag
-            while recent[0][0] <= horizon:
-                recent.popleft()
+        if written == ALWAYS:
+            self._reshow(event, part, event.rollup_cutoff)
+        else:
+            event.pending.append((written, part))
+            self._advance(event, self._cutoff("event_lag"))
         return part
 
     @staticmethod
@@ -882,25 +886,41 @@ class Emulator(object):
         """The write-time horizon of a reader with config lag ``key`` (contact_lag or event_lag)."""
         return time.monotonic() - self.config[key]
 
+    @staticmethod
+    def _reshow(event, part, cutoff):
+        """Recount one participation in the event rollup as a reader with horizon ``cutoff`` sees it."""
+        version = part.visible(cutoff)
+        state = version[1] if version is not None else None
+        if state != part.shown:
+            if part.shown is not None:
+                event.rollup[part.shown] -= 1
+            if state is not None:
+                event.rollup[state] += 1
+            part.shown = state
+
+    def _advance(self, event, cutoff):
+        """Bring the event rollup to horizon ``cutoff``: amortised O(1) per write while the horizon moves forward;
+        a horizon moved back (event_lag raised) recounts the event."""
+        if cutoff < event.rollup_cutoff:
+            event.rollup = dict((state, 0) for state in READ_STATES)
+            pending = []
+            for part in event.participations:
+                part.shown = None
+                self._reshow(event, part, cutoff)
+                pending.extend((version[0], part) for version in part.versions if version[0] > cutoff)
+            pending.sort(key=lambda entry: entry[0])
+            event.pending = collections.deque(pending)
+        else:
+            pending = event.pending
+            while pending and pending[0][0] <= cutoff:
+                self._reshow(event, pending.popleft()[1], cutoff)
+        event.rollup_cutoff = cutoff
+
     def _event_counts(self, event, cutoff, now):
-        """(counts by read state, number of visible participations) as the event rollup shows them."""
-        counts = dict(event.counts)
-        visible = len(event.participations)
-        recent = event.recent
-        if recent and recent[-1][0] > cutoff:
-            seen = set()
-            for written, part in reversed(recent):
-                if written <= cutoff:
-                    break
-                if part.id in seen:
-                    continue
-                seen.add(part.id)
-                counts[part.last[1]] -= 1
-                view = part.view(cutoff, now)
-                if view is None:
-                    visible -= 1
-                else:
-                    counts[view[0]] += 1
+        """(counts by read state, number of visible participations) as the event rollup shows them at horizon ``cutoff``."""
+        self._advance(event, cutoff)
+        counts = dict(event.rollup)
+        visible = sum(counts.values())
         if event.ended(now):
             counts["NO_SHOW"] += counts["REGISTERED"]
             counts["REGISTERED"] = 0
@@ -1184,16 +1204,23 @@ class Emulator(object):
         results = []
         index = offset
         count = len(items)
-        while index < count and len(results) < limit:
+        while index < count:
             part = items[index]
-            index += 1
-            view = part.view(cutoff, now)
-            if view is not None and (state is None or view[0] == state):
-                results.append(part.breakdown(view))
-        while index < count:  # no next page when nothing else would show
-            view = items[index].view(cutoff, now)
-            if view is not None and (state is None or view[0] == state):
-                break
+            # inlined Participation.view (this loop is the hot path of filtered reads)
+            versions = part.versions
+            back = len(versions) - 1
+            while back >= 0 and versions[back][0] > cutoff:
+                back -= 1
+            if back < 0:
+                index += 1
+                continue
+            shown = versions[back][1]
+            if shown == "REGISTERED" and part.event.ended(now):
+                shown = "NO_SHOW"
+            if state is None or shown == state:
+                if len(results) == limit:
+                    break  # there is a next page
+                results.append(part.breakdown(part.view(cutoff, now)))
             index += 1
         body = {"total": total, "results": results}
         if index < count:
