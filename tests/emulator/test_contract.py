@@ -4,6 +4,7 @@ import base64
 import http.client
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -771,6 +772,76 @@ def test_lag_command_line_flags():
         proc = subprocess.run([sys.executable, EMULATOR_SCRIPT, "--port", "0", "--event-lag", bad], stdin=subprocess.DEVNULL,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=10)
         assert proc.returncode == 2 and "--event-lag" in proc.stderr and proc.stdout == ""
+
+
+def test_lag_raised_and_lowered_recounts(api):
+    oid = api.event()
+    vid = api.contact("a@example.com")
+    api.config(contact_lag=0, event_lag=0.5)
+    register(api, oid, vid)
+    time.sleep(0.6)
+    register(api, oid, vid, state="attend", at=T0 + 1)
+    counters = "%s/participations/%s" % (ME, oid)
+    assert api.get(counters).json() == {"attended": 0, "cancelled": 0, "noShows": 0, "registered": 1}
+    api.config(event_lag=30)  # the horizon moves back: neither write is old enough now
+    assert api.get(counters).json() == {"attended": 0, "cancelled": 0, "noShows": 0, "registered": 0}
+    assert breakdown(api, oid) == {"total": 0, "results": []}
+    api.config(event_lag=0)
+    assert api.get(counters).json() == {"attended": 1, "cancelled": 0, "noShows": 0, "registered": 0}
+    # a seed over a write that is not visible yet is visible at once
+    api.config(event_lag=30)
+    other = api.contact("b@example.com")
+    register(api, oid, other)
+    api.seed(participations=[{"externalAccountId": "acc-1", "externalEventId": "ev-1", "email": "b@example.com",
+                              "attendanceState": "CANCELLED"}])
+    assert api.get(counters).json() == {"attended": 0, "cancelled": 1, "noShows": 0, "registered": 0}
+
+
+def test_event_rollup_matches_a_full_recount(monkeypatch):
+    """The incrementally kept event rollup equals a recount of every participation, whatever the sequence of
+    writes, seeds, completes, lag changes and clock steps (in process, with a fake clock)."""
+    clock = [5000.0]
+    monkeypatch.setattr(hubspot_emulator.time, "monotonic", lambda: clock[0])
+    emulator = hubspot_emulator.Emulator(contact_lag=1, event_lag=6)
+    seeded = emulator.seed({"contacts": [{"email": "r%d@example.com" % i} for i in range(12)],
+                            "events": [{"externalAccountId": "acc", "externalEventId": "ev", "eventName": "E"}]})
+    oid = seeded["events"][0]["objectId"]
+    vids = [int(c["id"]) for c in seeded["contacts"]]
+    headers = {"Authorization": "Bearer emulator-token"}
+    rng = random.Random(7)
+
+    def call(method, path, body=None, query=""):
+        return emulator.handle_api(method, path, query, headers, body, "http://emulator")
+
+    for step in range(600):
+        kind = rng.random()
+        if kind < 0.55:
+            word = rng.choice(["register", "attend", "cancel"])
+            inputs = [vid_input(v, T0 + step, **span(rng.choice([30, 60, 61]))) for v in rng.sample(vids, rng.randint(1, 4))]
+            assert call("POST", "%s/%s/attendance/%s/create" % (ME, oid, word), {"inputs": inputs}).status in (200, 201)
+        elif kind < 0.6:
+            emulator.seed({"participations": [{"externalAccountId": "acc", "externalEventId": "ev", "contactId": str(rng.choice(vids)),
+                                               "attendanceState": rng.choice(hubspot_emulator.READ_STATES)}]})
+        elif kind < 0.62:
+            call("POST", ME + "/events/ev/complete", {"startDateTime": "2099-01-01T10:00:00Z", "endDateTime": "2099-01-01T11:00:00Z"},
+                 "externalAccountId=acc")
+        elif kind < 0.67:
+            emulator.set_config({"event_lag": rng.choice([0, 0.5, 2, 6, 9])})
+        else:
+            clock[0] += rng.choice([0.1, 0.4, 1.0, 3.0])
+        cutoff = clock[0] - emulator.config["event_lag"]
+        now = hubspot_emulator.now_ms()
+        expected = dict((state, 0) for state in hubspot_emulator.READ_STATES)
+        event = emulator.events[oid]
+        for part in event.participations:
+            view = part.view(cutoff, now)
+            if view is not None:
+                expected[view[0]] += 1
+        with emulator.lock:
+            counts, visible = emulator._event_counts(event, cutoff, now)  # pylint: disable=protected-access
+        assert (counts, visible) == (expected, sum(expected.values())), step
+        page = json.loads(call("GET", "%s/participations/%s/breakdown" % (ME, oid), query="limit=100").payload())
+        assert page["total"] == visible == len(page["results"]), step
 
 
 def test_complete_no_show_is_visible_at_once(api):
