@@ -46,6 +46,12 @@ INT_RE = re.compile(r"^-?[0-9]+$")
 DIGITS_RE = re.compile(r"^[0-9]+$")
 CURSOR_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 FRACTION_RE = re.compile(r"\.([0-9]+)(?=[+-][0-9]{2}:?[0-9]{2}$|$)")
+# an RFC 3339 instant: date, "T", time, optional fraction, and "Z" or a numeric offset (no naive times)
+RFC3339_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")
+# interactionDateTime below this (a date before 1973 read as milliseconds) is taken as seconds and dropped
+SECONDS_LIMIT = 10 ** 11
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+ALWAYS = float("-inf")  # write time of seeded and HubSpot-side changes: visible to every reader at once
 
 WINDOW_SECONDS = 10.0
 INTERVAL_MS = "10000"
@@ -57,9 +63,13 @@ FIRST_PARTICIPATION_ID = 77000001
 JSON_TYPE = "application/json;charset=utf-8"
 UTC = datetime.timezone.utc
 
-CONFIG_KEYS = ("latency_ms", "rate_limit", "daily_limit", "partial_status")
+CONFIG_KEYS = ("latency_ms", "rate_limit", "daily_limit", "partial_status", "contact_lag", "event_lag")
+LAG_KEYS = ("contact_lag", "event_lag")
+DEFAULT_CONTACT_LAG = 1
+DEFAULT_EVENT_LAG = 6
 RULE_KEYS = frozenset(["method", "path_regex", "count", "rate", "action", "retry_after", "delay_ms", "policy", "body"])
-RULE_ACTIONS = ("reset", "malformed", "delay")
+RULE_ACTIONS = ("reset", "malformed", "delay", "stored_nothing", "cut")
+RULE_BODIES = ("json", "html", "no_category", "string_errors")
 POLICIES = ("TEN_SECONDLY_ROLLING", "DAILY")
 FAULT_CATEGORIES = {
     400: "VALIDATION_ERROR",
@@ -105,7 +115,23 @@ def parse_iso_ms(value):
         return None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
-    return int(dt.timestamp() * 1000)
+    return (dt - EPOCH) // datetime.timedelta(milliseconds=1)
+
+
+def parse_instant_ms(value):
+    """An RFC 3339 instant with "Z" or an offset -> epoch milliseconds; None for anything else (epoch digits too)."""
+    if not isinstance(value, str) or not RFC3339_RE.match(value):
+        return None
+    return parse_iso_ms(value)
+
+
+def lag_value(value):
+    """A lag in seconds as given (int or float) -> int when whole, else float; ValueError when not a number >= 0."""
+    if isinstance(value, str):
+        value = float(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        raise ValueError("not a number >= 0")
+    return int(value) if float(value).is_integer() else float(value)
 
 
 def is_loopback(host):
@@ -149,7 +175,7 @@ def error_body(category, message, errors=None, context=None, sub_category=None):
 class Reply(object):
     """An HTTP answer: status, a JSON-able body (or raw bytes), headers."""
 
-    __slots__ = ("status", "body", "headers", "content_type", "drop")
+    __slots__ = ("status", "body", "headers", "content_type", "drop", "cut")
 
     def __init__(self, status, body=None, headers=None, content_type=JSON_TYPE, drop=False):
         self.status = status
@@ -157,6 +183,7 @@ class Reply(object):
         self.headers = headers if headers is not None else {}
         self.content_type = content_type
         self.drop = drop
+        self.cut = False  # send the headers and half the body, announce the full length, then close
 
     def payload(self):
         if self.body is None:
@@ -222,7 +249,7 @@ class Contact(object):
 class Event(object):
     __slots__ = ("object_id", "account", "external_id", "name", "organizer", "event_type", "url", "description",
                  "start_ms", "end_ms", "cancelled", "completed", "custom", "created_ms", "updated_ms",
-                 "participations", "by_contact", "counts")
+                 "participations", "by_contact", "rollup", "rollup_cutoff", "pending")
 
     def __init__(self, object_id, account, external_id, name, organizer, created_ms):
         self.object_id = object_id
@@ -242,7 +269,16 @@ class Event(object):
         self.updated_ms = created_ms
         self.participations = []
         self.by_contact = {}
-        self.counts = dict((state, 0) for state in READ_STATES)
+        # The event rollup (breakdowns and counters, which lag by event_lag): the stored state of the version
+        # each participation shows to a reader whose horizon is rollup_cutoff (before the NO_SHOW derivation),
+        # counted by state, and the (write time, participation) of the writes beyond that horizon, oldest first.
+        self.rollup = dict((state, 0) for state in READ_STATES)
+        self.rollup_cutoff = ALWAYS
+        self.pending = collections.deque()
+
+    def ended(self, now):
+        """True when the event has an end time and it has passed (REGISTERED then reads as NO_SHOW)."""
+        return self.end_ms is not None and self.end_ms <= now
 
     def _optional(self, out):
         for key, value in (("eventType", self.event_type), ("eventUrl", self.url), ("eventDescription", self.description)):
@@ -271,29 +307,30 @@ class Event(object):
         }
         return self._optional(out)
 
-    def counters(self):
-        return {"attended": self.counts["ATTENDED"], "cancelled": self.counts["CANCELLED"],
-                "noShows": self.counts["NO_SHOW"], "registered": self.counts["REGISTERED"]}
+    @staticmethod
+    def counters(counts):
+        return {"attended": counts["ATTENDED"], "cancelled": counts["CANCELLED"],
+                "noShows": counts["NO_SHOW"], "registered": counts["REGISTERED"]}
 
-    def read_response(self):
-        """MarketingEventPublicReadResponse (GET events/{externalEventId})."""
+    def read_response(self, counts):
+        """MarketingEventPublicReadResponse (GET events/{externalEventId}); counts as the event rollup shows them."""
         out = {
             "id": self.object_id, "objectId": self.object_id, "eventName": self.name, "eventOrganizer": self.organizer,
             "externalEventId": self.external_id, "createdAt": iso_ms(self.created_ms), "updatedAt": iso_ms(self.updated_ms),
-            "customProperties": self._property_values(), "registrants": self.counts["REGISTERED"],
-            "attendees": self.counts["ATTENDED"], "cancellations": self.counts["CANCELLED"], "noShows": self.counts["NO_SHOW"],
+            "customProperties": self._property_values(), "registrants": counts["REGISTERED"],
+            "attendees": counts["ATTENDED"], "cancellations": counts["CANCELLED"], "noShows": counts["NO_SHOW"],
             "eventCancelled": self.cancelled, "eventCompleted": self.completed,
         }
         return self._optional(out)
 
-    def read_response_v2(self):
-        """MarketingEventPublicReadResponseV2 (GET {objectId})."""
+    def read_response_v2(self, counts):
+        """MarketingEventPublicReadResponseV2 (GET {objectId}); counts as the event rollup shows them."""
         out = {
             "objectId": self.object_id, "eventName": self.name, "eventOrganizer": self.organizer,
             "externalEventId": self.external_id, "createdAt": iso_ms(self.created_ms), "updatedAt": iso_ms(self.updated_ms),
             "customProperties": [{"name": name, "value": value} for name, value in self.custom],
-            "registrants": self.counts["REGISTERED"], "attendees": self.counts["ATTENDED"],
-            "cancellations": self.counts["CANCELLED"], "noShows": self.counts["NO_SHOW"],
+            "registrants": counts["REGISTERED"], "attendees": counts["ATTENDED"],
+            "cancellations": counts["CANCELLED"], "noShows": counts["NO_SHOW"],
             "eventCancelled": self.cancelled, "eventCompleted": self.completed,
             "appInfo": {"id": str(APP_ID), "name": APP_NAME},
         }
@@ -307,29 +344,59 @@ class Event(object):
 
 
 class Participation(object):
-    __slots__ = ("id", "event", "contact", "state", "occurred_at", "created_iso", "duration")
+    """One (event, contact) record with its version history.
 
-    def __init__(self, pid, event, contact, state, occurred_at, created_ms, duration):
+    A version is a tuple (write time on the monotonic clock, state, occurredAt, duration or None). The newest
+    version is the stored truth; a reader with a lag sees the newest version written at least that long ago.
+    """
+
+    __slots__ = ("id", "event", "contact", "versions", "created_iso", "shown")
+
+    def __init__(self, pid, event, contact, version, created_ms):
         self.id = pid
         self.event = event
         self.contact = contact
-        self.state = state
-        self.occurred_at = occurred_at
+        self.versions = [version]
         self.created_iso = iso_ms(created_ms)
-        self.duration = duration
+        self.shown = None  # the state this participation counts for in its event's rollup (None: not counted)
 
-    def breakdown(self):
+    @property
+    def last(self):
+        return self.versions[-1]
+
+    def visible(self, cutoff):
+        """The newest version written at or before ``cutoff``, or None."""
+        versions = self.versions
+        version = versions[-1]
+        if version[0] <= cutoff:
+            return version
+        for index in range(len(versions) - 2, -1, -1):
+            if versions[index][0] <= cutoff:
+                return versions[index]
+        return None
+
+    def view(self, cutoff, now):
+        """(state, occurredAt, duration) as a reader whose horizon is ``cutoff`` sees it at ``now`` (epoch ms), or None."""
+        version = self.visible(cutoff)
+        if version is None:
+            return None
+        if version[1] == "REGISTERED" and self.event.ended(now):
+            return ("NO_SHOW", self.event.end_ms, None)
+        return version[1:]
+
+    def breakdown(self, view):
         contact = self.contact
         event = self.event
+        state, occurred_at, duration = view
         assoc_contact = {"contactId": str(contact.id), "email": contact.email or ""}
         for key in ("firstname", "lastname"):
             value = contact.properties.get(key)
             if value:
                 assoc_contact[key] = value
-        props = {"attendanceState": self.state, "occurredAt": self.occurred_at}
-        if self.state == "ATTENDED" and self.duration is not None:
-            props["attendanceDurationSeconds"] = self.duration
-            pct = event.percentage(self.duration)
+        props = {"attendanceState": state, "occurredAt": occurred_at}
+        if state == "ATTENDED" and duration is not None:
+            props["attendanceDurationSeconds"] = duration
+            pct = event.percentage(duration)
             if pct is not None:
                 props["attendancePercentage"] = pct
         return {
@@ -343,10 +410,12 @@ class Participation(object):
             "properties": props,
         }
 
-    def state_json(self):
+    def state_json(self, now):
+        state, occurred_at, duration = self.view(float("inf"), now)
         return {"eventObjectId": self.event.object_id, "externalAccountId": self.event.account,
                 "externalEventId": self.event.external_id, "contactId": str(self.contact.id),
-                "email": self.contact.email or "", "attendanceState": self.state, "occurredAt": self.occurred_at}
+                "email": self.contact.email or "", "attendanceState": state, "occurredAt": occurred_at,
+                "attendanceDurationSeconds": duration}
 
 
 # --------------------------------------------------------------------------- routing
@@ -422,7 +491,8 @@ _INVALID = object()
 class Emulator(object):
     """All state and behaviour; every state access happens under ``self.lock``."""
 
-    def __init__(self, tokens=None, read_only_tokens=None, latency_ms=0, rate_limit=0, daily_limit=0):
+    def __init__(self, tokens=None, read_only_tokens=None, latency_ms=0, rate_limit=0, daily_limit=0,
+                 contact_lag=DEFAULT_CONTACT_LAG, event_lag=DEFAULT_EVENT_LAG):
         self.lock = threading.Lock()
         self.tokens = {}
         for token in (tokens or [DEFAULT_TOKEN]):
@@ -431,7 +501,8 @@ class Emulator(object):
             self.tokens.setdefault(token, READ_SCOPES)
         # labels used in rate-limit bodies instead of the token itself (tokens are never echoed)
         self.token_labels = dict((token, "app-%d" % (index + 1)) for index, token in enumerate(self.tokens))
-        self.defaults = {"latency_ms": latency_ms, "rate_limit": rate_limit, "daily_limit": daily_limit, "partial_status": 200}
+        self.defaults = {"latency_ms": latency_ms, "rate_limit": rate_limit, "daily_limit": daily_limit, "partial_status": 200,
+                         "contact_lag": lag_value(contact_lag), "event_lag": lag_value(event_lag)}
         self.salt = base64.urlsafe_b64encode(os.urandom(6)).decode("ascii")
         with self.lock:
             self._reset_locked()
@@ -440,6 +511,8 @@ class Emulator(object):
 
     def _reset_locked(self):
         self.config = dict(self.defaults)
+        # the largest lag configured since the reset: history older than this is never read again
+        self.max_lag = max(self.config["contact_lag"], self.config["event_lag"])
         self.contacts = {}
         self.contacts_by_email = {}
         self.events = {}
@@ -468,15 +541,25 @@ class Emulator(object):
     def set_config(self, body):
         if not isinstance(body, dict):
             raise bad_request("config body must be a JSON object")
+        values = {}
         for key, value in body.items():
             if key not in CONFIG_KEYS:
                 raise bad_request("unknown config key %r (allowed: %s)" % (key, ", ".join(CONFIG_KEYS)))
-            if not is_int(value) or value < 0:
+            if key in LAG_KEYS:
+                if isinstance(value, str):
+                    raise bad_request("config %s must be a number of seconds >= 0" % key)
+                try:
+                    value = lag_value(value)
+                except ValueError:
+                    raise bad_request("config %s must be a number of seconds >= 0" % key)
+            elif not is_int(value) or value < 0:
                 raise bad_request("config %s must be a non-negative integer" % key)
             if key == "partial_status" and not 200 <= value <= 299:
                 raise bad_request("partial_status must be a 2xx status (200 or 207)")
+            values[key] = value
         with self.lock:
-            self.config.update(body)
+            self.config.update(values)
+            self.max_lag = max(self.max_lag, self.config["contact_lag"], self.config["event_lag"])
             return dict(self.config)
 
     def set_faults(self, body):
@@ -544,8 +627,8 @@ class Emulator(object):
                 raise bad_request("%s: policy must be one of %s" % (where, ", ".join(POLICIES)))
             out["policy"] = rule["policy"]
         if "body" in rule:
-            if rule["body"] not in ("json", "html"):
-                raise bad_request('%s: body must be "json" or "html"' % where)
+            if rule["body"] not in RULE_BODIES:
+                raise bad_request("%s: body must be one of %s" % (where, ", ".join('"%s"' % b for b in RULE_BODIES)))
             out["body"] = rule["body"]
         return out
 
@@ -595,10 +678,16 @@ class Emulator(object):
                 headers["X-HubSpot-RateLimit-Max"] = str(rate_limit)
                 headers["X-HubSpot-RateLimit-Remaining"] = "0"
                 headers["X-HubSpot-RateLimit-Interval-Milliseconds"] = INTERVAL_MS
-            return Reply(429, rate_limit_body(policy, "emulated-fault"), headers)
-        category = FAULT_CATEGORIES.get(status, _phrase(status).upper().replace(" ", "_") or "ERROR")
-        message = "Emulated fault: %d %s" % (status, _phrase(status))
-        return Reply(status, error_body(category, message), headers)
+            body = rate_limit_body(policy, "emulated-fault")
+        else:
+            category = FAULT_CATEGORIES.get(status, _phrase(status).upper().replace(" ", "_") or "ERROR")
+            body = error_body(category, "Emulated fault: %d %s" % (status, _phrase(status)))
+        variant = rule.get("body")
+        if variant == "no_category":
+            del body["category"]
+        elif variant == "string_errors":
+            body["errors"] = [body["message"], "Emulated fault: errors given as plain strings"]
+        return Reply(status, body, headers)
 
     def log_arrival(self, method, path, query, inputs):
         """Append a request-log entry (status filled in later) and return (entry, latency_ms, fault rule)."""
@@ -622,8 +711,10 @@ class Emulator(object):
         return {"ok": True}
 
     def dump_state(self):
+        """Ground truth: the newest stored version of every participation, with no lag."""
         with self.lock:
-            return {"participations": [p.state_json() for p in self.participations]}
+            now = now_ms()
+            return {"participations": [p.state_json(now) for p in self.participations]}
 
     # ---- auth and rate limits
 
@@ -683,8 +774,11 @@ class Emulator(object):
 
     # ---- API entry point
 
-    def handle_api(self, method, path, query, headers, body, base_url):
-        """Process one API request (after faults and latency). Returns a Reply."""
+    def handle_api(self, method, path, query, headers, body, base_url, store=True):
+        """Process one API request (after faults and latency). Returns a Reply.
+
+        ``store=False`` (the ``stored_nothing`` fault): an attendance write is answered as usual but changes nothing.
+        """
         rate_headers = {}
         try:
             token = self.authenticate(headers.get("Authorization"))
@@ -705,7 +799,7 @@ class Emulator(object):
                                    errors=[{"message": "One or more of the following scopes are required.",
                                             "context": {"requiredGranularScopes": [needed]}}])
             q = dict(parse_qsl(query, keep_blank_values=True))
-            request = {"params": params, "query": q, "body": body, "path": path, "base_url": base_url}
+            request = {"params": params, "query": q, "body": body, "path": path, "base_url": base_url, "store": store}
             with self.lock:
                 reply = getattr(self, "api_" + name)(request)
         except ApiError as exc:
@@ -722,14 +816,9 @@ class Emulator(object):
             raise not_found("Marketing event %s not found" % object_id)
         return event
 
-    def _event_by_external(self, account, external_id, required=True):
-        if account is None:
-            if required:
-                raise bad_request("Query parameter externalAccountId is required", "externalAccountId")
-            candidates = self.events_by_external_id.get(external_id, [])
-            if len(candidates) == 1:
-                return candidates[0]
-            raise not_found("Marketing event with externalEventId=%s not found (give externalAccountId)" % external_id)
+    def _event_by_external(self, account, external_id):
+        if not account:
+            raise bad_request("externalAccountId is required", "externalAccountId")
         event = self.events_by_external.get((account, external_id))
         if event is None:
             raise not_found("Marketing event with externalAccountId=%s and externalEventId=%s not found" % (account, external_id))
@@ -759,27 +848,86 @@ class Emulator(object):
         self.events_by_external_id[external_id].append(event)
         return event
 
-    def _upsert(self, event, contact, state, occurred_at, duration):
-        """One participation per (event, contact) holding the latest state. Returns True when something changed."""
+    def _store(self, event, contact, state, occurred_at, duration, written):
+        """Add a version to the (event, contact) participation, creating it on first write. ``written`` is the
+        monotonic write time (ALWAYS for changes every reader sees at once)."""
+        version = (written, state, occurred_at, duration if state == "ATTENDED" else None)
         part = event.by_contact.get(contact.id)
         if part is None:
-            part = Participation(str(self.next_participation_id), event, contact, state, occurred_at, now_ms(),
-                                 duration if state == "ATTENDED" else None)
+            part = Participation(str(self.next_participation_id), event, contact, version, now_ms())
             self.next_participation_id += 1
             event.participations.append(part)
             event.by_contact[contact.id] = part
-            event.counts[state] += 1
             self.contact_participations[contact.id].append(part)
             self.participations.append(part)
-            return True
-        if part.state == state:
+        else:
+            versions = part.versions
+            versions.append(version)
+            # drop versions no reader can see any more (a later one is old enough for the largest lag)
+            horizon = time.monotonic() - self.max_lag
+            while len(versions) > 1 and versions[1][0] <= horizon:
+                del versions[0]
+        if written == ALWAYS:
+            self._reshow(event, part, event.rollup_cutoff)
+        else:
+            event.pending.append((written, part))
+            self._advance(event, self._cutoff("event_lag"))
+        return part
+
+    @staticmethod
+    def _holds(part, state, duration):
+        """True when the participation's stored (newest) version already is this state (and duration, for ATTENDED)."""
+        if part is None:
             return False
-        event.counts[part.state] -= 1
-        event.counts[state] += 1
-        part.state = state
-        part.occurred_at = occurred_at
-        part.duration = duration if state == "ATTENDED" else None
-        return True
+        last = part.last
+        return last[1] == state and (state != "ATTENDED" or last[3] == duration)
+
+    def _cutoff(self, key):
+        """The write-time horizon of a reader with config lag ``key`` (contact_lag or event_lag)."""
+        return time.monotonic() - self.config[key]
+
+    @staticmethod
+    def _reshow(event, part, cutoff):
+        """Recount one participation in the event rollup as a reader with horizon ``cutoff`` sees it."""
+        version = part.visible(cutoff)
+        state = version[1] if version is not None else None
+        if state != part.shown:
+            if part.shown is not None:
+                event.rollup[part.shown] -= 1
+            if state is not None:
+                event.rollup[state] += 1
+            part.shown = state
+
+    def _advance(self, event, cutoff):
+        """Bring the event rollup to horizon ``cutoff``: amortised O(1) per write while the horizon moves forward;
+        a horizon moved back (event_lag raised) recounts the event."""
+        if cutoff < event.rollup_cutoff:
+            event.rollup = dict((state, 0) for state in READ_STATES)
+            pending = []
+            for part in event.participations:
+                part.shown = None
+                self._reshow(event, part, cutoff)
+                pending.extend((version[0], part) for version in part.versions if version[0] > cutoff)
+            pending.sort(key=lambda entry: entry[0])
+            event.pending = collections.deque(pending)
+        else:
+            pending = event.pending
+            while pending and pending[0][0] <= cutoff:
+                self._reshow(event, pending.popleft()[1], cutoff)
+        event.rollup_cutoff = cutoff
+
+    def _event_counts(self, event, cutoff, now):
+        """(counts by read state, number of visible participations) as the event rollup shows them at horizon ``cutoff``."""
+        self._advance(event, cutoff)
+        counts = dict(event.rollup)
+        visible = sum(counts.values())
+        if event.ended(now):
+            counts["NO_SHOW"] += counts["REGISTERED"]
+            counts["REGISTERED"] = 0
+        return counts, visible
+
+    def _event_rollup(self, event):
+        return self._event_counts(event, self._cutoff("event_lag"), now_ms())[0]
 
     # ---- contacts
 
@@ -878,10 +1026,11 @@ class Emulator(object):
 
     def api_event_get_external(self, request):
         event = self._event_by_external(request["query"].get("externalAccountId"), request["params"]["externalEventId"])
-        return Reply(200, event.read_response())
+        return Reply(200, event.read_response(self._event_rollup(event)))
 
     def api_event_get_object(self, request):
-        return Reply(200, self._event_by_object_id(request["params"]["objectId"]).read_response_v2())
+        event = self._event_by_object_id(request["params"]["objectId"])
+        return Reply(200, event.read_response_v2(self._event_rollup(event)))
 
     def api_event_identifiers(self, request):
         events = self.events_by_external_id.get(request["params"]["externalEventId"], [])
@@ -891,8 +1040,8 @@ class Emulator(object):
 
     def api_event_complete(self, request):
         account = request["query"].get("externalAccountId")
-        if account is None:
-            raise bad_request("Query parameter externalAccountId is required", "externalAccountId")
+        if not account:
+            raise bad_request("externalAccountId is required", "externalAccountId")
         body = request["body"]
         if not isinstance(body, dict):
             raise bad_request('Invalid input JSON: body must be {"startDateTime", "endDateTime"}')
@@ -907,12 +1056,8 @@ class Emulator(object):
         event.completed = True
         event.updated_ms = now_ms()
         for part in event.participations:
-            if part.state == "REGISTERED":
-                event.counts["REGISTERED"] -= 1
-                event.counts["NO_SHOW"] += 1
-                part.state = "NO_SHOW"
-                part.occurred_at = event.end_ms
-                part.duration = None
+            if part.last[1] == "REGISTERED":  # a HubSpot-side change: every reader sees it at once
+                self._store(event, part.contact, "NO_SHOW", event.end_ms, None, ALWAYS)
         return Reply(200, event.default_response())
 
     # ---- attendance writes
@@ -925,11 +1070,11 @@ class Emulator(object):
 
     def api_attendance_external_vid(self, request):
         return self._attendance(request, False, lambda: self._event_by_external(
-            request["query"].get("externalAccountId"), request["params"]["externalEventId"], required=False))
+            request["query"].get("externalAccountId"), request["params"]["externalEventId"]))
 
     def api_attendance_external_email(self, request):
         return self._attendance(request, True, lambda: self._event_by_external(
-            request["query"].get("externalAccountId"), request["params"]["externalEventId"], required=False))
+            request["query"].get("externalAccountId"), request["params"]["externalEventId"]))
 
     @staticmethod
     def _validate_inputs(body, by_email):
@@ -960,51 +1105,64 @@ class Emulator(object):
         state_word = request["params"]["subscriberState"]
         state = SUBSCRIBER_STATES.get(state_word)
         if state is None:
-            raise bad_request("Invalid subscriberState %r: use one of register, attend, cancel" % state_word, "subscriberState")
+            raise bad_request("Unknown state for '%s'. Correct are 'register', 'attend' or 'cancel'." % state_word, "subscriberState")
         inputs = self._validate_inputs(request["body"], by_email)
         event = resolve_event()
+        store = request.get("store", True)
         requested = now_ms()
+        written = time.monotonic()
         results = []
         errors = []
-        for index, item in enumerate(inputs):
-            where = "inputs[%d]" % index
+        for item in inputs:
             if by_email:
-                ident_key, ident = "email", item["email"]
-                email = ident.strip().lower()
+                email = item["email"].strip().lower()
+                label = item["email"]
                 if not EMAIL_RE.match(email):
-                    errors.append(_input_error("VALIDATION_ERROR", "Invalid email address %r" % ident, ident_key, ident, where + ".email"))
+                    errors.append(_input_error("VALIDATION_ERROR", "Invalid email address `%s`" % label))
                     continue
                 contact_id = self.contacts_by_email.get(email)
                 contact = self.contacts.get(contact_id) if contact_id is not None else None
             else:
-                ident_key, ident = "vid", str(item["vid"])
+                label = str(item["vid"])
                 contact = self.contacts.get(item["vid"])
                 if contact is None:
-                    errors.append(_input_error("OBJECT_NOT_FOUND", "Contact with vid %s does not exist" % ident, ident_key, ident, where + ".vid"))
+                    errors.append(_input_error("OBJECT_NOT_FOUND", "Contact with vid %s does not exist" % label))
                     continue
-            props = item.get("properties") or {}
+            if item["interactionDateTime"] < SECONDS_LIMIT:
+                continue  # seconds, not milliseconds: HubSpot drops the input without a word
             duration = None
             if state == "ATTENDED":
-                problem = _attend_properties_problem(props)
-                if problem is not None:
-                    message, prop = problem
-                    errors.append(_input_error("VALIDATION_ERROR", message, ident_key, ident, "%s.properties.%s" % (where, prop)))
+                outcome = _attend_span(item.get("properties") or {}, label)
+                if outcome is None:
+                    continue  # joinedAt/leftAt missing or not ISO-8601: dropped without a word
+                if isinstance(outcome, dict):
+                    errors.append(outcome)
                     continue
-                if "joinedAt" in props and "leftAt" in props:
-                    duration = (int(props["leftAt"]) - int(props["joinedAt"])) // 1000
+                duration = outcome
+            part = event.by_contact.get(contact.id) if contact is not None else None
+            if self._holds(part, state, duration):
+                continue  # already held: nothing changes and the input is not listed
             if contact is None:
-                cprops = dict(item.get("contactProperties") or {})
-                cprops.pop("email", None)
-                contact = self._new_contact(email, cprops)
-            self._upsert(event, contact, state, item["interactionDateTime"], duration)
-            if by_email:
-                results.append({"email": item["email"], "vid": contact.id})
+                if store:
+                    cprops = dict(item.get("contactProperties") or {})
+                    cprops.pop("email", None)
+                    contact = self._new_contact(email, cprops)
+                    vid = contact.id
+                else:
+                    vid = self.next_contact_id
+                    self.next_contact_id += 1
             else:
-                results.append({"vid": contact.id})
+                vid = contact.id
+            if store and (duration is None or duration >= 1):
+                self._store(event, contact, state, item["interactionDateTime"], duration, written)
+            results.append({"email": item["email"], "vid": vid} if by_email else {"vid": vid})
         completed = now_ms()
         body = {"status": "COMPLETE", "results": results, "requestedAt": iso_ms(requested), "startedAt": iso_ms(requested),
                 "completedAt": iso_ms(completed), "numErrors": len(errors), "errors": errors, "links": {}}
-        status = self.config["partial_status"] if errors else 200
+        if errors and self.config["partial_status"] != 200:
+            status = self.config["partial_status"]
+        else:
+            status = 201 if state == "REGISTERED" else 200
         return Reply(status, body)
 
     # ---- participation reads
@@ -1040,16 +1198,29 @@ class Emulator(object):
             raise bad_request("Invalid paging cursor 'after': pass paging.next.after back verbatim", "after")
         return data["o"]
 
-    def _paged(self, request, items, total, limit, state, offset):
+    def _paged(self, request, items, total, limit, state, offset, cutoff):
+        """One page of ``items`` as a reader with horizon ``cutoff`` sees them (participations it cannot see yet are skipped)."""
+        now = now_ms()
         results = []
         index = offset
         count = len(items)
-        while index < count and len(results) < limit:
+        while index < count:
             part = items[index]
-            index += 1
-            if state is None or part.state == state:
-                results.append(part.breakdown())
-        while index < count and state is not None and items[index].state != state:
+            # inlined Participation.view (this loop is the hot path of filtered reads)
+            versions = part.versions
+            back = len(versions) - 1
+            while back >= 0 and versions[back][0] > cutoff:
+                back -= 1
+            if back < 0:
+                index += 1
+                continue
+            shown = versions[back][1]
+            if shown == "REGISTERED" and part.event.ended(now):
+                shown = "NO_SHOW"
+            if state is None or shown == state:
+                if len(results) == limit:
+                    break  # there is a next page
+                results.append(part.breakdown(part.view(cutoff, now)))
             index += 1
         body = {"total": total, "results": results}
         if index < count:
@@ -1059,24 +1230,32 @@ class Emulator(object):
             body["paging"] = {"next": {"after": after, "link": "%s%s?%s" % (request["base_url"], request["path"], urlencode(q))}}
         return Reply(200, body)
 
+    @staticmethod
+    def _count(items, state, cutoff):
+        now = now_ms()
+        views = [part.view(cutoff, now) for part in items]
+        return sum(1 for view in views if view is not None and (state is None or view[0] == state))
+
     def api_breakdown_contact(self, request):
         limit, state, offset = self._page_args(request)
         contact = self._contact_by_identifier(request["params"]["contactIdentifier"])
         items = self.contact_participations.get(contact.id, []) if contact is not None else []
-        total = len(items) if state is None else sum(1 for p in items if p.state == state)
-        return self._paged(request, items, total, limit, state, offset)
+        cutoff = self._cutoff("contact_lag")
+        return self._paged(request, items, self._count(items, state, cutoff), limit, state, offset, cutoff)
 
     def _event_breakdown(self, request, event, limit, state, offset):
+        cutoff = self._cutoff("event_lag")
         ident = request["query"].get("contactIdentifier")
         if ident is not None:
             contact = self._contact_by_identifier(ident)
             part = event.by_contact.get(contact.id) if contact is not None else None
             items = [part] if part is not None else []
-            total = sum(1 for p in items if state is None or p.state == state)
+            total = self._count(items, state, cutoff)
         else:
             items = event.participations
-            total = len(items) if state is None else event.counts[state]
-        return self._paged(request, items, total, limit, state, offset)
+            counts, visible = self._event_counts(event, cutoff, now_ms())
+            total = visible if state is None else counts[state]
+        return self._paged(request, items, total, limit, state, offset, cutoff)
 
     def _event_id(self, request):
         event_id = request["params"]["marketingEventId"]
@@ -1096,11 +1275,13 @@ class Emulator(object):
         return self._event_breakdown(request, event, limit, state, offset)
 
     def api_counters_event_id(self, request):
-        return Reply(200, self._event_by_object_id(self._event_id(request)).counters())
+        event = self._event_by_object_id(self._event_id(request))
+        return Reply(200, Event.counters(self._event_rollup(event)))
 
     def api_counters_event_external(self, request):
         params = request["params"]
-        return Reply(200, self._event_by_external(params["externalAccountId"], params["externalEventId"]).counters())
+        event = self._event_by_external(params["externalAccountId"], params["externalEventId"])
+        return Reply(200, Event.counters(self._event_rollup(event)))
 
     # ---- seeding
 
@@ -1179,8 +1360,11 @@ class Emulator(object):
             else:
                 contact = self._seed_contact(item["email"], {})
             occurred = item.get("occurredAt")
-            self._upsert(event, contact, item["attendanceState"], stamp if occurred is None else occurred,
-                         item.get("attendanceDurationSeconds"))
+            state = item["attendanceState"]
+            duration = item.get("attendanceDurationSeconds")
+            if not self._holds(event.by_contact.get(contact.id), state, duration if state == "ATTENDED" else None):
+                # seeded data is visible to every reader at once, as if written long ago
+                self._store(event, contact, state, stamp if occurred is None else occurred, duration, ALWAYS)
         return {"contacts": out_contacts, "events": out_events, "participations": len(parts)}
 
 
@@ -1200,21 +1384,32 @@ def rate_limit_body(policy, group):
             "policyName": policy, "groupName": "%s:%s" % (policy.lower(), group), "category": "RATE_LIMITS"}
 
 
-def _input_error(category, message, ident_key, ident, where):
-    """StandardError for one failed batch input."""
-    return {"status": "error", "category": category, "message": message, "context": {ident_key: [ident]},
-            "errors": [{"message": message, "in": where}], "links": {}}
+def _input_error(category, message, sub_category=None):
+    """StandardError for one failed batch input: as observed, no `in` and no contact in `context`; the message names it."""
+    out = {"status": "error", "category": category, "message": message, "context": {}, "errors": [], "links": {}}
+    if sub_category:
+        out["subCategory"] = sub_category
+    return out
 
 
-def _attend_properties_problem(props):
+def _attend_span(props, label):
+    """The outcome of an attend input's properties.
+
+    None: dropped without a word (joinedAt or leftAt missing, or not an ISO-8601 instant); a dict: the per-input
+    error; an int: the span in whole seconds (0 is answered as listed but not stored).
+    """
     for key in sorted(props):
         if key not in ATTEND_PROPERTIES:
-            return "Property %r is not allowed for state attend (allowed: joinedAt, leftAt)" % key, key
-        if not DIGITS_RE.match(props[key]):
-            return "Property %s must be epoch milliseconds as a digit string" % key, key
-    if "joinedAt" in props and "leftAt" in props and int(props["leftAt"]) < int(props["joinedAt"]):
-        return "leftAt must not be before joinedAt", "leftAt"
-    return None
+            return _input_error("VALIDATION_ERROR", "Property `%s` is not allowed for state attend (allowed: joinedAt, leftAt) for `%s`"
+                                % (key, label))
+    joined = parse_instant_ms(props.get("joinedAt"))
+    left = parse_instant_ms(props.get("leftAt"))
+    if joined is None or left is None:
+        return None
+    if joined >= left:
+        return _input_error("VALIDATION_ERROR", "joinedAt param must be earlier than leftAt for `%s`" % label,
+                            "AttendanceValidationError.JOINED_AT_IS_LATER_THAN_LEFT_AT_FOR_EMAIL")
+    return (left - joined) // 1000
 
 
 # --------------------------------------------------------------------------- HTTP layer
@@ -1306,16 +1501,23 @@ class EmulatorHandler(BaseHTTPRequestHandler):
                 pass
             return
         payload = reply.payload()
+        length = len(payload)
+        if reply.cut:
+            self.close_connection = True
+            payload = payload[:length // 2]
         try:
             self.send_response(reply.status)
-            if payload or reply.body is not None:
+            if length or reply.body is not None:
                 self.send_header("Content-Type", reply.content_type)
-            self.send_header("Content-Length", str(len(payload)))
+            self.send_header("Content-Length", str(length))
             for key, value in reply.headers.items():
                 self.send_header(key, value)
             self.end_headers()
             if self.command != "HEAD" and payload:
                 self.wfile.write(payload)
+            if reply.cut:
+                self.wfile.flush()
+                self.connection.shutdown(socket.SHUT_RDWR)
         except (ConnectionError, OSError):
             self.close_connection = True
 
@@ -1361,7 +1563,13 @@ class EmulatorHandler(BaseHTTPRequestHandler):
                 fault = None
             if latency_ms:
                 time.sleep(latency_ms / 1000.0)
-            if fault is not None:
+            action = fault["action"] if fault is not None else None
+            if action == "stored_nothing":
+                reply = emulator.handle_api(method, path, query, self.headers, body, self._base_url(), store=False)
+            elif action == "cut":
+                reply = emulator.handle_api(method, path, query, self.headers, body, self._base_url())
+                reply.cut = True
+            elif fault is not None:
                 reply = emulator.fault_reply(fault)
             else:
                 reply = emulator.handle_api(method, path, query, self.headers, body, self._base_url())
@@ -1422,6 +1630,13 @@ class EmulatorServer(ThreadingHTTPServer):
             ThreadingHTTPServer.handle_error(self, request, client_address)
 
 
+def _lag_arg(text):
+    try:
+        return lag_value(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a number of seconds >= 0, got %r" % text)
+
+
 def build_parser():
     parser = argparse.ArgumentParser(description="Local HubSpot Marketing Events v3 API emulator (see tests/emulator/README.md).")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
@@ -1431,6 +1646,10 @@ def build_parser():
     parser.add_argument("--latency-ms", type=int, default=0, help="sleep this long before answering each API request")
     parser.add_argument("--rate-limit", type=int, default=0, help="requests per rolling 10 s window per token (0 = off)")
     parser.add_argument("--daily-limit", type=int, default=0, help="accepted requests per token before DAILY 429s (0 = off)")
+    parser.add_argument("--contact-lag", type=_lag_arg, default=DEFAULT_CONTACT_LAG, metavar="S",
+                        help="seconds before a write shows in the contact breakdown (default %d)" % DEFAULT_CONTACT_LAG)
+    parser.add_argument("--event-lag", type=_lag_arg, default=DEFAULT_EVENT_LAG, metavar="S",
+                        help="seconds before a write shows in the event breakdowns and counters (default %d)" % DEFAULT_EVENT_LAG)
     parser.add_argument("--verbose", action="store_true", help="log requests (method, path, status) to stderr")
     return parser
 
@@ -1441,7 +1660,8 @@ def main(argv=None):
         if getattr(args, name) < 0:
             sys.stderr.write("--%s must be >= 0\n" % name.replace("_", "-"))
             return 2
-    emulator = Emulator(args.token or None, args.read_only_token, args.latency_ms, args.rate_limit, args.daily_limit)
+    emulator = Emulator(args.token or None, args.read_only_token, args.latency_ms, args.rate_limit, args.daily_limit,
+                        args.contact_lag, args.event_lag)
     server = EmulatorServer((args.host, args.port), emulator, verbose=args.verbose)
     stop = threading.Event()
 

@@ -4,6 +4,7 @@ import base64
 import http.client
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -27,12 +28,22 @@ FULL_TOKEN = "contract-full-token"
 READ_TOKEN = "contract-read-token"
 ME = "/marketing/v3/marketing-events"
 T0 = 1767225600000
+now_ms = hubspot_emulator.now_ms
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
 
+REGISTER_PATH_RE = re.compile(r"/attendance/(?:[^/]+/)?register/(?:email-)?create$")
+
+
 def validate_against_spec(openapi_app, resp, status=None):
-    """Validate a requests.Response against the spec (the server entry is https://api.hubapi.com)."""
+    """Validate a requests.Response against the spec (the server entry is https://api.hubapi.com).
+
+    HubSpot answers a successful ``register`` with 201 (CONTRACT.md section 12, row 8) where the spec
+    documents only 200: such a 201 body is validated as the 200 response.
+    """
     sent = resp.request
+    if status is None and resp.status_code == 201 and REGISTER_PATH_RE.search(urlsplit(sent.url).path):
+        status = 200
     prepared = requests.Request(sent.method, HUBSPOT_BASE + sent.path_url, headers=dict(sent.headers), data=sent.body).prepare()
     if status is not None and status != resp.status_code:
         clone = requests.Response()
@@ -128,14 +139,36 @@ def emulator_url():
 
 @pytest.fixture
 def api(emulator_url, openapi):
+    """A reset emulator with the default lags (contact breakdown 1 s, event breakdowns and counters 6 s)."""
     client = Api(emulator_url, openapi)
     client.reset()
     yield client
     client.session.close()
 
 
+@pytest.fixture
+def api0(api):
+    """The emulator with both lags at 0. For tests of write semantics and read shapes that read right after
+    writing: eventual consistency is not what they test (test_lag_* and test_default_lags_* do)."""
+    assert api.config(contact_lag=0, event_lag=0)["event_lag"] == 0
+    return api
+
+
+def iso(ms):
+    return hubspot_emulator.iso_ms(ms)
+
+
+def span(seconds, start=T0):
+    """joinedAt/leftAt properties (ISO-8601, as HubSpot wants them) for an attendance of ``seconds``."""
+    return {"joinedAt": iso(start), "leftAt": iso(start + int(seconds * 1000))}
+
+
 def vid_input(vid, at=T0, **props):
     return {"vid": vid, "interactionDateTime": at, "properties": props}
+
+
+def attend_input(vid, at=T0, seconds=60):
+    return vid_input(vid, at, **span(seconds))
 
 
 def email_input(email, at=T0, props=None, contact=None):
@@ -153,8 +186,10 @@ def assert_error(resp, status, category):
 
 
 def register(api, object_id, *vids, state="register", at=T0):
-    resp = api.post("%s/%s/attendance/%s/create" % (ME, object_id, state), {"inputs": [vid_input(v, at) for v in vids]})
-    assert resp.status_code == 200, resp.text
+    """Write a state for contacts (``attend`` with a one-minute span); returns the body."""
+    make = attend_input if state == "attend" else vid_input
+    resp = api.post("%s/%s/attendance/%s/create" % (ME, object_id, state), {"inputs": [make(v, at) for v in vids]})
+    assert resp.status_code == (201 if state == "register" else 200), resp.text
     assert resp.json()["numErrors"] == 0
     return resp.json()
 
@@ -315,76 +350,217 @@ def test_bad_subscriber_state_and_query_400(api):
     assert breakdown(api, oid, limit=100)["total"] == 0
 
 
-# --------------------------------------------------------------------------- attendance writes
+# --------------------------------------------------------------------------- attendance writes (CONTRACT.md section 12)
 
-def test_per_input_errors_record_valid_inputs(api):
+def test_per_input_errors_record_valid_inputs(api0):
+    api = api0
     oid = api.event()
     good = api.contact("good@example.com")
     other = api.contact("other@example.com")
-    batch = {"inputs": [vid_input(good, T0), vid_input(424242, T0), vid_input(other, T0, joinedAt="1", badKey="x")]}
+    batch = {"inputs": [attend_input(good), attend_input(424242), vid_input(other, T0, badKey="x", **span(60))]}
     resp = api.post("%s/%s/attendance/attend/create" % (ME, oid), batch)
     assert resp.status_code == 200
     body = resp.json()
     assert body["status"] == "COMPLETE" and body["results"] == [{"vid": good}] and body["numErrors"] == 2
     not_found, invalid = body["errors"]
-    assert not_found["category"] == "OBJECT_NOT_FOUND" and not_found["context"] == {"vid": ["424242"]}
-    assert not_found["errors"][0]["in"] == "inputs[1].vid" and not_found["status"] == "error" and not_found["links"] == {}
-    assert invalid["category"] == "VALIDATION_ERROR" and invalid["context"] == {"vid": [str(other)]}
-    assert invalid["errors"][0]["in"] == "inputs[2].properties.badKey"
+    # row 6: no `in`, no contact in `context`; the message names the identifier as HubSpot's do
+    assert not_found == {"status": "error", "category": "OBJECT_NOT_FOUND", "message": "Contact with vid 424242 does not exist",
+                         "context": {}, "errors": [], "links": {}}
+    assert invalid["category"] == "VALIDATION_ERROR" and invalid["context"] == {} and invalid["errors"] == []
+    assert "`badKey`" in invalid["message"] and invalid["message"].endswith("for `%d`" % other)
     assert [(p["contactId"], p["attendanceState"]) for p in api.state()] == [(str(good), "ATTENDED")]
 
-    assert api.config(partial_status=207)["partial_status"] == 207
-    emails = {"inputs": [email_input("new@example.com"), email_input("not-an-email"), email_input("Good@Example.com")]}
-    resp = api.post("%s/%s/attendance/register/email-create" % (ME, oid), emails, validate=False)
-    assert resp.status_code == 207
-    validate_against_spec(api.openapi, resp, status=200)
+    emails = {"inputs": [email_input("new@example.com"), email_input("x@y"), email_input("Good@Example.com")]}
+    resp = api.post("%s/%s/attendance/cancel/email-create" % (ME, oid), emails)
+    assert resp.status_code == 200  # row 8: partial failures are 200 with numErrors/errors, not 207
     body = resp.json()
-    assert body["numErrors"] == 1 and body["errors"][0]["context"] == {"email": ["not-an-email"]}
-    assert body["errors"][0]["errors"][0]["in"] == "inputs[1].email" and body["errors"][0]["category"] == "VALIDATION_ERROR"
+    assert body["numErrors"] == 1
+    assert body["errors"][0] == {"status": "error", "category": "VALIDATION_ERROR", "message": "Invalid email address `x@y`",
+                                 "context": {}, "errors": [], "links": {}}
     assert [r["email"] for r in body["results"]] == ["new@example.com", "Good@Example.com"]
     assert body["results"][1]["vid"] == good
-    # without errors the status stays 200 even in 207 mode
-    ok = api.post("%s/%s/attendance/cancel/create" % (ME, oid), {"inputs": [vid_input(other)]})
-    assert ok.status_code == 200 and ok.json()["numErrors"] == 0 and ok.json()["errors"] == []
+    # register answers 201, also with per-input errors
+    resp = api.post("%s/%s/attendance/register/create" % (ME, oid), {"inputs": [vid_input(424242), vid_input(other)]})
+    assert resp.status_code == 201 and resp.json()["numErrors"] == 1 and resp.json()["results"] == [{"vid": other}]
 
 
-def test_upsert_latest_state_and_same_state_repost(api):
+def test_partial_status_config_still_works(api0):
+    api = api0
     oid = api.event()
-    vid = api.contact("a@example.com", "Ann", "Lee")
-    register(api, oid, vid, at=T0)
-    first = breakdown(api, oid)["results"][0]
-    assert first["properties"] == {"attendanceState": "REGISTERED", "occurredAt": T0}
-    assert first["associations"]["contact"] == {"contactId": str(vid), "email": "a@example.com", "firstname": "Ann", "lastname": "Lee"}
-    assert first["associations"]["marketingEvent"] == {"marketingEventId": oid, "name": "Webinar", "externalAccountId": "acc-1",
-                                                       "externalEventId": "ev-1"}
-    register(api, oid, vid, at=T0 + 5000)  # same state: untouched
-    assert breakdown(api, oid)["results"][0] == first
-    register(api, oid, vid, state="attend", at=T0 + 9000)
-    register(api, oid, vid, state="cancel", at=T0 + 10000)
-    result = breakdown(api, oid)
-    assert result["total"] == 1
-    assert result["results"][0]["id"] == first["id"]
-    assert result["results"][0]["properties"] == {"attendanceState": "CANCELLED", "occurredAt": T0 + 10000}
-    register(api, oid, vid, state="register", at=T0 + 20000)
-    assert api.state() == [{"eventObjectId": oid, "externalAccountId": "acc-1", "externalEventId": "ev-1", "contactId": str(vid),
-                            "email": "a@example.com", "attendanceState": "REGISTERED", "occurredAt": T0 + 20000}]
+    vid = api.contact("a@example.com")
+    assert api.config(partial_status=207)["partial_status"] == 207
+    resp = api.post("%s/%s/attendance/register/create" % (ME, oid), {"inputs": [vid_input(vid), vid_input(99)]}, validate=False)
+    assert resp.status_code == 207 and resp.json()["numErrors"] == 1
+    validate_against_spec(api.openapi, resp, status=200)
+    # without errors the usual status: 201 for register, 200 for the others
+    assert api.post("%s/%s/attendance/cancel/create" % (ME, oid), {"inputs": [vid_input(vid, T0 + 1)]}).status_code == 200
+    assert api.post("%s/%s/attendance/register/create" % (ME, oid), {"inputs": [vid_input(vid, T0 + 2)]}).status_code == 201
 
 
-def test_attend_duration_and_percentage(api):
+def test_register_201_attend_and_cancel_200(api):
+    oid = api.event()
+    vid = api.contact("a@example.com")
+    for word, status in (("register", 201), ("attend", 200), ("cancel", 200)):
+        make = attend_input if word == "attend" else vid_input
+        resp = api.post("%s/%s/attendance/%s/create" % (ME, oid, word), {"inputs": [make(vid)]})
+        assert resp.status_code == status and resp.json()["results"] == [{"vid": vid}], (word, resp.text)
+    resp = api.post(ME + "/attendance/ev-1/register/email-create", {"inputs": [email_input("b@example.com")]},
+                    params={"externalAccountId": "acc-1"})
+    assert resp.status_code == 201 and resp.json()["results"][0]["email"] == "b@example.com"
+    # an empty batch body is still a batch answer
+    assert api.post("%s/%s/attendance/register/create" % (ME, oid), {"inputs": []}).status_code == 201
+
+
+def test_unknown_subscriber_state_message(api):
+    oid = api.event()
+    body = assert_error(api.post("%s/%s/attendance/REGISTERED/create" % (ME, oid), {"inputs": []}), 400, "VALIDATION_ERROR")
+    assert body["message"] == "Unknown state for 'REGISTERED'. Correct are 'register', 'attend' or 'cancel'."
+
+
+def test_attend_without_interaction_datetime_is_400(api):
+    oid = api.event()
+    vid = api.contact("a@example.com")
+    for kind, item in (("create", {"vid": vid, "properties": span(60)}),
+                       ("email-create", {"email": "a@example.com", "properties": span(60), "contactProperties": {}})):
+        body = assert_error(api.post("%s/%s/attendance/attend/%s" % (ME, oid, kind), {"inputs": [item]}), 400, "VALIDATION_ERROR")
+        assert "interactionDateTime" in body["message"]
+    assert api.state() == []
+
+
+SILENTLY_DROPPED = [
+    ("properties {}", {}),
+    ("joinedAt only", {"joinedAt": "2026-01-01T10:00:00.000Z"}),
+    ("leftAt only", {"leftAt": "2026-01-01T11:00:00.000Z"}),
+    ("epoch-ms strings", {"joinedAt": str(T0), "leftAt": str(T0 + 3600000)}),
+    ("not a date", {"joinedAt": "soon", "leftAt": "later"}),
+    ("no offset", {"joinedAt": "2026-01-01T10:00:00", "leftAt": "2026-01-01T11:00:00"}),
+    ("date only", {"joinedAt": "2026-01-01", "leftAt": "2026-01-02"}),
+    ("one bad", {"joinedAt": "2026-01-01T10:00:00Z", "leftAt": "1767229200000"}),
+]
+
+
+@pytest.mark.parametrize("label,props", SILENTLY_DROPPED, ids=[case[0] for case in SILENTLY_DROPPED])
+def test_attend_without_iso_span_is_dropped_silently(api, label, props):
+    """Row 1 and 2: 200, the input absent from results, nothing stored (and no contact created)."""
+    oid = api.event()
+    vid = api.contact("a@example.com")
+    resp = api.post("%s/%s/attendance/attend/create" % (ME, oid), {"inputs": [vid_input(vid, T0, **props)]})
+    assert resp.status_code == 200, label
+    assert resp.json()["results"] == [] and resp.json()["numErrors"] == 0 and resp.json()["errors"] == []
+    resp = api.post("%s/%s/attendance/attend/email-create" % (ME, oid), {"inputs": [email_input("new@example.com", T0, props)]})
+    assert resp.status_code == 200 and resp.json()["results"] == [] and resp.json()["numErrors"] == 0
+    assert api.state() == []
+    assert api.get("/crm/v3/objects/contacts/new%40example.com", params={"idProperty": "email"}).status_code == 404
+
+
+@pytest.mark.parametrize("word", ["register", "attend", "cancel"])
+def test_interaction_datetime_in_seconds_is_dropped_silently(api, word):
+    """Row 1 (attend; the emulator applies it to every state): interactionDateTime < 10^11 is taken as seconds."""
+    oid = api.event()
+    vid = api.contact("a@example.com")
+    seconds = T0 // 1000
+    inputs = [vid_input(vid, seconds, **span(60)), vid_input(vid, 10 ** 11 - 1, **span(60))]
+    resp = api.post("%s/%s/attendance/%s/create" % (ME, oid, word), {"inputs": inputs})
+    assert resp.status_code == (201 if word == "register" else 200)
+    assert resp.json()["results"] == [] and resp.json()["numErrors"] == 0
+    assert api.state() == []
+    resp = api.post("%s/%s/attendance/%s/create" % (ME, oid, word), {"inputs": [vid_input(vid, 10 ** 11, **span(60))]})
+    assert resp.json()["results"] == [{"vid": vid}] and len(api.state()) == 1
+
+
+def test_attend_joined_not_before_left_is_a_per_input_error(api):
+    """Row 3: the observed category, subCategory and message; no `in`, no contact keys."""
+    oid = api.event()
+    vid = api.contact("a@example.com")
+    ok = api.contact("ok@example.com")
+    same = {"joinedAt": "2026-01-01T10:00:00.000Z", "leftAt": "2026-01-01T10:00:00.000Z"}
+    later = {"joinedAt": "2026-01-01T11:00:00.000Z", "leftAt": "2026-01-01T10:00:00+00:00"}
+    resp = api.post("%s/%s/attendance/attend/email-create" % (ME, oid),
+                    {"inputs": [email_input("a@b.com", T0, same), email_input("ok@example.com", T0, span(60)),
+                                email_input("A@Example.com", T0, later)]})
+    assert resp.status_code == 200
+    body = resp.json()
+    assert body["numErrors"] == 2 and body["results"] == [{"email": "ok@example.com", "vid": ok}]
+    expected = {"status": "error", "category": "VALIDATION_ERROR",
+                "subCategory": "AttendanceValidationError.JOINED_AT_IS_LATER_THAN_LEFT_AT_FOR_EMAIL",
+                "message": "joinedAt param must be earlier than leftAt for `a@b.com`", "context": {}, "errors": [], "links": {}}
+    assert body["errors"][0] == expected
+    assert body["errors"][1] == dict(expected, message="joinedAt param must be earlier than leftAt for `A@Example.com`")
+    resp = api.post("%s/%s/attendance/attend/create" % (ME, oid), {"inputs": [vid_input(vid, T0, **later)]})
+    assert resp.json()["errors"] == [dict(expected, message="joinedAt param must be earlier than leftAt for `%d`" % vid)]
+    assert [p["contactId"] for p in api.state()] == [str(ok)]
+    assert api.get("/crm/v3/objects/contacts/a%40b.com", params={"idProperty": "email"}).status_code == 404
+
+
+def test_attend_span_under_one_second_is_listed_not_stored(api):
+    """Row 4: listed in results, nothing stored; one second or more is stored."""
+    oid = api.event()
+    vid = api.contact("a@example.com")
+    resp = api.post("%s/%s/attendance/attend/create" % (ME, oid), {"inputs": [attend_input(vid, seconds=0.999)]})
+    assert resp.status_code == 200 and resp.json()["results"] == [{"vid": vid}] and resp.json()["numErrors"] == 0
+    resp = api.post("%s/%s/attendance/attend/email-create" % (ME, oid), {"inputs": [email_input("new@example.com", T0, span(0.001))]})
+    assert resp.json()["results"][0]["email"] == "new@example.com"
+    assert api.state() == []
+    resp = api.post("%s/%s/attendance/attend/create" % (ME, oid), {"inputs": [attend_input(vid, seconds=1)]})
+    assert resp.json()["results"] == [{"vid": vid}]
+    assert [(p["attendanceState"], p["attendanceDurationSeconds"]) for p in api.state()] == [("ATTENDED", 1)]
+
+
+def test_attend_duration_and_percentage(api0):
+    api = api0
     oid = api.event(startDateTime="2026-01-01T10:00:00Z", endDateTime="2026-01-01T11:00:00Z")
     a = api.contact("a@example.com")
     b = api.contact("b@example.com")
-    resp = api.post("%s/%s/attendance/attend/create" % (ME, oid),
-                    {"inputs": [vid_input(a, joinedAt=str(T0), leftAt=str(T0 + 1800000)), vid_input(b)]})
-    assert resp.json()["numErrors"] == 0
+    resp = api.post("%s/%s/attendance/attend/create" % (ME, oid), {"inputs": [
+        vid_input(a, joinedAt="2026-01-01T10:00:00.000Z", leftAt="2026-01-01T10:30:00.999Z"),
+        vid_input(b, joinedAt="2026-01-01T12:00:00+02:00", leftAt="2026-01-01T10:15:30.5Z")]})
+    assert resp.json()["numErrors"] == 0 and len(resp.json()["results"]) == 2
     by_contact = dict((r["associations"]["contact"]["contactId"], r["properties"]) for r in breakdown(api, oid)["results"])
     assert by_contact[str(a)]["attendanceDurationSeconds"] == 1800 and by_contact[str(a)]["attendancePercentage"] == "50"
-    assert "attendanceDurationSeconds" not in by_contact[str(b)] and "attendancePercentage" not in by_contact[str(b)]
-    bad = api.post("%s/%s/attendance/attend/create" % (ME, oid), {"inputs": [vid_input(b, joinedAt="soon")]}).json()
-    assert bad["numErrors"] == 1 and bad["errors"][0]["errors"][0]["in"] == "inputs[0].properties.joinedAt"
+    assert by_contact[str(b)]["attendanceDurationSeconds"] == 930
+    state = dict((p["contactId"], p["attendanceDurationSeconds"]) for p in api.state())
+    assert state == {str(a): 1800, str(b): 930}
+    # same state and duration again: a no-op, absent from results; another duration: an update, listed
+    resp = api.post("%s/%s/attendance/attend/create" % (ME, oid), {"inputs": [
+        vid_input(a, T0 + 5, joinedAt="2026-01-01T10:00:00.000Z", leftAt="2026-01-01T10:30:00.000Z"),
+        vid_input(b, T0 + 5, **span(2000))]})
+    assert resp.json()["results"] == [{"vid": b}]
+    state = dict((p["contactId"], (p["attendanceDurationSeconds"], p["occurredAt"])) for p in api.state())
+    assert state == {str(a): (1800, T0), str(b): (2000, T0 + 5)}
 
 
-def test_email_create_creates_but_never_updates(api):
+def test_repost_of_held_state_is_absent_from_results(api0):
+    """Row 5: a re-post of the state a contact holds answers with the input absent from results, and changes nothing."""
+    api = api0
+    oid = api.event()
+    vid = api.contact("a@example.com", "Ann", "Lee")
+    first = register(api, oid, vid, at=T0)
+    assert first["results"] == [{"vid": vid}]
+    item = breakdown(api, oid)["results"][0]
+    assert item["properties"] == {"attendanceState": "REGISTERED", "occurredAt": T0}
+    assert item["associations"]["contact"] == {"contactId": str(vid), "email": "a@example.com", "firstname": "Ann", "lastname": "Lee"}
+    assert item["associations"]["marketingEvent"] == {"marketingEventId": oid, "name": "Webinar", "externalAccountId": "acc-1",
+                                                      "externalEventId": "ev-1"}
+    again = register(api, oid, vid, at=T0 + 5000)
+    assert again["results"] == [] and again["numErrors"] == 0
+    assert breakdown(api, oid)["results"][0] == item
+    resp = api.post("%s/%s/attendance/register/email-create" % (ME, oid), {"inputs": [email_input("A@EXAMPLE.com", T0 + 6000)]})
+    assert resp.status_code == 201 and resp.json()["results"] == []
+    # two inputs for one contact in one call: the second finds the state held
+    both = api.post("%s/%s/attendance/cancel/create" % (ME, oid), {"inputs": [vid_input(vid, T0 + 7000), vid_input(vid, T0 + 8000)]})
+    assert both.json()["results"] == [{"vid": vid}]
+    assert register(api, oid, vid, state="cancel", at=T0 + 9000)["results"] == []
+    assert register(api, oid, vid, state="attend", at=T0 + 10000)["results"] == [{"vid": vid}]
+    assert register(api, oid, vid, state="register", at=T0 + 20000)["results"] == [{"vid": vid}]
+    result = breakdown(api, oid)
+    assert result["total"] == 1 and result["results"][0]["id"] == item["id"]
+    assert api.state() == [{"eventObjectId": oid, "externalAccountId": "acc-1", "externalEventId": "ev-1", "contactId": str(vid),
+                            "email": "a@example.com", "attendanceState": "REGISTERED", "occurredAt": T0 + 20000,
+                            "attendanceDurationSeconds": None}]
+
+
+def test_email_create_creates_but_never_updates(api0):
+    api = api0
     oid = api.event()
     existing = api.contact("known@example.com", "Kim")
     resp = api.post("%s/%s/attendance/register/email-create" % (ME, oid), {"inputs": [
@@ -392,7 +568,7 @@ def test_email_create_creates_but_never_updates(api):
         email_input("Fresh@Example.com", contact={"firstname": "Fay", "lastname": "Doe", "email": "ignored@x.com"}),
     ]})
     body = resp.json()
-    assert resp.status_code == 200 and body["numErrors"] == 0
+    assert resp.status_code == 201 and body["numErrors"] == 0
     assert body["results"][0] == {"email": "KNOWN@example.com", "vid": existing}
     fresh_vid = body["results"][1]["vid"]
     known = api.get("/crm/v3/objects/contacts/%d" % existing).json()["properties"]
@@ -402,35 +578,43 @@ def test_email_create_creates_but_never_updates(api):
     assert fresh["properties"]["email"] == "fresh@example.com" and fresh["properties"]["firstname"] == "Fay"
     assert fresh["properties"]["lastname"] == "Doe"
     # the objectId email variant and the external-id vid variant
-    resp = api.post(ME + "/attendance/ev-1/attend/create", {"inputs": [vid_input(fresh_vid, T0 + 1)]}, params={"externalAccountId": "acc-1"})
+    resp = api.post(ME + "/attendance/ev-1/attend/create", {"inputs": [attend_input(fresh_vid, T0 + 1)]},
+                    params={"externalAccountId": "acc-1"})
     assert resp.json()["results"] == [{"vid": fresh_vid}]
     resp = api.post("%s/%s/attendance/cancel/email-create" % (ME, oid), {"inputs": [email_input("known@example.com", T0 + 2)]})
     assert resp.json()["results"] == [{"email": "known@example.com", "vid": existing}]
     assert api.get("%s/participations/%s" % (ME, oid)).json() == {"attended": 1, "cancelled": 1, "noShows": 0, "registered": 0}
 
 
-def test_external_paths_without_account(api):
-    api.event(account="acc-1", external="shared")
+def test_external_paths_require_external_account_id(api):
+    """Row 10: 400 "externalAccountId is required" on the external-id paths, though the spec marks it optional."""
+    api.event(account="acc-1", external="only")
     vid = api.contact("a@example.com")
-    resp = api.post(ME + "/attendance/shared/register/create", {"inputs": [vid_input(vid)]})
-    assert resp.status_code == 200 and resp.json()["results"] == [{"vid": vid}]
-    api.event(account="acc-2", external="shared")
-    assert_error(api.post(ME + "/attendance/shared/attend/create", {"inputs": [vid_input(vid)]}), 404, "OBJECT_NOT_FOUND")
-    resp = api.post(ME + "/attendance/shared/attend/email-create", {"inputs": [email_input("a@example.com")]},
+    for word in ("register", "attend", "cancel"):
+        for kind, item in (("create", attend_input(vid)), ("email-create", email_input("a@example.com", T0, span(60)))):
+            for params in ({}, {"externalAccountId": ""}):
+                resp = api.post(ME + "/attendance/only/%s/%s" % (word, kind), {"inputs": [item]}, params=params)
+                assert assert_error(resp, 400, "VALIDATION_ERROR")["message"] == "externalAccountId is required"
+    assert assert_error(api.get(ME + "/events/only"), 400, "VALIDATION_ERROR")["message"] == "externalAccountId is required"
+    times = {"startDateTime": "2026-01-01T10:00:00Z", "endDateTime": "2026-01-01T11:00:00Z"}
+    assert assert_error(api.post(ME + "/events/only/complete", times), 400, "VALIDATION_ERROR")["message"] == "externalAccountId is required"
+    assert api.state() == []
+    api.event(account="acc-2", external="only")
+    resp = api.post(ME + "/attendance/only/attend/email-create", {"inputs": [email_input("a@example.com", T0, span(60))]},
                     params={"externalAccountId": "acc-2"})
     assert resp.json()["results"] == [{"email": "a@example.com", "vid": vid}]
-    assert [(p["externalAccountId"], p["attendanceState"]) for p in api.state()] == [("acc-1", "REGISTERED"), ("acc-2", "ATTENDED")]
-    assert api.get(ME + "/shared/identifiers").json()["total"] == 2
+    assert [(p["externalAccountId"], p["attendanceState"]) for p in api.state()] == [("acc-2", "ATTENDED")]
+    assert api.get(ME + "/only/identifiers").json()["total"] == 2
 
 
-def test_complete_turns_registered_into_no_show(api):
+def test_complete_turns_registered_into_no_show(api0):
+    api = api0
     oid = api.event()
     a, b, c = api.contact("a@x.io"), api.contact("b@x.io"), api.contact("c@x.io")
     register(api, oid, a, b, c)
     register(api, oid, b, state="attend", at=T0 + 1)
     register(api, oid, c, state="cancel", at=T0 + 2)
     times = {"startDateTime": "2026-01-01T10:00:00Z", "endDateTime": "2026-01-01T11:00:00.000Z"}
-    assert_error(api.post(ME + "/events/ev-1/complete", times), 400, "VALIDATION_ERROR")
     assert_error(api.post(ME + "/events/ev-1/complete", {"startDateTime": "x"}, params={"externalAccountId": "acc-1"}), 400,
                  "VALIDATION_ERROR")
     resp = api.post(ME + "/events/ev-1/complete", times, params={"externalAccountId": "acc-1"})
@@ -442,6 +626,233 @@ def test_complete_turns_registered_into_no_show(api):
     assert breakdown(api, oid, state="NO_SHOW")["results"][0]["associations"]["contact"]["contactId"] == str(a)
     v2 = api.get("%s/%s" % (ME, oid)).json()
     assert v2["noShows"] == 1 and v2["eventCompleted"] is True
+
+
+def test_no_show_once_the_event_end_time_has_passed(api):
+    """Row 11: a registration on an event whose end time has passed reads as NO_SHOW, with no complete call."""
+    past, future = iso(now_ms() - 3600000), iso(now_ms() + 3600000)
+    seeded = api.seed(contacts=[{"email": "a@x.io"}, {"email": "b@x.io"}, {"email": "c@x.io"}],
+                      events=[{"externalAccountId": "acc", "externalEventId": "over", "eventName": "Over", "endDateTime": past},
+                              {"externalAccountId": "acc", "externalEventId": "soon", "eventName": "Soon", "endDateTime": future},
+                              {"externalAccountId": "acc", "externalEventId": "open", "eventName": "No end time"}],
+                      participations=[{"externalAccountId": "acc", "externalEventId": ev, "email": "a@x.io", "attendanceState": "REGISTERED"}
+                                      for ev in ("over", "soon", "open")] +
+                      [{"externalAccountId": "acc", "externalEventId": "over", "email": "b@x.io", "attendanceState": "ATTENDED",
+                        "attendanceDurationSeconds": 60}])
+    over, soon, still_open = [e["objectId"] for e in seeded["events"]]
+    states = dict((p["externalEventId"], p["attendanceState"]) for p in api.state() if p["email"] == "a@x.io")
+    assert states == {"over": "NO_SHOW", "soon": "REGISTERED", "open": "REGISTERED"}
+    assert api.get("%s/participations/%s" % (ME, over)).json() == {"attended": 1, "cancelled": 0, "noShows": 1, "registered": 0}
+    assert api.get("%s/participations/%s" % (ME, soon)).json()["registered"] == 1
+    assert api.get("%s/participations/%s" % (ME, still_open)).json()["registered"] == 1
+    assert api.get("%s/%s" % (ME, over)).json()["noShows"] == 1 and api.get("%s/%s" % (ME, over)).json()["eventCompleted"] is False
+    assert api.get(ME + "/events/over", params={"externalAccountId": "acc"}).json()["registrants"] == 0
+    no_show = breakdown(api, over, state="NO_SHOW")
+    assert no_show["total"] == 1 and no_show["results"][0]["associations"]["contact"]["email"] == "a@x.io"
+    assert breakdown(api, over, state="REGISTERED") == {"total": 0, "results": []}
+    mine = api.get(ME + "/participations/contacts/a%40x.io/breakdown").json()["results"]
+    assert [r["properties"]["attendanceState"] for r in mine] == ["NO_SHOW", "REGISTERED", "REGISTERED"]
+    # a registration written now, after the end: held as registered, read as NO_SHOW
+    api.config(contact_lag=0, event_lag=0)  # this part tests the derived state, not the lag
+    c = int(seeded["contacts"][2]["id"])
+    assert register(api, over, c)["results"] == [{"vid": c}]
+    assert dict((p["email"], p["attendanceState"]) for p in api.state() if p["externalEventId"] == "over")["c@x.io"] == "NO_SHOW"
+    assert api.get("%s/participations/%s" % (ME, over)).json()["noShows"] == 2
+
+
+# --------------------------------------------------------------------------- eventual consistency (section 12, row 7)
+
+def _contact_view(api, email):
+    return api.get(ME + "/participations/contacts/%s/breakdown" % quote(email, safe="")).json()
+
+
+def _event_view(api, oid, **query):
+    return breakdown(api, oid, **query)
+
+
+def _wait_until(moment):
+    delay = moment - time.monotonic()
+    if delay > 0:
+        time.sleep(delay)
+
+
+def test_default_lags_contact_1s_event_6s(api):
+    """With the default lags a write shows in the contact breakdown after 1 s, in the event breakdowns and
+    counters after 6 s; /_emulator/state shows it at once."""
+    oid = api.event()
+    vid = api.contact("a@example.com")
+    start = time.monotonic()
+    register(api, oid, vid)
+    assert [p["attendanceState"] for p in api.state()] == ["REGISTERED"]
+    assert _contact_view(api, "a@example.com") == {"total": 0, "results": []}
+    assert _event_view(api, oid) == {"total": 0, "results": []}
+    assert api.get("%s/participations/%s" % (ME, oid)).json()["registered"] == 0
+    _wait_until(start + 1.1)
+    assert _contact_view(api, "a@example.com")["total"] == 1
+    assert _event_view(api, oid)["total"] == 0 and _event_view(api, oid, contactIdentifier="a@example.com")["total"] == 0
+    assert api.get(ME + "/participations/acc-1/ev-1").json()["registered"] == 0
+    assert time.monotonic() - start < 5.5, "the machine is too slow for this timing test"
+    _wait_until(start + 6.1)
+    assert _event_view(api, oid)["total"] == 1 and _event_view(api, oid, contactIdentifier=str(vid))["total"] == 1
+    assert api.get(ME + "/participations/acc-1/ev-1/breakdown").json()["total"] == 1
+    assert api.get("%s/participations/%s" % (ME, oid)).json()["registered"] == 1
+    assert api.get("%s/%s" % (ME, oid)).json()["registrants"] == 1
+    assert api.get(ME + "/events/ev-1", params={"externalAccountId": "acc-1"}).json()["registrants"] == 1
+
+
+def test_lag_shows_the_older_version_until_the_new_one_is_old_enough(api):
+    api.config(contact_lag=0.4, event_lag=1.2)
+    oid = api.event(startDateTime="2099-01-01T10:00:00Z", endDateTime="2099-01-01T11:00:00Z")
+    a = api.contact("a@example.com")
+    b = api.contact("b@example.com")
+    first = time.monotonic()
+    register(api, oid, a, b)
+    _wait_until(first + 1.3)
+    assert api.get("%s/participations/%s" % (ME, oid)).json() == {"attended": 0, "cancelled": 0, "noShows": 0, "registered": 2}
+    second = time.monotonic()
+    register(api, oid, a, state="attend", at=T0 + 1)
+    assert [(p["attendanceState"], p["attendanceDurationSeconds"]) for p in api.state()] == [("ATTENDED", 60), ("REGISTERED", None)]
+    assert _contact_view(api, "a@example.com")["results"][0]["properties"] == {"attendanceState": "REGISTERED", "occurredAt": T0}
+    _wait_until(second + 0.5)
+    props = _contact_view(api, "a@example.com")["results"][0]["properties"]
+    assert props == {"attendanceState": "ATTENDED", "occurredAt": T0 + 1, "attendanceDurationSeconds": 60, "attendancePercentage": "2"}
+    old = _event_view(api, oid, contactIdentifier="a@example.com")
+    assert old["total"] == 1 and old["results"][0]["properties"] == {"attendanceState": "REGISTERED", "occurredAt": T0}
+    assert _event_view(api, oid, state="ATTENDED") == {"total": 0, "results": []}
+    assert _event_view(api, oid, state="REGISTERED")["total"] == 2
+    assert api.get("%s/participations/%s" % (ME, oid)).json()["registered"] == 2
+    assert api.get("%s/%s" % (ME, oid)).json()["attendees"] == 0
+    _wait_until(second + 1.3)
+    assert _event_view(api, oid, state="ATTENDED")["total"] == 1
+    assert api.get("%s/participations/%s" % (ME, oid)).json() == {"attended": 1, "cancelled": 0, "noShows": 0, "registered": 1}
+    assert api.get(ME + "/events/ev-1", params={"externalAccountId": "acc-1"}).json()["attendees"] == 1
+
+
+def test_lag_paging_skips_what_readers_cannot_see_yet(api):
+    api.config(contact_lag=0, event_lag=0.8)
+
+    def seed(index):
+        return api.seed(contacts=[{"email": "s%d@example.com" % index}],
+                        events=[{"externalAccountId": "acc-1", "externalEventId": "ev-1", "eventName": "Webinar"}],
+                        participations=[{"externalAccountId": "acc-1", "externalEventId": "ev-1", "email": "s%d@example.com" % index,
+                                         "attendanceState": "REGISTERED"}])
+    oid = seed(0)["events"][0]["objectId"]
+    start = time.monotonic()
+    register(api, oid, api.contact("s1@example.com"))
+    seed(2)
+    # seeded participations are visible at once; the written one (between them in creation order) is not yet
+    page = _event_view(api, oid, limit=1)
+    assert page["total"] == 2 and page["results"][0]["associations"]["contact"]["email"] == "s0@example.com"
+    page = _event_view(api, oid, limit=1, after=page["paging"]["next"]["after"])
+    assert page["results"][0]["associations"]["contact"]["email"] == "s2@example.com" and "paging" not in page
+    assert _contact_view(api, "s1@example.com")["total"] == 1  # contact lag 0
+    _wait_until(start + 0.9)
+    emails = [r["associations"]["contact"]["email"] for r in _event_view(api, oid)["results"]]
+    assert emails == ["s0@example.com", "s1@example.com", "s2@example.com"]
+
+
+def test_lag_config_validation_and_reset(api):
+    assert api.config(contact_lag=0.2, event_lag=3) == dict(DEFAULT_CONFIG, contact_lag=0.2, event_lag=3)
+    for bad in ({"contact_lag": -1}, {"event_lag": "1"}, {"event_lag": True}, {"contact_lag": None}, {"event_lag": [1]}):
+        resp = api.control("POST", "config", bad)
+        assert resp.status_code == 400 and list(bad)[0] in resp.json()["message"], bad
+    assert api.control("GET", "config").json()["event_lag"] == 3
+    api.reset()
+    assert api.control("GET", "config").json() == DEFAULT_CONFIG
+
+
+def test_lag_command_line_flags():
+    with running_emulator("--contact-lag", "0", "--event-lag", "0.5") as url:
+        config = requests.get(url + "/_emulator/config", timeout=10).json()
+        assert config["contact_lag"] == 0 and config["event_lag"] == 0.5
+        requests.post(url + "/_emulator/config", json={"event_lag": 9}, timeout=10)
+        requests.post(url + "/_emulator/reset", timeout=10)
+        assert requests.get(url + "/_emulator/config", timeout=10).json()["event_lag"] == 0.5
+    for bad in ("-1", "soon", "nan"):
+        proc = subprocess.run([sys.executable, EMULATOR_SCRIPT, "--port", "0", "--event-lag", bad], check=False, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=10)
+        assert proc.returncode == 2 and "--event-lag" in proc.stderr and proc.stdout == ""
+
+
+def test_lag_raised_and_lowered_recounts(api):
+    oid = api.event()
+    vid = api.contact("a@example.com")
+    api.config(contact_lag=0, event_lag=0.5)
+    register(api, oid, vid)
+    time.sleep(0.6)
+    register(api, oid, vid, state="attend", at=T0 + 1)
+    counters = "%s/participations/%s" % (ME, oid)
+    assert api.get(counters).json() == {"attended": 0, "cancelled": 0, "noShows": 0, "registered": 1}
+    api.config(event_lag=30)  # the horizon moves back: neither write is old enough now
+    assert api.get(counters).json() == {"attended": 0, "cancelled": 0, "noShows": 0, "registered": 0}
+    assert breakdown(api, oid) == {"total": 0, "results": []}
+    api.config(event_lag=0)
+    assert api.get(counters).json() == {"attended": 1, "cancelled": 0, "noShows": 0, "registered": 0}
+    # a seed over a write that is not visible yet is visible at once
+    api.config(event_lag=30)
+    other = api.contact("b@example.com")
+    register(api, oid, other)
+    api.seed(participations=[{"externalAccountId": "acc-1", "externalEventId": "ev-1", "email": "b@example.com",
+                              "attendanceState": "CANCELLED"}])
+    assert api.get(counters).json() == {"attended": 0, "cancelled": 1, "noShows": 0, "registered": 0}
+
+
+def test_event_rollup_matches_a_full_recount(monkeypatch):
+    """The incrementally kept event rollup equals a recount of every participation, whatever the sequence of
+    writes, seeds, completes, lag changes and clock steps (in process, with a fake clock)."""
+    clock = [5000.0]
+    monkeypatch.setattr(hubspot_emulator.time, "monotonic", lambda: clock[0])
+    emulator = hubspot_emulator.Emulator(contact_lag=1, event_lag=6)
+    seeded = emulator.seed({"contacts": [{"email": "r%d@example.com" % i} for i in range(12)],
+                            "events": [{"externalAccountId": "acc", "externalEventId": "ev", "eventName": "E"}]})
+    oid = seeded["events"][0]["objectId"]
+    vids = [int(c["id"]) for c in seeded["contacts"]]
+    headers = {"Authorization": "Bearer emulator-token"}
+    rng = random.Random(7)
+
+    def call(method, path, body=None, query=""):
+        return emulator.handle_api(method, path, query, headers, body, "http://emulator")
+
+    for step in range(600):
+        kind = rng.random()
+        if kind < 0.55:
+            word = rng.choice(["register", "attend", "cancel"])
+            inputs = [vid_input(v, T0 + step, **span(rng.choice([30, 60, 61]))) for v in rng.sample(vids, rng.randint(1, 4))]
+            assert call("POST", "%s/%s/attendance/%s/create" % (ME, oid, word), {"inputs": inputs}).status in (200, 201)
+        elif kind < 0.6:
+            emulator.seed({"participations": [{"externalAccountId": "acc", "externalEventId": "ev", "contactId": str(rng.choice(vids)),
+                                               "attendanceState": rng.choice(hubspot_emulator.READ_STATES)}]})
+        elif kind < 0.62:
+            call("POST", ME + "/events/ev/complete", {"startDateTime": "2099-01-01T10:00:00Z", "endDateTime": "2099-01-01T11:00:00Z"},
+                 "externalAccountId=acc")
+        elif kind < 0.67:
+            emulator.set_config({"event_lag": rng.choice([0, 0.5, 2, 6, 9])})
+        else:
+            clock[0] += rng.choice([0.1, 0.4, 1.0, 3.0])
+        cutoff = clock[0] - emulator.config["event_lag"]
+        now = hubspot_emulator.now_ms()
+        expected = dict((state, 0) for state in hubspot_emulator.READ_STATES)
+        event = emulator.events[oid]
+        for part in event.participations:
+            view = part.view(cutoff, now)
+            if view is not None:
+                expected[view[0]] += 1
+        with emulator.lock:
+            counts, visible = emulator._event_counts(event, cutoff, now)  # pylint: disable=protected-access
+        assert (counts, visible) == (expected, sum(expected.values())), step
+        page = json.loads(call("GET", "%s/participations/%s/breakdown" % (ME, oid), query="limit=100").payload())
+        assert page["total"] == visible == len(page["results"]), step
+
+
+def test_complete_no_show_is_visible_at_once(api):
+    oid = api.event()
+    a = api.contact("a@example.com")
+    register(api, oid, a)
+    resp = api.post(ME + "/events/ev-1/complete", {"startDateTime": "2026-01-01T10:00:00Z", "endDateTime": "2026-01-01T11:00:00Z"},
+                    params={"externalAccountId": "acc-1"})
+    assert resp.status_code == 200
+    assert api.get("%s/participations/%s" % (ME, oid)).json()["noShows"] == 1
+    assert _contact_view(api, "a@example.com")["results"][0]["properties"]["attendanceState"] == "NO_SHOW"
 
 
 # --------------------------------------------------------------------------- participation reads
@@ -597,8 +1008,8 @@ def test_fault_count_status_and_no_state_change(api):
     for _round in range(2):
         assert_error(api.post(path, {"inputs": [vid_input(vid)]}), 503, "SERVICE_UNAVAILABLE")
     assert api.state() == []
-    assert api.post(path, {"inputs": [vid_input(vid)]}).status_code == 200
-    assert [(e["status"], e["inputs"]) for e in api.log()[-3:]] == [(503, 1), (503, 1), (200, 1)]
+    assert api.post(path, {"inputs": [vid_input(vid)]}).status_code == 201
+    assert [(e["status"], e["inputs"]) for e in api.log()[-3:]] == [(503, 1), (503, 1), (201, 1)]
     assert len(api.state()) == 1
 
 
@@ -639,7 +1050,7 @@ def test_fault_delay_then_processes(api):
     start = time.monotonic()
     resp = api.post("%s/%s/attendance/register/create" % (ME, oid), {"inputs": [vid_input(vid)]})
     assert time.monotonic() - start >= 0.3
-    assert resp.status_code == 200 and len(api.state()) == 1
+    assert resp.status_code == 201 and len(api.state()) == 1
 
 
 def test_fault_429_policies_and_other_statuses(api):
@@ -659,6 +1070,83 @@ def test_fault_429_policies_and_other_statuses(api):
     assert api.get(ME + "/events/search", params={"q": "x"}).status_code == 200
     assert api.faults([]).status_code == 200
     assert api.control("GET", "faults").json() == {"rules": []}
+
+
+def test_fault_stored_nothing_answers_as_stored(api0):
+    """The answer lists every input as written, but nothing is stored (for checks that verify a write by reading)."""
+    api = api0
+    oid = api.event()
+    vid = api.contact("a@example.com")
+    held = api.contact("held@example.com")
+    register(api, oid, held)
+    assert api.faults([{"method": "POST", "path_regex": "/attendance/", "count": 2, "action": "stored_nothing"}]).status_code == 200
+    before = api.state()
+    resp = api.post("%s/%s/attendance/register/create" % (ME, oid), {"inputs": [vid_input(vid), vid_input(held), vid_input(4242)]})
+    assert resp.status_code == 201
+    body = resp.json()
+    assert body["results"] == [{"vid": vid}] and body["numErrors"] == 1  # exactly the answer of a real write
+    resp = api.post("%s/%s/attendance/attend/email-create" % (ME, oid), {"inputs": [email_input("new@example.com", T0, span(60))]})
+    assert resp.status_code == 200 and resp.json()["results"][0]["email"] == "new@example.com"
+    assert isinstance(resp.json()["results"][0]["vid"], int)
+    assert api.state() == before
+    assert breakdown(api, oid, contactIdentifier="a@example.com") == {"total": 0, "results": []}
+    assert api.get("/crm/v3/objects/contacts/new%40example.com", params={"idProperty": "email"}).status_code == 404
+    assert [e["status"] for e in api.log()[-4:-2]] == [201, 200]
+    # the rule is used up: the same write is stored now
+    assert api.post("%s/%s/attendance/register/create" % (ME, oid), {"inputs": [vid_input(vid)]}).json()["results"] == [{"vid": vid}]
+    assert len(api.state()) == 2
+
+
+def test_fault_cut_applies_the_write_and_truncates_the_answer(api):
+    oid = api.event()
+    vid = api.contact("a@example.com")
+    api.faults([{"method": "POST", "path_regex": "/attendance/", "count": 1, "action": "cut"}])
+    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        api.post("%s/%s/attendance/register/create" % (ME, oid), {"inputs": [vid_input(vid)]}, validate=False)
+    assert [(p["contactId"], p["attendanceState"]) for p in api.state()] == [(str(vid), "REGISTERED")]
+    assert api.log()[-1]["status"] == 201
+    # on the wire: the announced length is larger than what was sent before the close
+    host, port = urlsplit(api.base_url).hostname, urlsplit(api.base_url).port
+    api.faults([{"path_regex": "search", "count": 1, "action": "cut"}])
+    with socket.create_connection((host, port), timeout=10) as sock:
+        sock.sendall(("GET %s/events/search?q=x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n" % (ME, FULL_TOKEN)).encode())
+        raw = b""
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            raw += chunk
+    head, _sep, payload = raw.partition(b"\r\n\r\n")
+    assert b" 200 " in head.split(b"\r\n")[0]
+    length = int(re.search(rb"Content-Length: ([0-9]+)", head).group(1))
+    assert 0 < len(payload) < length
+    # malformed stays as it was: a complete answer with broken JSON, and nothing written
+    api.faults([{"method": "POST", "path_regex": "/attendance/", "count": 1, "action": "malformed"}])
+    broken = api.post("%s/%s/attendance/cancel/create" % (ME, oid), {"inputs": [vid_input(vid)]}, validate=False)
+    assert broken.status_code == 200 and int(broken.headers["Content-Length"]) == len(broken.content)
+    assert api.state()[0]["attendanceState"] == "REGISTERED"
+
+
+def test_fault_error_body_variants(api):
+    api.faults([{"path_regex": "search", "count": 1, "action": 400, "body": "no_category"},
+                {"path_regex": "search", "count": 1, "action": 503, "body": "no_category"},
+                {"path_regex": "search", "count": 1, "action": 500, "body": "string_errors"},
+                {"path_regex": "identifiers", "count": 1, "action": 404, "body": "html"},
+                {"path_regex": "search", "count": 1, "action": 502, "body": "json"}])
+    for status in (400, 503):
+        resp = api.get(ME + "/events/search", params={"q": "x"}, validate=False)
+        body = resp.json()
+        assert resp.status_code == status and "category" not in body
+        assert body["status"] == "error" and body["message"] and UUID_RE.match(body["correlationId"])
+    resp = api.get(ME + "/events/search", params={"q": "x"}, validate=False)
+    body = resp.json()
+    assert resp.status_code == 500 and body["category"] == "INTERNAL_ERROR"
+    assert body["errors"] and all(isinstance(e, str) for e in body["errors"])
+    html = api.get(ME + "/ev/identifiers", validate=False)
+    assert html.status_code == 404 and html.headers["Content-Type"].startswith("text/html") and "<html>" in html.text
+    assert_error(api.get(ME + "/events/search", params={"q": "x"}), 502, "BAD_GATEWAY")
+    resp = api.faults([{"action": 500, "body": "plain"}])
+    assert resp.status_code == 400 and "no_category" in resp.json()["message"] and "string_errors" in resp.json()["message"]
 
 
 def test_fault_rule_validation(api):
@@ -684,7 +1172,7 @@ def test_request_log_shape_and_exclusions(api):
     log = api.log()
     assert log == [
         {"method": "POST", "path": ME + "/events", "query": "", "status": 200, "inputs": 0},
-        {"method": "POST", "path": "%s/%s/attendance/register/create" % (ME, oid), "query": "", "status": 200, "inputs": 2},
+        {"method": "POST", "path": "%s/%s/attendance/register/create" % (ME, oid), "query": "", "status": 201, "inputs": 2},
         {"method": "GET", "path": "%s/participations/%s/breakdown" % (ME, oid), "query": "limit=100", "status": 200, "inputs": 0},
         {"method": "GET", "path": ME + "/events/search", "query": "q=x", "status": 401, "inputs": 0},
     ]
@@ -700,13 +1188,20 @@ def test_state_shape(api):
     api.post("%s/%s/attendance/register/email-create" % (ME, oid), {"inputs": [email_input("z@example.com", T0), email_input("a@example.com", T0 + 1)]})
     state = api.state()
     assert [p["email"] for p in state] == ["z@example.com", "a@example.com"]
-    assert set(state[0]) == {"eventObjectId", "externalAccountId", "externalEventId", "contactId", "email", "attendanceState", "occurredAt"}
+    assert set(state[0]) == {"eventObjectId", "externalAccountId", "externalEventId", "contactId", "email", "attendanceState", "occurredAt",
+                             "attendanceDurationSeconds"}
     assert state[1]["occurredAt"] == T0 + 1 and state[0]["eventObjectId"] == oid and state[0]["contactId"].isdigit()
+    assert state[0]["attendanceDurationSeconds"] is None
+    api.post("%s/%s/attendance/attend/email-create" % (ME, oid), {"inputs": [email_input("a@example.com", T0 + 2, span(90.5))]})
+    assert api.state()[1]["attendanceDurationSeconds"] == 90 and api.state()[1]["attendanceState"] == "ATTENDED"
+
+
+DEFAULT_CONFIG = {"latency_ms": 0, "rate_limit": 0, "daily_limit": 0, "partial_status": 200, "contact_lag": 1, "event_lag": 6}
 
 
 def test_config_and_latency(api):
-    assert api.control("GET", "config").json() == {"latency_ms": 0, "rate_limit": 0, "daily_limit": 0, "partial_status": 200}
-    assert api.config(latency_ms=200) == {"latency_ms": 200, "rate_limit": 0, "daily_limit": 0, "partial_status": 200}
+    assert api.control("GET", "config").json() == DEFAULT_CONFIG
+    assert api.config(latency_ms=200) == dict(DEFAULT_CONFIG, latency_ms=200)
     start = time.monotonic()
     api.get(ME + "/events/search", params={"q": "x"})
     assert time.monotonic() - start >= 0.2
@@ -737,7 +1232,8 @@ def test_control_endpoints_are_loopback_only():
 
 # --------------------------------------------------------------------------- concurrency and process behaviour
 
-def test_concurrent_writers_keep_state_consistent(api):
+def test_concurrent_writers_keep_state_consistent(api0):
+    api = api0  # the counters are compared with the state right after the writes
     oid = api.event()
     contacts = api.seed(contacts=[{"email": "c%03d@example.com" % i} for i in range(80)])["contacts"]
     vids = [int(c["id"]) for c in contacts]
@@ -749,13 +1245,14 @@ def test_concurrent_writers_keep_state_consistent(api):
         mine = vids[index * 10:(index + 1) * 10]
         try:
             for round_no, state in enumerate(["register", "attend", "cancel", "register", "attend"] * 4):
+                make = attend_input if state == "attend" else vid_input
                 resp = session.post("%s%s/%s/attendance/%s/create" % (api.base_url, ME, oid, state),
-                                    json={"inputs": [vid_input(v, T0 + round_no) for v in vids]}, timeout=30)
-                if resp.status_code != 200 or resp.json()["numErrors"]:
+                                    json={"inputs": [make(v, T0 + round_no) for v in vids]}, timeout=30)
+                if resp.status_code != (201 if state == "register" else 200) or resp.json()["numErrors"]:
                     failures.append(resp.text)
                 session.get("%s%s/participations/%s/breakdown" % (api.base_url, ME, oid), params={"limit": 100}, timeout=30)
             resp = session.post("%s%s/%s/attendance/attend/create" % (api.base_url, ME, oid),
-                                json={"inputs": [vid_input(v, T0 + 100) for v in mine]}, timeout=30)
+                                json={"inputs": [attend_input(v, T0 + 100) for v in mine]}, timeout=30)
             if resp.status_code != 200:
                 failures.append(resp.text)
         except requests.RequestException as exc:
@@ -836,8 +1333,8 @@ def test_startup_defaults_and_clean_exit(sig):
         resp = requests.get(url + ME + "/events/search", params={"q": "x"}, headers={"Authorization": "Bearer emulator-token"}, timeout=10)
         assert resp.status_code == 200 and resp.headers["X-HubSpot-RateLimit-Max"] == "50"
         assert resp.headers["X-HubSpot-RateLimit-Daily-Remaining"] == "999"
-        assert requests.get(url + "/_emulator/config", timeout=10).json() == {"latency_ms": 1, "rate_limit": 50, "daily_limit": 1000,
-                                                                              "partial_status": 200}
+        assert requests.get(url + "/_emulator/config", timeout=10).json() == dict(DEFAULT_CONFIG, latency_ms=1, rate_limit=50,
+                                                                                  daily_limit=1000)
         proc.send_signal(sig)
         assert proc.wait(timeout=5) == 0
         assert proc.stdout.read() == ""

@@ -36,7 +36,8 @@ SECRETS_RO="$(token pat-na1-readonly-)"
 SECRETS_BAD="$(token pat-na1-wrong-)"
 export SECRETS_GOOD SECRETS_RO SECRETS_BAD
 
-"$py" "$emulator" --port 0 --token "$SECRETS_GOOD" --read-only-token "$SECRETS_RO" --verbose \
+# Reads are immediate (--contact-lag 0 --event-lag 0): this target tests secrets, not HubSpot's read lags.
+"$py" "$emulator" --port 0 --token "$SECRETS_GOOD" --read-only-token "$SECRETS_RO" --verbose --contact-lag 0 --event-lag 0 \
     </dev/null >"$out/emulator.out" 2>"$out/emulator.err" &
 emulator_pid=$!
 cleanup() {
