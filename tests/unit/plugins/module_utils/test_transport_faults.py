@@ -470,7 +470,7 @@ def test_module_never_reports_ok_when_the_server_dies_mid_run(own_emulator, rest
     event_id, contacts = emu.seed(contacts=300)
     emu.config(latency_ms=30)
     args = dict(access_token=TOKEN, base_url=own_emulator["url"], event_id=event_id, state="registered",
-                contacts=[{"id": c} for c in contacts], batch_size=10, max_retries=2)
+                contacts=[{"id": c} for c in contacts], batch_size=10, max_retries=2, write_concurrency=1)
 
     def chaos():
         time.sleep(0.4)
