@@ -67,8 +67,9 @@ CONFIG_KEYS = ("latency_ms", "rate_limit", "daily_limit", "partial_status", "con
 LAG_KEYS = ("contact_lag", "event_lag")
 DEFAULT_CONTACT_LAG = 1
 DEFAULT_EVENT_LAG = 6
-RULE_KEYS = frozenset(["method", "path_regex", "count", "rate", "action", "retry_after", "delay_ms", "policy", "body"])
-RULE_ACTIONS = ("reset", "malformed", "delay", "stored_nothing", "cut")
+RULE_KEYS = frozenset(["method", "path_regex", "count", "rate", "action", "retry_after", "delay_ms", "policy", "body",
+                       "match", "named"])
+RULE_ACTIONS = ("reset", "malformed", "delay", "stored_nothing", "cut", "reject_input")
 RULE_BODIES = ("json", "html", "no_category", "string_errors")
 POLICIES = ("TEN_SECONDLY_ROLLING", "DAILY")
 FAULT_CATEGORIES = {
@@ -626,6 +627,15 @@ class Emulator(object):
             if rule["policy"] not in POLICIES:
                 raise bad_request("%s: policy must be one of %s" % (where, ", ".join(POLICIES)))
             out["policy"] = rule["policy"]
+        if action == "reject_input":
+            if not isinstance(rule.get("match"), str) or not rule["match"]:
+                raise bad_request("%s: reject_input needs match, the email or vid (as a string) of the input to reject" % where)
+            if not isinstance(rule.get("named", True), bool):
+                raise bad_request("%s: named must be a boolean" % where)
+            out["match"] = rule["match"].strip().lower()
+            out["named"] = rule.get("named", True)
+        elif "match" in rule or "named" in rule:
+            raise bad_request("%s: match and named go with action reject_input only" % where)
         if "body" in rule:
             if rule["body"] not in RULE_BODIES:
                 raise bad_request("%s: body must be one of %s" % (where, ", ".join('"%s"' % b for b in RULE_BODIES)))
@@ -774,10 +784,12 @@ class Emulator(object):
 
     # ---- API entry point
 
-    def handle_api(self, method, path, query, headers, body, base_url, store=True):
+    def handle_api(self, method, path, query, headers, body, base_url, store=True, reject=None):
         """Process one API request (after faults and latency). Returns a Reply.
 
         ``store=False`` (the ``stored_nothing`` fault): an attendance write is answered as usual but changes nothing.
+        ``reject`` (the ``reject_input`` fault): ``(identifier, named)``, the input of an attendance write HubSpot
+        refuses with a per-input error, whose message names the contact only when ``named``.
         """
         rate_headers = {}
         try:
@@ -799,7 +811,8 @@ class Emulator(object):
                                    errors=[{"message": "One or more of the following scopes are required.",
                                             "context": {"requiredGranularScopes": [needed]}}])
             q = dict(parse_qsl(query, keep_blank_values=True))
-            request = {"params": params, "query": q, "body": body, "path": path, "base_url": base_url, "store": store}
+            request = {"params": params, "query": q, "body": body, "path": path, "base_url": base_url, "store": store,
+                       "reject": reject}
             with self.lock:
                 reply = getattr(self, "api_" + name)(request)
         except ApiError as exc:
@@ -1109,6 +1122,7 @@ class Emulator(object):
         inputs = self._validate_inputs(request["body"], by_email)
         event = resolve_event()
         store = request.get("store", True)
+        reject = request.get("reject")
         requested = now_ms()
         written = time.monotonic()
         results = []
@@ -1128,6 +1142,10 @@ class Emulator(object):
                 if contact is None:
                     errors.append(_input_error("OBJECT_NOT_FOUND", "Contact with vid %s does not exist" % label))
                     continue
+            if reject is not None and label.strip().lower() == reject[0]:
+                named = " for `%s`" % label if reject[1] else ""
+                errors.append(_input_error("VALIDATION_ERROR", "The contact cannot take part in this event%s" % named))
+                continue
             if item["interactionDateTime"] < SECONDS_LIMIT:
                 continue  # seconds, not milliseconds: HubSpot drops the input without a word
             duration = None
@@ -1566,6 +1584,9 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             action = fault["action"] if fault is not None else None
             if action == "stored_nothing":
                 reply = emulator.handle_api(method, path, query, self.headers, body, self._base_url(), store=False)
+            elif action == "reject_input":
+                reply = emulator.handle_api(method, path, query, self.headers, body, self._base_url(),
+                                            reject=(fault["match"], fault["named"]))
             elif action == "cut":
                 reply = emulator.handle_api(method, path, query, self.headers, body, self._base_url())
                 reply.cut = True

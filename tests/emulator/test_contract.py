@@ -1097,6 +1097,36 @@ def test_fault_stored_nothing_answers_as_stored(api0):
     assert len(api.state()) == 2
 
 
+def test_fault_reject_input_named_and_unnamed(api0):
+    """One input refused with a per-input error that names it, or not; the others are processed."""
+    api = api0
+    oid = api.event()
+    ok, bad = api.contact("ok@example.com"), api.contact("bad@example.com")
+    rules = [{"method": "POST", "action": "reject_input", "match": "Bad@Example.com", "count": 1}]
+    assert api.faults(rules).status_code == 200
+    resp = api.post("%s/%s/attendance/register/email-create" % (ME, oid),
+                    {"inputs": [email_input("ok@example.com"), email_input("bad@example.com")]})
+    body = resp.json()
+    assert resp.status_code == 201 and [r["email"] for r in body["results"]] == ["ok@example.com"]
+    assert body["numErrors"] == 1 and body["errors"][0]["message"].endswith("for `bad@example.com`")
+    assert body["errors"][0]["context"] == {} and "in" not in body["errors"][0]
+    assert api.faults([{"method": "POST", "action": "reject_input", "match": str(bad), "named": False}]).status_code == 200
+    body = api.post("%s/%s/attendance/cancel/create" % (ME, oid), {"inputs": [vid_input(ok), vid_input(bad)]}).json()
+    assert body["results"] == [{"vid": ok}]
+    assert str(bad) not in body["errors"][0]["message"] and "`" not in body["errors"][0]["message"]
+    assert sorted((p["email"], p["attendanceState"]) for p in api.state()) == [("ok@example.com", "CANCELLED")]
+
+
+@pytest.mark.parametrize("rule, fragment", [
+    ({"action": "reject_input"}, "needs match"),
+    ({"action": "reject_input", "match": "a@b.co", "named": "yes"}, "named must be a boolean"),
+    ({"action": 503, "match": "a@b.co"}, "go with action reject_input only"),
+])
+def test_fault_reject_input_rules_are_checked(api, rule, fragment):
+    resp = api.faults([rule])
+    assert resp.status_code == 400 and fragment in resp.json()["message"]
+
+
 def test_fault_cut_applies_the_write_and_truncates_the_answer(api):
     oid = api.event()
     vid = api.contact("a@example.com")
