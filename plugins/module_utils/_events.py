@@ -440,7 +440,7 @@ def ensure_event(client, ref, state, desired, check_mode=False):
                                   "external_account_id and external_event_id)" % ref.object_id)
         missing = [name for name in CREATE_REQUIRED if name not in fields]
         if missing:
-            raise EventStateError("event %s not found; creating it needs %s" % (ref.describe(), " and ".join(missing)))
+            raise EventStateError("%s not found; creating it needs %s" % (ref.describe(), " and ".join(missing)))
         created = dict((k, v) for k, v in fields.items())
         if state == "completed":
             created.update(times)
