@@ -26,7 +26,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._client import A
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotApiError, HubSpotError
 from ansible_collections.hubspot.marketing.plugins.module_utils._participations import EVENTS, EventRef
 
-STATES = ("present", "absent", "completed", "cancelled")
+STATES = ("present", "completed", "cancelled", "absent")
 
 # Module option -> (HubSpot field, kind). The order is the order of diffs and bodies.
 FIELDS = (
