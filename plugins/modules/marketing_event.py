@@ -18,8 +18,8 @@ description:
   - Reads the event first, compares it with the options given and sends only the fields that differ;
     reports C(changed) only when something was (or, in check mode, would be) written.
   - Give the event by O(external_account_id) and O(external_event_id), the ids your integration owns
-    (needed to create it), or by O(event_id) for an event another app created: HubSpot answers
-    "not found" on the external-id paths to any app but the creator.
+    (needed to create it), or by O(event_id) for an event another app created (HubSpot answers
+    "not found" on the external-id paths to any app but the creator).
   - Options that are not given are left as HubSpot holds them.
   - A create that loses a race with another create of the same external ids (HubSpot answers
     C(400 UNIQUE_VALUE_CONFLICT) with the existing event's id) updates that event instead, with a warning.
@@ -48,7 +48,7 @@ options:
       - V(completed) does the same, then marks the event completed with its start and end time
         (HubSpot then computes attendance durations and no-shows). The times are O(start_date_time) and
         O(end_date_time) when given, else the event's own; completing again with the same times changes nothing.
-        HubSpot completes an event only through the external ids of the app that created it: an event given
+        HubSpot completes an event only through the external ids of the app that created it, so an event given
         by O(event_id) is looked up among this app's events to find them.
       - V(cancelled) does the same as V(present), then marks the event cancelled.
       - V(absent) deletes the event (and with it its participations) when it exists.

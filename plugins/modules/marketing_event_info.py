@@ -19,7 +19,7 @@ description:
     (HubSpot resolves external ids only for the app that created the event).
   - With O(external_event_id) alone, finds the events with that external event id, across the whole portal
     (O(scope=portal), every app's events) or among this app's events (O(scope=app)).
-    B(Both lookups lag a newly created event): HubSpot indexes new events asynchronously, so an event created
+    B(Both lookups lag a newly created event.) HubSpot indexes new events asynchronously, so an event created
     moments (up to a few minutes) ago may not be found yet. Read it by its external ids or O(event_id) instead.
   - With no event option, lists every event of the portal, O(page_size) per request, up to O(limit).
   - Sends only C(GET) requests, in check mode too.

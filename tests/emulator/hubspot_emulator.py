@@ -1321,8 +1321,8 @@ class Emulator(object):
                     raise bad_request("events[%d].%s must be an ISO 8601 date-time" % (index, key), "events[%d].%s" % (index, key))
             self._check_seed_event_app(index, item)
         with self.lock:
-            known_events = set(self.events_by_external) | set((e["externalAccountId"], e["externalEventId"]) for e in events
-                                                            if e.get("appId", APP_ID) == APP_ID)
+            own_seeded = [e for e in events if e.get("appId", APP_ID) == APP_ID]
+            known_events = set(self.events_by_external) | set((e["externalAccountId"], e["externalEventId"]) for e in own_seeded)
             for index, item in enumerate(parts):
                 where = "participations[%d]" % index
                 if (item.get("externalAccountId"), item.get("externalEventId")) not in known_events:

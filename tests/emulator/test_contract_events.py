@@ -14,6 +14,7 @@ from process import running_emulator
 from test_contract import FULL_TOKEN, ME, READ_TOKEN, Api, assert_error, validate_against_spec, vid_input
 
 OTHER_APP = 7654321
+TIMES = {"startDateTime": "2026-03-01T10:00:00Z", "endDateTime": "2026-03-01T11:00:00Z"}
 CREATE = {"externalAccountId": "acc", "externalEventId": "web-1", "eventName": "Webinar", "eventOrganizer": "Org",
           "eventType": "WEBINAR", "startDateTime": "2026-03-01T10:00:00Z", "endDateTime": "2026-03-01T11:00:00Z",
           "eventUrl": "https://example.com/w/1", "eventDescription": "About Ansible",
@@ -114,8 +115,8 @@ def test_patch_by_external_ids_changes_only_what_is_sent(api):
 
 def test_patch_by_object_id(api):
     oid = create(api)["objectId"]
-    resp = api.request("PATCH", "%s/%s" % (ME, oid), json={"eventCancelled": True, "endDateTime": "2026-03-01T12:00:00Z",
-                                                          "customProperties": []})
+    body = {"eventCancelled": True, "endDateTime": "2026-03-01T12:00:00Z", "customProperties": []}
+    resp = api.request("PATCH", "%s/%s" % (ME, oid), json=body)
     assert resp.status_code == 200, resp.text
     body = resp.json()
     assert body["objectId"] == oid and body["eventCancelled"] is True and body["endDateTime"] == "2026-03-01T12:00:00.000Z"
@@ -198,8 +199,7 @@ def test_events_of_another_app(api):
     for method, path, body in (("GET", ME + "/events/theirs", None),
                                ("PATCH", ME + "/events/theirs", {"customProperties": []}),
                                ("POST", ME + "/events/theirs/cancel", None),
-                               ("POST", ME + "/events/theirs/complete", {"startDateTime": "2026-03-01T10:00:00Z",
-                                                                        "endDateTime": "2026-03-01T11:00:00Z"}),
+                               ("POST", ME + "/events/theirs/complete", TIMES),
                                ("GET", ME + "/participations/their-acc/theirs/breakdown", None),
                                ("POST", ME + "/attendance/theirs/register/create", {"inputs": []})):
         resp = api.request(method, path, params={"externalAccountId": "their-acc"}, json=body)

@@ -92,8 +92,8 @@ def test_api_failure_carries_the_correlation_id(requests_mock):
 
 
 def test_conflict_warning_reaches_the_user(requests_mock):
-    requests_mock.get(ME + "/events/web-1", [{"status_code": 404, "json": {"message": "nope", "category": "OBJECT_NOT_FOUND"}},
-                                              {"json": EVENT}])
+    missing = {"status_code": 404, "json": {"message": "nope", "category": "OBJECT_NOT_FOUND"}}
+    requests_mock.get(ME + "/events/web-1", [missing, {"json": EVENT}])
     requests_mock.post(ME + "/events", status_code=400, json={
         "status": "error", "category": "VALIDATION_ERROR", "errorType": "UNIQUE_VALUE_CONFLICT", "message": "exists",
         "correlationId": "c-3", "errorTokens": {"existingObjectId": ["58000001"]}})
