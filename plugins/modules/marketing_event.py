@@ -170,7 +170,7 @@ EXAMPLES = r'''
 RETURN = r'''
 event:
   description:
-    - The event as HubSpot holds it after the task (in check mode: as it would be), with snake_case keys.
+    - The event as HubSpot holds it after the task (in check mode, as it would be), with snake_case keys.
     - Every key is present; what HubSpot did not send is V(null).
     - An empty dictionary when the event does not exist (O(state=absent)).
   returned: success
