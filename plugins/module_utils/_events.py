@@ -18,10 +18,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import datetime
 import re
 
-from ansible_collections.hubspot.marketing.plugins.module_utils._attendance import parse_timestamp
+from ansible_collections.hubspot.marketing.plugins.module_utils._attendance import iso_instant, parse_timestamp
 from ansible_collections.hubspot.marketing.plugins.module_utils._client import API_PAGE_MAX, api_path
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotApiError, HubSpotError
 from ansible_collections.hubspot.marketing.plugins.module_utils._participations import EVENTS, EventRef
@@ -42,7 +41,6 @@ FIELDS = (
 FIELD_NAMES = tuple(name for name, dummy, dummy2 in FIELDS)
 CREATE_REQUIRED = ("event_name", "event_organizer")
 
-_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 _EXISTING_ID = re.compile(r"Existing ID: ?([0-9]+)")
 
 
@@ -59,12 +57,6 @@ class EventStateError(HubSpotError):
 
 # ---------------------------------------------------------------------------------------------
 # Values
-
-
-def iso_from_ms(millis):
-    """Epoch milliseconds -> ``2026-03-01T10:00:00.000Z`` (the form HubSpot answers with)."""
-    when = _EPOCH + datetime.timedelta(milliseconds=millis)
-    return when.strftime("%Y-%m-%dT%H:%M:%S") + ".%03dZ" % (millis % 1000)
 
 
 def _millis(value):
@@ -129,7 +121,7 @@ def desired_from_params(params):
         value = params.get(name)
         if value is None:
             continue
-        desired[name] = iso_from_ms(parse_timestamp(value)) if kind == "time" else value
+        desired[name] = iso_instant(parse_timestamp(value)) if kind == "time" else value
     custom = params.get("custom_properties")
     if custom:
         desired["custom_properties"] = dict((str(k), property_text(v)) for k, v in custom.items())
@@ -503,7 +495,7 @@ def ensure_event(client, ref, state, desired, check_mode=False):
         done = (current.get("event_completed") and _millis(current.get("start_date_time")) == _millis(start)
                 and _millis(current.get("end_date_time")) == _millis(end))
         if not done:
-            start, end = iso_from_ms(_millis(start)), iso_from_ms(_millis(end))
+            start, end = iso_instant(_millis(start)), iso_instant(_millis(end))
             outcome.note("complete",
                          {"event_completed": bool(current.get("event_completed")), "start_date_time": current.get("start_date_time"),
                           "end_date_time": current.get("end_date_time")},

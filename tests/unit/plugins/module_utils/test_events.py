@@ -67,9 +67,9 @@ def desired(**params):
 
 class TestValues:
 
-    def test_iso_from_ms(self):
-        assert ev.iso_from_ms(0) == "1970-01-01T00:00:00.000Z"
-        assert ev.iso_from_ms(1772359200123) == "2026-03-01T10:00:00.123Z"
+    def test_iso_instant(self):
+        assert ev.iso_instant(0) == "1970-01-01T00:00:00.000Z"
+        assert ev.iso_instant(1772359200123) == "2026-03-01T10:00:00.123Z"
 
     def test_desired_is_canonical(self):
         got = desired(event_name="W", start_date_time="2026-03-01T11:00:00+01:00", end_date_time="1772362800000",
