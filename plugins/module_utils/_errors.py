@@ -73,7 +73,7 @@ class HubSpotApiError(HubSpotError):
     """HubSpot answered with an error status (after any retries)."""
 
     def __init__(self, method, path, status, category=None, message=None, correlation_id=None,
-                 details=None, policy=None, required_scopes=None, retries=0):
+                 details=None, policy=None, required_scopes=None, retries=0, error_type=None, error_tokens=None):
         self.method = method
         self.path = path
         self.status = status
@@ -84,6 +84,9 @@ class HubSpotApiError(HubSpotError):
         self.policy = policy
         self.required_scopes = list(required_scopes or [])
         self.retries = retries
+        # HubSpot's errorType and errorTokens, e.g. UNIQUE_VALUE_CONFLICT with {"existingObjectId": ["123"]}.
+        self.error_type = error_type
+        self.error_tokens = dict(error_tokens or {})
         super(HubSpotApiError, self).__init__(self._render())
 
     def _render(self):
@@ -148,7 +151,8 @@ class HubSpotApiError(HubSpotError):
         err_cls = HubSpotDailyLimitError if policy == "DAILY" else cls
         return err_cls(method, path, status, category=category, message=body.get("message"),
                        correlation_id=body.get("correlationId"), details=details, policy=policy,
-                       required_scopes=sorted(set(scopes)), retries=retries)
+                       required_scopes=sorted(set(scopes)), retries=retries, error_type=body.get("errorType"),
+                       error_tokens=body.get("errorTokens") if isinstance(body.get("errorTokens"), dict) else None)
 
 
 class HubSpotDailyLimitError(HubSpotApiError):

@@ -67,6 +67,10 @@ CONFIG_KEYS = ("latency_ms", "rate_limit", "daily_limit", "partial_status", "con
 LAG_KEYS = ("contact_lag", "event_lag")
 DEFAULT_CONTACT_LAG = 1
 DEFAULT_EVENT_LAG = 6
+# How long a new event stays invisible to GET {externalEventId}/identifiers and to events/search
+# (HubSpot indexes new events asynchronously: "a few minutes after creation").
+EVENT_CONFIG_DEFAULTS = {"identifiers_lag_ms": 0, "search_lag_ms": 0}
+CONFIG_KEYS += tuple(sorted(EVENT_CONFIG_DEFAULTS))
 RULE_KEYS = frozenset(["method", "path_regex", "count", "rate", "action", "retry_after", "delay_ms", "policy", "body",
                        "match", "named"])
 RULE_ACTIONS = ("reset", "malformed", "delay", "stored_nothing", "cut", "reject_input")
@@ -219,6 +223,30 @@ def not_found(message):
     return ApiError(404, "OBJECT_NOT_FOUND", message)
 
 
+class UniqueValueConflict(ApiError):
+    """400 for a create whose (app, externalAccountId, externalEventId) exists, as HubSpot answers it.
+
+    Observed body: ``errorType: UNIQUE_VALUE_CONFLICT`` with the id of the event that holds the
+    value in ``errorTokens.existingObjectId`` (CONTRACT.md section 12, row 13).
+    """
+
+    def __init__(self, event):
+        message = ("A marketing event with externalAccountId=%s and externalEventId=%s already exists (hs_unique_id). "
+                   "Existing ID: %s" % (event.account, event.external_id, event.object_id))
+        super(UniqueValueConflict, self).__init__(400, "VALIDATION_ERROR", message)
+        self.object_id = event.object_id
+
+    def reply(self):
+        body = error_body(self.category, self.message)
+        body["errorType"] = "UNIQUE_VALUE_CONFLICT"
+        body["errorTokens"] = {"existingObjectId": [self.object_id], "propertyName": ["hs_unique_id"]}
+        return Reply(self.status, body)
+
+
+def unique_value_conflict(event):
+    return UniqueValueConflict(event)
+
+
 # --------------------------------------------------------------------------- model
 
 class Contact(object):
@@ -250,9 +278,11 @@ class Contact(object):
 class Event(object):
     __slots__ = ("object_id", "account", "external_id", "name", "organizer", "event_type", "url", "description",
                  "start_ms", "end_ms", "cancelled", "completed", "custom", "created_ms", "updated_ms",
-                 "participations", "by_contact", "rollup", "rollup_cutoff", "pending")
+                 "participations", "by_contact", "rollup", "rollup_cutoff", "pending", "app_id", "app_name")
 
-    def __init__(self, object_id, account, external_id, name, organizer, created_ms):
+    def __init__(self, object_id, account, external_id, name, organizer, created_ms, app_id=APP_ID, app_name=APP_NAME):
+        self.app_id = app_id  # the app that created the event: only it can use the external-id paths
+        self.app_name = app_name
         self.object_id = object_id
         self.account = account
         self.external_id = external_id
@@ -295,7 +325,7 @@ class Event(object):
         return [{
             "dataSensitivity": "none", "isEncrypted": False, "isLargeValue": False, "maskedSubstrings": {"substrings": []},
             "name": name, "persistenceTimestamp": self.updated_ms, "requestId": "", "selectedByUser": False,
-            "selectedByUserTimestamp": 0, "source": "INTEGRATION", "sourceId": str(APP_ID), "sourceLabel": APP_NAME,
+            "selectedByUserTimestamp": 0, "source": "INTEGRATION", "sourceId": str(self.app_id), "sourceLabel": self.app_name,
             "sourceMetadata": "", "sourceUpstreamDeployable": "", "sourceVid": [], "timestamp": self.updated_ms, "unit": "",
             "updatedByUserId": 0, "useTimestampAsPersistenceTimestamp": False, "value": value,
         } for name, value in self.custom]
@@ -333,9 +363,41 @@ class Event(object):
             "registrants": counts["REGISTERED"], "attendees": counts["ATTENDED"],
             "cancellations": counts["CANCELLED"], "noShows": counts["NO_SHOW"],
             "eventCancelled": self.cancelled, "eventCompleted": self.completed,
-            "appInfo": {"id": str(APP_ID), "name": APP_NAME},
+            "appInfo": self.app_info(),
         }
         return self._optional(out)
+
+    def app_info(self):
+        return {"id": str(self.app_id), "name": self.app_name}
+
+    def public_default_response(self):
+        """MarketingEventPublicDefaultResponse (PATCH events/{externalEventId})."""
+        out = {
+            "id": self.object_id, "objectId": self.object_id, "eventName": self.name, "eventOrganizer": self.organizer,
+            "createdAt": iso_ms(self.created_ms), "updatedAt": iso_ms(self.updated_ms),
+            "customProperties": self._property_values(), "eventCancelled": self.cancelled, "eventCompleted": self.completed,
+        }
+        return self._optional(out)
+
+    def public_default_response_v2(self):
+        """MarketingEventPublicDefaultResponseV2 (PATCH {objectId})."""
+        out = {
+            "objectId": self.object_id, "eventName": self.name, "eventOrganizer": self.organizer,
+            "createdAt": iso_ms(self.created_ms), "updatedAt": iso_ms(self.updated_ms),
+            "customProperties": [{"name": name, "value": value} for name, value in self.custom],
+            "eventCancelled": self.cancelled, "eventCompleted": self.completed, "appInfo": self.app_info(),
+        }
+        return self._optional(out)
+
+    def state_json(self):
+        """The event as /_emulator/state shows it."""
+        return {"objectId": self.object_id, "appId": self.app_id, "externalAccountId": self.account,
+                "externalEventId": self.external_id, "eventName": self.name, "eventOrganizer": self.organizer,
+                "eventType": self.event_type, "eventUrl": self.url, "eventDescription": self.description,
+                "startDateTime": iso_ms(self.start_ms) if self.start_ms is not None else None,
+                "endDateTime": iso_ms(self.end_ms) if self.end_ms is not None else None,
+                "eventCancelled": self.cancelled, "eventCompleted": self.completed,
+                "customProperties": dict(self.custom)}
 
     def percentage(self, duration_seconds):
         if self.start_ms is None or self.end_ms is None or self.end_ms <= self.start_ms:
@@ -425,6 +487,14 @@ ROUTES = (
     ("POST", "/crm/v3/objects/contacts", "contact_create"),
     ("GET", "/crm/v3/objects/contacts/{contactId}", "contact_get"),
     ("POST", ME + "/events", "event_create"),
+    ("GET", ME, "event_list"),
+    ("GET", "/marketing/marketing-events/v3", "event_list"),  # the list-all path as the spec prints it
+    ("POST", ME + "/events/upsert", "event_upsert"),
+    ("PATCH", ME + "/events/{externalEventId}", "event_patch_external"),
+    ("DELETE", ME + "/events/{externalEventId}", "event_delete_external"),
+    ("POST", ME + "/events/{externalEventId}/cancel", "event_cancel"),
+    ("PATCH", ME + "/{objectId}", "event_patch_object"),
+    ("DELETE", ME + "/{objectId}", "event_delete_object"),
     ("GET", ME + "/events/search", "event_search"),
     ("GET", ME + "/events/{externalEventId}", "event_get_external"),
     ("POST", ME + "/events/{externalEventId}/complete", "event_complete"),
@@ -504,6 +574,7 @@ class Emulator(object):
         self.token_labels = dict((token, "app-%d" % (index + 1)) for index, token in enumerate(self.tokens))
         self.defaults = {"latency_ms": latency_ms, "rate_limit": rate_limit, "daily_limit": daily_limit, "partial_status": 200,
                          "contact_lag": lag_value(contact_lag), "event_lag": lag_value(event_lag)}
+        self.defaults.update(EVENT_CONFIG_DEFAULTS)
         self.salt = base64.urlsafe_b64encode(os.urandom(6)).decode("ascii")
         with self.lock:
             self._reset_locked()
@@ -724,7 +795,8 @@ class Emulator(object):
         """Ground truth: the newest stored version of every participation, with no lag."""
         with self.lock:
             now = now_ms()
-            return {"participations": [p.state_json(now) for p in self.participations]}
+            return {"participations": [p.state_json(now) for p in self.participations],
+                    "events": [e.state_json() for e in self.events.values()]}
 
     # ---- auth and rate limits
 
@@ -853,11 +925,13 @@ class Emulator(object):
             self.contacts_by_email[email] = contact.id
         return contact
 
-    def _new_event(self, account, external_id, name, organizer):
-        event = Event(str(self.next_event_id), account, external_id, name, organizer, now_ms())
+    def _new_event(self, account, external_id, name, organizer, app_id=APP_ID, app_name=APP_NAME):
+        event = Event(str(self.next_event_id), account, external_id, name, organizer, now_ms(), app_id, app_name)
         self.next_event_id += 1
         self.events[event.object_id] = event
-        self.events_by_external[(account, external_id)] = event
+        if app_id == APP_ID:
+            # External ids resolve only for the app that created the event; every API token here is that app.
+            self.events_by_external[(account, external_id)] = event
         self.events_by_external_id[external_id].append(event)
         return event
 
@@ -1003,7 +1077,7 @@ class Emulator(object):
         custom = self._custom_properties(body.get("customProperties"))
         key = (body["externalAccountId"], body["externalEventId"])
         if key in self.events_by_external:
-            raise ApiError(409, "CONFLICT", "A marketing event with externalAccountId=%s and externalEventId=%s already exists" % key)
+            raise unique_value_conflict(self.events_by_external[key])
         event = self._new_event(key[0], key[1], body["eventName"], body["eventOrganizer"])
         event.event_type = body.get("eventType")
         event.url = body.get("eventUrl")
@@ -1033,8 +1107,9 @@ class Emulator(object):
         q = request["query"].get("q")
         if not q:
             raise bad_request("Query parameter q is required", "q")
-        results = [{"objectId": e.object_id, "externalEventId": e.external_id, "externalAccountId": e.account, "appId": APP_ID}
-                   for e in self.events_by_external_id.get(q, [])]
+        visible = self._indexed_before("search_lag_ms")
+        results = [{"objectId": e.object_id, "externalEventId": e.external_id, "externalAccountId": e.account, "appId": e.app_id}
+                   for e in self.events_by_external_id.get(q, []) if e.app_id == APP_ID and e.created_ms <= visible]
         return Reply(200, {"results": results})
 
     def api_event_get_external(self, request):
@@ -1046,9 +1121,10 @@ class Emulator(object):
         return Reply(200, event.read_response_v2(self._event_rollup(event)))
 
     def api_event_identifiers(self, request):
-        events = self.events_by_external_id.get(request["params"]["externalEventId"], [])
+        visible = self._indexed_before("identifiers_lag_ms")
+        events = [e for e in self.events_by_external_id.get(request["params"]["externalEventId"], []) if e.created_ms <= visible]
         results = [{"objectId": e.object_id, "externalEventId": e.external_id, "marketingEventName": e.name,
-                    "externalAccountId": e.account, "appInfo": {"id": str(APP_ID), "name": APP_NAME}} for e in events]
+                    "externalAccountId": e.account, "appInfo": e.app_info()} for e in events]
         return Reply(200, {"total": len(results), "results": results})
 
     def api_event_complete(self, request):
@@ -1072,6 +1148,120 @@ class Emulator(object):
             if part.last[1] == "REGISTERED":  # a HubSpot-side change: every reader sees it at once
                 self._store(event, part.contact, "NO_SHOW", event.end_ms, None, ALWAYS)
         return Reply(200, event.default_response())
+
+    # ---- event lifecycle (update, cancel, delete, list) and the observed quirks
+
+    def _indexed_before(self, lag_key):
+        """Events created at or before this epoch-ms are visible to the lagging lookup ``lag_key``."""
+        return now_ms() - self.config.get(lag_key, 0)
+
+    def _apply_event_fields(self, event, body, fields):
+        """Validate and apply an update body (PATCH); null and absent fields are left as they are."""
+        if body is _INVALID or not isinstance(body, dict):
+            raise bad_request("Invalid input JSON: body must be a JSON object")
+        unknown = sorted(set(body) - set(fields) - {"customProperties"})
+        if unknown:
+            raise bad_request("Unknown field(s) %s" % ", ".join(unknown), unknown[0])
+        if "customProperties" not in body:
+            raise bad_request("customProperties is required (send [] to change none)", "customProperties")
+        custom = self._custom_properties(body.get("customProperties"))
+        values = {}
+        for key in fields:
+            value = body.get(key)
+            if value is None:
+                continue
+            if key in ("eventCancelled", "eventCompleted"):
+                if not isinstance(value, bool):
+                    raise bad_request("%s must be a boolean" % key, key)
+            elif not isinstance(value, str):
+                raise bad_request("%s must be a string" % key, key)
+            elif key in ("startDateTime", "endDateTime"):
+                if parse_iso_ms(value) is None:
+                    raise bad_request("%s must be an ISO 8601 date-time" % key, key)
+                value = parse_iso_ms(value)
+            elif key in ("eventName", "eventOrganizer") and not value:
+                raise bad_request("%s must not be empty" % key, key)
+            values[key] = value
+        attrs = {"eventName": "name", "eventOrganizer": "organizer", "eventType": "event_type", "eventUrl": "url",
+                 "eventDescription": "description", "startDateTime": "start_ms", "endDateTime": "end_ms",
+                 "eventCancelled": "cancelled", "eventCompleted": "completed"}
+        for key, value in values.items():
+            setattr(event, attrs[key], value)
+        merged = dict(event.custom)
+        names = [name for name, dummy in event.custom]
+        for name, value in custom:
+            if name not in merged:
+                names.append(name)
+            merged[name] = value
+        event.custom = [(name, merged[name]) for name in names]
+        event.updated_ms = now_ms()
+
+    def api_event_patch_external(self, request):
+        event = self._event_by_external(request["query"].get("externalAccountId"), request["params"]["externalEventId"])
+        self._apply_event_fields(event, request["body"], ("eventName", "eventOrganizer", "eventType", "eventUrl", "eventDescription",
+                                                          "startDateTime", "endDateTime", "eventCancelled", "eventCompleted"))
+        return Reply(200, event.public_default_response())
+
+    def api_event_patch_object(self, request):
+        event = self._event_by_object_id(request["params"]["objectId"])
+        self._apply_event_fields(event, request["body"], ("eventName", "eventOrganizer", "eventType", "eventUrl", "eventDescription",
+                                                          "startDateTime", "endDateTime", "eventCancelled"))
+        return Reply(200, event.public_default_response_v2())
+
+    def api_event_cancel(self, request):
+        event = self._event_by_external(request["query"].get("externalAccountId"), request["params"]["externalEventId"])
+        event.cancelled = True
+        event.updated_ms = now_ms()
+        return Reply(200, event.default_response())
+
+    def _drop_event(self, event):
+        del self.events[event.object_id]
+        if self.events_by_external.get((event.account, event.external_id)) is event:
+            del self.events_by_external[(event.account, event.external_id)]
+        same = self.events_by_external_id.get(event.external_id, [])
+        same[:] = [e for e in same if e is not event]
+        if not same:
+            self.events_by_external_id.pop(event.external_id, None)
+        if event.participations:
+            self.participations = [p for p in self.participations if p.event is not event]
+            for part in event.participations:
+                parts = self.contact_participations.get(part.contact.id, [])
+                parts[:] = [p for p in parts if p is not part]
+
+    def api_event_delete_external(self, request):
+        self._drop_event(self._event_by_external(request["query"].get("externalAccountId"), request["params"]["externalEventId"]))
+        return Reply(204)
+
+    def api_event_delete_object(self, request):
+        self._drop_event(self._event_by_object_id(request["params"]["objectId"]))
+        return Reply(204)
+
+    def api_event_upsert(self, request):
+        """Observed on the live API: 200, ``results: []``, and nothing created (CONTRACT.md section 12, row 13)."""
+        body = request["body"]
+        if body is _INVALID or not isinstance(body, dict) or not isinstance(body.get("inputs"), list):
+            raise bad_request("Invalid input: 'inputs' is required and must be a list", "inputs")
+        stamp = iso_ms(now_ms())
+        return Reply(200, {"status": "COMPLETE", "results": [], "requestedAt": stamp, "startedAt": stamp, "completedAt": stamp,
+                           "numErrors": 0, "errors": [], "links": {}})
+
+    def api_event_list(self, request):
+        """Every event of the portal (all apps), in objectId order; the cursor is the last objectId of a page."""
+        q = request["query"]
+        limit = q.get("limit", "10")
+        if not DIGITS_RE.match(limit or "") or not 1 <= int(limit) <= 100:
+            raise bad_request("limit must be an integer between 1 and 100", "limit")
+        limit = int(limit)
+        last = self._decode_cursor(q["after"]) if "after" in q else 0
+        ordered = sorted((e for e in self.events.values() if int(e.object_id) > last), key=lambda e: int(e.object_id))
+        page = ordered[:limit]
+        body = {"results": [e.read_response_v2(self._event_rollup(e)) for e in page]}
+        if len(ordered) > limit:
+            after = self._encode_cursor(int(page[-1].object_id))
+            nq = dict(q)
+            nq["after"] = after
+            body["paging"] = {"next": {"after": after, "link": "%s%s?%s" % (request["base_url"], request["path"], urlencode(nq))}}
+        return Reply(200, body)
 
     # ---- attendance writes
 
@@ -1328,8 +1518,10 @@ class Emulator(object):
             for key in ("startDateTime", "endDateTime"):
                 if item.get(key) is not None and parse_iso_ms(item[key]) is None:
                     raise bad_request("events[%d].%s must be an ISO 8601 date-time" % (index, key), "events[%d].%s" % (index, key))
+            self._check_seed_event_app(index, item)
         with self.lock:
-            known_events = set(self.events_by_external) | set((e["externalAccountId"], e["externalEventId"]) for e in events)
+            own_seeded = [e for e in events if e.get("appId", APP_ID) == APP_ID]
+            known_events = set(self.events_by_external) | set((e["externalAccountId"], e["externalEventId"]) for e in own_seeded)
             for index, item in enumerate(parts):
                 where = "participations[%d]" % index
                 if (item.get("externalAccountId"), item.get("externalEventId")) not in known_events:
@@ -1347,6 +1539,27 @@ class Emulator(object):
                         raise bad_request("%s.%s must be an integer" % (where, key), "%s.%s" % (where, key))
             return self._apply_seed(contacts, events, parts)
 
+    @staticmethod
+    def _check_seed_event_app(index, item):
+        """``appId`` (an integer) and ``appName`` (a string) seed an event created by another app."""
+        if "appId" in item and (not is_int(item["appId"]) or item["appId"] < 1):
+            raise bad_request("events[%d].appId must be a positive integer" % index, "events[%d].appId" % index)
+        if "appName" in item and not isinstance(item["appName"], str):
+            raise bad_request("events[%d].appName must be a string" % index, "events[%d].appName" % index)
+
+    def _seed_other_app_event(self, item):
+        """The existing event of another app with these ids, or a new one."""
+        app_id = item["appId"]
+        for event in self.events_by_external_id.get(item["externalEventId"], []):
+            if event.app_id == app_id and event.account == item["externalAccountId"]:
+                return event
+        event = self._new_event(item["externalAccountId"], item["externalEventId"], item["eventName"],
+                                item.get("eventOrganizer") or "Other app", app_id, item.get("appName") or "App %d" % app_id)
+        event.event_type = item.get("eventType")
+        event.start_ms = parse_iso_ms(item.get("startDateTime"))
+        event.end_ms = parse_iso_ms(item.get("endDateTime"))
+        return event
+
     def _seed_contact(self, email, properties):
         email = email.strip().lower()
         contact_id = self.contacts_by_email.get(email)
@@ -1363,7 +1576,10 @@ class Emulator(object):
         out_events = []
         for item in events:
             key = (item["externalAccountId"], item["externalEventId"])
-            event = self.events_by_external.get(key)
+            if item.get("appId", APP_ID) != APP_ID:
+                event = self._seed_other_app_event(item)
+            else:
+                event = self.events_by_external.get(key)
             if event is None:
                 event = self._new_event(key[0], key[1], item["eventName"], item.get("eventOrganizer") or "Emulator")
                 event.event_type = item.get("eventType")

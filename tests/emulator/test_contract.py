@@ -230,7 +230,7 @@ def test_event_create_and_reads(api):
     oid = created["objectId"]
     assert oid.isdigit() and created["eventName"] == "Launch" and created["customProperties"][0]["value"] == "ansible"
     assert_error(api.post(ME + "/events", {"externalAccountId": "acc", "externalEventId": "ev", "eventName": "X",
-                                           "eventOrganizer": "Org", "customProperties": []}), 409, "CONFLICT")
+                                           "eventOrganizer": "Org", "customProperties": []}), 400, "VALIDATION_ERROR")
     assert_error(api.post(ME + "/events", {"externalAccountId": "acc"}), 400, "VALIDATION_ERROR")
     v2 = api.get("%s/%s" % (ME, oid)).json()
     assert v2["objectId"] == oid and v2["externalEventId"] == "ev" and v2["registrants"] == 0
@@ -298,9 +298,9 @@ def test_routing_literals_404_405(api):
     assert api.get("%s/participations/%s/breakdown" % (ME, oid)).json()["total"] == 0
     body = assert_error(api.get("/marketing/v3/nowhere", validate=False), 404, "OBJECT_NOT_FOUND")
     assert "nowhere" in body["message"]
-    resp = api.request("DELETE", "%s/%s" % (ME, oid))
+    resp = api.request("PUT", "%s/%s" % (ME, oid), validate=False, json={})
     assert_error(resp, 405, resp.json()["category"])
-    assert resp.headers["Allow"] == "GET"
+    assert resp.headers["Allow"] == "DELETE, GET, PATCH"
     assert_error(api.request("PUT", ME + "/events", validate=False, json={}), 405, "METHOD_NOT_ALLOWED")
     assert_error(api.get(ME + "/participations/abc/breakdown"), 400, "VALIDATION_ERROR")
 
@@ -1226,7 +1226,8 @@ def test_state_shape(api):
     assert api.state()[1]["attendanceDurationSeconds"] == 90 and api.state()[1]["attendanceState"] == "ATTENDED"
 
 
-DEFAULT_CONFIG = {"latency_ms": 0, "rate_limit": 0, "daily_limit": 0, "partial_status": 200, "contact_lag": 1, "event_lag": 6}
+DEFAULT_CONFIG = {"latency_ms": 0, "rate_limit": 0, "daily_limit": 0, "partial_status": 200, "contact_lag": 1, "event_lag": 6,
+                  "identifiers_lag_ms": 0, "search_lag_ms": 0}
 
 
 def test_config_and_latency(api):

@@ -1,0 +1,245 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the hubspot.marketing collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: marketing_event_info
+short_description: Find and read HubSpot marketing events
+version_added: 0.1.0
+description:
+  - Reads HubSpot marketing events through the Marketing Events API v3.
+  - With O(event_id), reads that event (any app's).
+  - With O(external_account_id) and O(external_event_id), reads the event this app created with those ids
+    (HubSpot resolves external ids only for the app that created the event).
+  - With O(external_event_id) alone, finds the events with that external event id, across the whole portal
+    (O(scope=portal), every app's events) or among this app's events (O(scope=app)).
+    B(Both lookups lag a newly created event.) HubSpot indexes new events asynchronously, so an event created
+    moments (up to a few minutes) ago may not be found yet. Read it by its external ids or O(event_id) instead.
+  - With no event option, lists every event of the portal, O(page_size) per request, up to O(limit).
+  - Sends only C(GET) requests, in check mode too.
+author:
+  - hubspot.marketing contributors (@hubspot-marketing)
+requirements:
+  - python >= 3.9
+  - requests >= 2.25.0
+extends_documentation_fragment:
+  - hubspot.marketing.auth
+  - hubspot.marketing.event
+  - hubspot.marketing.attributes
+  - hubspot.marketing.attributes.info_module
+  - hubspot.marketing.attributes.action_group
+options:
+  external_event_id:
+    description:
+      - With O(external_account_id), the event this app created with these ids (at most 1024 characters).
+      - Alone, a search for events with this external event id (see O(scope)).
+    type: str
+  external_account_id:
+    description:
+      - The external account id that goes with O(external_event_id); requires it.
+    type: str
+  scope:
+    description:
+      - Where O(external_event_id) alone is looked up.
+      - V(portal) lists matching events of every app in the portal (C(/{externalEventId}/identifiers)).
+      - V(app) lists matching events created by this app only (C(events/search)).
+    type: str
+    choices: [portal, app]
+    default: portal
+  limit:
+    description:
+      - When listing every event, return at most this many. By default all are returned.
+      - Must be at least V(1).
+    type: int
+  page_size:
+    description:
+      - When listing every event, how many to ask for per request, from V(1) to V(100) (the API maximum).
+    type: int
+    default: 100
+notes:
+  - Events found by O(external_event_id) alone carry only what the lookup returns (ids, name, app); the other
+    keys are V(null). Read one with O(event_id) for every field.
+  - Requests that HubSpot rate-limits or that fail transiently are retried (see O(max_retries)); the module warns when that happened.
+seealso:
+  - module: hubspot.marketing.marketing_event
+    description: Create, update, complete, cancel or delete an event.
+  - module: hubspot.marketing.marketing_event_participation_info
+    description: Read an event's participations.
+  - name: HubSpot marketing events API
+    description: The event read and search endpoints this module uses.
+    link: https://developers.hubspot.com/docs/api/marketing/marketing-events
+'''
+
+EXAMPLES = r'''
+- name: Find and read HubSpot marketing events
+  hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/hubspot.marketing.hubspot:
+      access_token: "{{ vault_hubspot_access_token }}"
+  tasks:
+    - name: One event by HubSpot's id
+      hubspot.marketing.marketing_event_info:
+        event_id: "58000123"
+      register: by_id
+
+    - name: The event this app created for a webinar
+      hubspot.marketing.marketing_event_info:
+        external_account_id: my-webinar-app
+        external_event_id: webinar-2026-03
+      register: ours
+
+    - name: Every event in the portal with this external event id, whichever app created it
+      hubspot.marketing.marketing_event_info:
+        external_event_id: webinar-2026-03
+      register: anywhere
+
+    - name: Their HubSpot ids and apps
+      ansible.builtin.debug:
+        msg: "{{ anywhere.events | map(attribute='event_id') | zip(anywhere.events | map(attribute='app_name')) | list }}"
+
+    - name: The first 50 events of the portal
+      hubspot.marketing.marketing_event_info:
+        limit: 50
+      register: first_events
+'''
+
+RETURN = r'''
+events:
+  description:
+    - The events found, each with the same keys as RV(hubspot.marketing.marketing_event#module:event);
+      what HubSpot did not send is V(null).
+    - An empty list when nothing matches (an unknown O(event_id) or external ids included).
+  returned: success
+  type: list
+  elements: dict
+  sample:
+    - event_id: "58000001"
+      object_id: "58000001"
+      external_event_id: webinar-2026-03
+      external_account_id: my-webinar-app
+      event_name: Ansible for marketers
+      event_organizer: Marketing team
+      event_type: WEBINAR
+      event_url: null
+      event_description: null
+      start_date_time: "2026-03-01T10:00:00.000Z"
+      end_date_time: "2026-03-01T11:00:00.000Z"
+      event_cancelled: false
+      event_completed: true
+      custom_properties: {}
+      registrants: 0
+      attendees: 80
+      cancellations: 5
+      no_shows: 35
+      event_status: null
+      created_at: "2026-02-01T09:00:00.000Z"
+      updated_at: "2026-03-01T11:05:00.000Z"
+      app_id: "1234567"
+      app_name: My webinar app
+api_calls:
+  description: How many requests the module made.
+  returned: always
+  type: dict
+  contains:
+    reads:
+      description: Number of C(GET) requests (a request retried after a rate limit counts once).
+      type: int
+      sample: 1
+'''
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.hubspot.marketing.plugins.module_utils._args import (
+    AUTH_ARGSPEC,
+    EVENT_ARGSPEC,
+    EVENT_MUTUALLY_EXCLUSIVE,
+    auth_errors,
+    client_from_params,
+    event_errors,
+)
+from ansible_collections.hubspot.marketing.plugins.module_utils._client import API_PAGE_MAX, HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotError, HubSpotValidationError
+from ansible_collections.hubspot.marketing.plugins.module_utils import _events
+from ansible_collections.hubspot.marketing.plugins.module_utils._participations import EventRef
+
+ARGUMENT_SPEC = dict(
+    AUTH_ARGSPEC,
+    scope=dict(type="str", default="portal", choices=["portal", "app"]),
+    limit=dict(type="int"),
+    page_size=dict(type="int", default=API_PAGE_MAX),
+    **EVENT_ARGSPEC
+)
+# external_account_id needs external_event_id; external_event_id alone is a search.
+REQUIRED_BY = {"external_account_id": "external_event_id"}
+
+
+def input_errors(params):
+    """Problems with the options, as sorted ``{"path", "message"}`` (shared options included)."""
+    errors = auth_errors(params) + event_errors(params)
+    limit = params.get("limit")
+    if limit is not None and limit < 1:
+        errors.append({"path": "limit", "message": "must be at least 1, got %d" % limit})
+    page_size = params.get("page_size")
+    if page_size is not None and not 1 <= page_size <= API_PAGE_MAX:
+        errors.append({"path": "page_size", "message": "must be between 1 and %d, got %d" % (API_PAGE_MAX, page_size)})
+    return sorted(errors, key=lambda e: e["path"])
+
+
+def find(client, params):
+    """The events the options ask for, normalised."""
+    ref = EventRef.from_params(params)
+    if ref is not None:
+        event = _events.read_event(client, ref)
+        return [event] if event is not None else []
+    external_id = params.get("external_event_id")
+    if external_id:
+        found = _events.find_identifiers(client, external_id) if params["scope"] == "portal" else _events.search_own(client, external_id)
+        return [_events.merge_event(_events.normalize_event({}), item) for item in found]
+    events, dummy = _events.list_events(client, limit=params.get("limit"), page_size=params["page_size"])
+    return events
+
+
+def run(module, client):
+    """Read what the options ask for and return the module result (never changes anything)."""
+    result = dict(changed=False, events=find(client, module.params))
+    result["api_calls"] = {"reads": client.request_count}
+    summary = client.retry_summary()
+    if summary:
+        module.warn(summary)
+    return result
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=ARGUMENT_SPEC,
+        supports_check_mode=True,
+        mutually_exclusive=EVENT_MUTUALLY_EXCLUSIVE,
+        required_by=REQUIRED_BY,
+    )
+    if not HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+
+    errors = input_errors(module.params)
+    if errors:
+        error = HubSpotValidationError(errors)
+        module.fail_json(msg=str(error), **error.to_fail_kwargs())
+    if not module.params["validate_certs"]:
+        module.warn("validate_certs is false: the TLS certificate of %s is not verified." % module.params["base_url"])
+
+    try:
+        with client_from_params(module.params) as client:
+            result = run(module, client)
+    except HubSpotError as exc:
+        module.fail_json(msg=str(exc), **exc.to_fail_kwargs())
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

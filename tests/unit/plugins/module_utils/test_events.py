@@ -1,0 +1,287 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the hubspot.marketing collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+from unittest.mock import create_autospec
+
+import pytest
+
+from ansible_collections.hubspot.marketing.plugins.module_utils import _events as ev
+from ansible_collections.hubspot.marketing.plugins.module_utils._client import HubSpotClient, Pager
+from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotApiError
+from ansible_collections.hubspot.marketing.plugins.module_utils._participations import EventRef
+
+ME = "/marketing/v3/marketing-events"
+REF = EventRef(external_account_id="acc", external_event_id="web-1")
+BY_ID = EventRef(object_id="58000001")
+
+READ = {  # GET events/{externalEventId} (MarketingEventPublicReadResponse)
+    "id": "58000001", "objectId": "58000001", "externalEventId": "web-1", "eventName": "Webinar", "eventOrganizer": "Org",
+    "eventType": "WEBINAR", "startDateTime": "2026-03-01T10:00:00.000Z", "endDateTime": "2026-03-01T11:00:00.000Z",
+    "eventCancelled": False, "eventCompleted": False, "createdAt": "2026-02-01T00:00:00.000Z", "updatedAt": "2026-02-01T00:00:00.000Z",
+    "registrants": 3, "attendees": 0, "cancellations": 0, "noShows": 0,
+    "customProperties": [{"name": "topic", "value": "ansible", "source": "INTEGRATION", "sourceId": "1"}],
+}
+READ_V2 = {  # GET {objectId} (MarketingEventPublicReadResponseV2), an event of another app
+    "objectId": "58000001", "externalEventId": "theirs", "eventName": "Summit", "eventOrganizer": "Them",
+    "eventCancelled": False, "eventCompleted": False, "createdAt": "2026-02-01T00:00:00.000Z", "updatedAt": "2026-02-01T00:00:00.000Z",
+    "customProperties": [{"name": "topic", "value": "x"}], "appInfo": {"id": "7654321", "name": "Partner app"},
+}
+
+
+def api_error(status, body, method="GET", path=ME + "/events/web-1"):
+    return HubSpotApiError.from_response(method, path, status, json.dumps(body))
+
+
+NOT_FOUND = api_error(404, {"status": "error", "message": "not found", "category": "OBJECT_NOT_FOUND", "correlationId": "c-1"})
+CONFLICT_BODY = {
+    "status": "error", "category": "VALIDATION_ERROR", "correlationId": "c-2", "errorType": "UNIQUE_VALUE_CONFLICT",
+    "message": "A marketing event with these ids already exists (hs_unique_id). Existing ID: 58000001",
+    "errorTokens": {"existingObjectId": ["58000001"], "propertyName": ["hs_unique_id"]},
+}
+
+
+def client_answering(gets=(), posts=(), requests=()):
+    """An autospec'd client; each method answers (or raises) the given items in order."""
+    client = create_autospec(HubSpotClient, instance=True)
+    client.get.side_effect = list(gets)
+    client.post.side_effect = list(posts)
+    client.request.side_effect = list(requests)
+    client.iter_items.side_effect = lambda path, params=None, page_size=100, limit=None: Pager(client, path, params, page_size, limit)
+    return client
+
+
+def desired(**params):
+    return ev.desired_from_params(params)
+
+
+# ---------------------------------------------------------------------------------------------
+# Pure helpers
+
+
+class TestValues:
+
+    def test_iso_instant(self):
+        assert ev.iso_instant(0) == "1970-01-01T00:00:00.000Z"
+        assert ev.iso_instant(1772359200123) == "2026-03-01T10:00:00.123Z"
+
+    def test_desired_is_canonical(self):
+        got = desired(event_name="W", start_date_time="2026-03-01T11:00:00+01:00", end_date_time="1772362800000",
+                      event_cancelled=False, custom_properties={"seats": 50, "live": True, "topic": "x"}, event_url=None)
+        assert got == {"event_name": "W", "start_date_time": "2026-03-01T10:00:00.000Z", "end_date_time": "2026-03-01T11:00:00.000Z",
+                       "event_cancelled": False, "custom_properties": {"seats": "50", "live": "true", "topic": "x"}}
+
+    @pytest.mark.parametrize("params, paths", [
+        (dict(start_date_time="tomorrow"), ["start_date_time"]),
+        (dict(start_date_time="2026-03-01T10:00:00Z", end_date_time="2026-03-01T09:00:00Z"), ["end_date_time"]),
+        (dict(event_name=" ", event_organizer=""), ["event_name", "event_organizer"]),
+        (dict(custom_properties={"a": {"b": 1}, "c": [1], "d": None, "ok": 1}), ["custom_properties.a", "custom_properties.c", "custom_properties.d"]),
+        (dict(custom_properties={" ": "x"}), ["custom_properties"]),
+        (dict(state="cancelled", event_cancelled=False), ["event_cancelled"]),
+        (dict(state="cancelled", event_cancelled=True, start_date_time="2026-03-01T10:00:00Z"), []),
+    ])
+    def test_input_errors_name_the_field(self, params, paths):
+        assert [e["path"] for e in ev.input_errors(params)] == paths
+
+
+class TestCompare:
+
+    def current(self):
+        return ev.normalize_event(READ, "acc")
+
+    def test_nothing_desired_nothing_changes(self):
+        assert ev.compare(self.current(), {}) == {}
+
+    def test_same_instant_in_another_form_is_unchanged(self):
+        assert ev.compare(self.current(), desired(start_date_time="2026-03-01T11:00:00+01:00", end_date_time="1772362800000")) == {}
+
+    def test_only_differing_fields_in_field_order(self):
+        changes = ev.compare(self.current(), desired(end_date_time="2026-03-01T12:00:00Z", event_name="Renamed", event_type="WEBINAR",
+                                                     event_url="https://x.example"))
+        assert list(changes) == ["event_name", "event_url", "end_date_time"]
+        assert changes["event_name"] == ("Webinar", "Renamed")
+        assert changes["event_url"] == (None, "https://x.example")
+        assert changes["end_date_time"] == ("2026-03-01T11:00:00.000Z", "2026-03-01T12:00:00.000Z")
+
+    def test_booleans(self):
+        assert ev.compare(self.current(), desired(event_cancelled=False)) == {}
+        assert ev.compare(self.current(), desired(event_cancelled=True)) == {"event_cancelled": (False, True)}
+        assert ev.compare(dict(self.current(), event_cancelled=None), desired(event_cancelled=False)) == {}
+
+    def test_custom_properties_compare_only_the_names_given_as_text(self):
+        assert ev.compare(self.current(), desired(custom_properties={"topic": "ansible"})) == {}
+        changes = ev.compare(self.current(), desired(custom_properties={"topic": "ansible", "seats": 50}))
+        assert changes == {"custom_properties.seats": (None, "50")}
+        assert ev.diff_views(changes) == ({"custom_properties": {"seats": None}}, {"custom_properties": {"seats": "50"}})
+
+    def test_update_body_sends_only_the_changes(self):
+        changes = ev.compare(self.current(), desired(event_name="Renamed", event_organizer="Org", custom_properties={"seats": 5}))
+        assert ev.update_body(changes) == {"eventName": "Renamed", "customProperties": [{"name": "seats", "value": "5"}]}
+        # customProperties is required by the PATCH schemas, also when none changes
+        assert ev.update_body({"event_cancelled": (False, True)}) == {"eventCancelled": True, "customProperties": []}
+
+    def test_create_body(self):
+        body = ev.create_body(REF, desired(event_name="W", event_organizer="O", start_date_time="2026-03-01T10:00:00Z",
+                                           custom_properties={"b": 1, "a": "x"}))
+        assert body == {"externalAccountId": "acc", "externalEventId": "web-1", "eventName": "W", "eventOrganizer": "O",
+                        "startDateTime": "2026-03-01T10:00:00.000Z",
+                        "customProperties": [{"name": "a", "value": "x"}, {"name": "b", "value": "1"}]}
+
+    def test_normalize_both_read_shapes(self):
+        one = ev.normalize_event(READ, "acc")
+        two = ev.normalize_event(READ_V2)
+        assert set(one) == set(two)
+        assert one["event_id"] == one["object_id"] == "58000001" and one["external_account_id"] == "acc"
+        assert one["custom_properties"] == {"topic": "ansible"} and one["registrants"] == 3 and one["app_id"] is None
+        assert two["app_id"] == "7654321" and two["app_name"] == "Partner app" and two["external_account_id"] is None
+
+
+class TestConflict:
+
+    def test_error_keeps_error_type_and_tokens(self):
+        exc = api_error(400, CONFLICT_BODY, "POST", ME + "/events")
+        assert exc.error_type == "UNIQUE_VALUE_CONFLICT"
+        assert exc.error_tokens["existingObjectId"] == ["58000001"]
+        assert ev.conflict_object_id(exc) == "58000001"
+
+    def test_id_from_the_message_when_no_tokens(self):
+        body = dict(CONFLICT_BODY)
+        del body["errorTokens"]
+        assert ev.conflict_object_id(api_error(400, body)) == "58000001"
+
+    @pytest.mark.parametrize("status, body", [
+        (400, {"status": "error", "category": "VALIDATION_ERROR", "message": "eventName is required. Existing ID: 5"}),
+        (409, dict(CONFLICT_BODY)),
+        (400, dict(CONFLICT_BODY, errorTokens={}, message="conflict")),
+    ])
+    def test_other_errors_are_no_conflict(self, status, body):
+        assert ev.conflict_object_id(api_error(status, body)) is None
+
+    def test_a_lost_create_race_updates_the_winner(self):
+        winner = dict(READ, eventName="Made elsewhere")
+        client = client_answering(
+            gets=[NOT_FOUND, winner, dict(winner, eventName="Webinar")],
+            posts=[api_error(400, CONFLICT_BODY, "POST", ME + "/events")],
+            requests=[dict(winner, eventName="Webinar")],
+        )
+        outcome = ev.ensure_event(client, REF, "present", desired(event_name="Webinar", event_organizer="Org"))
+        assert outcome.actions == ["update"]
+        assert (outcome.before, outcome.after) == ({"event_name": "Made elsewhere"}, {"event_name": "Webinar"})
+        assert client.post.call_args[0][0] == ME + "/events"
+        client.request.assert_called_once_with("PATCH", ME + "/events/web-1", params={"externalAccountId": "acc"},
+                                               json_body={"eventName": "Webinar", "customProperties": []})
+        assert outcome.event["event_id"] == "58000001" and outcome.event["event_name"] == "Webinar"
+        assert len(outcome.warnings) == 1 and "UNIQUE_VALUE_CONFLICT" in outcome.warnings[0] and "58000001" in outcome.warnings[0]
+
+    def test_a_lost_race_to_an_identical_event_changes_nothing(self):
+        client = client_answering(gets=[NOT_FOUND, READ], posts=[api_error(400, CONFLICT_BODY, "POST", ME + "/events")])
+        outcome = ev.ensure_event(client, REF, "present", desired(event_name="Webinar", event_organizer="Org"))
+        assert outcome.changed is False and outcome.actions == []
+        client.request.assert_not_called()
+
+    def test_other_create_errors_are_raised(self):
+        client = client_answering(gets=[NOT_FOUND], posts=[api_error(400, {"category": "VALIDATION_ERROR", "message": "bad"})])
+        with pytest.raises(HubSpotApiError):
+            ev.ensure_event(client, REF, "present", desired(event_name="Webinar", event_organizer="Org"))
+
+
+class TestEnsure:
+
+    @pytest.mark.parametrize("state", ["present", "completed", "cancelled", "absent"])
+    def test_check_mode_never_writes(self, state):
+        client = client_answering(gets=[READ])
+        outcome = ev.ensure_event(client, REF, state, desired(event_name="Renamed", end_date_time="2026-03-01T12:00:00Z"), check_mode=True)
+        assert outcome.changed
+        client.post.assert_not_called()
+        client.request.assert_not_called()
+        assert client.get.call_count == 1
+
+    def test_unchanged_reads_once(self):
+        client = client_answering(gets=[READ])
+        outcome = ev.ensure_event(client, REF, "present", desired(event_name="Webinar", start_date_time="2026-03-01T10:00:00Z"))
+        assert not outcome.changed and outcome.event["event_name"] == "Webinar"
+        client.get.assert_called_once_with(ME + "/events/web-1", params={"externalAccountId": "acc"})
+
+    def test_create_sends_every_field_and_reads_back(self):
+        created = dict(READ, registrants=0)
+        client = client_answering(gets=[NOT_FOUND, created], posts=[created])
+        outcome = ev.ensure_event(client, REF, "present", desired(event_name="Webinar", event_organizer="Org", event_type="WEBINAR"))
+        assert outcome.actions == ["create"]
+        assert outcome.before == {"state": "absent"}
+        assert outcome.after == {"event_name": "Webinar", "event_organizer": "Org", "event_type": "WEBINAR", "state": "present"}
+        assert client.post.call_args[0][1]["eventType"] == "WEBINAR"
+        assert outcome.event["registrants"] == 0
+
+    def test_create_needs_name_and_organizer(self):
+        client = client_answering(gets=[NOT_FOUND])
+        with pytest.raises(ev.EventStateError, match="creating it needs event_name and event_organizer"):
+            ev.ensure_event(client, REF, "present", desired(event_type="WEBINAR"))
+
+    def test_an_event_given_by_id_is_never_created(self):
+        client = client_answering(gets=[NOT_FOUND])
+        with pytest.raises(ev.EventStateError, match="event 58000001 not found"):
+            ev.ensure_event(client, BY_ID, "present", desired(event_name="W", event_organizer="O"))
+        client.post.assert_not_called()
+
+    def test_complete_needs_times(self):
+        client = client_answering(gets=[dict(READ, startDateTime=None, endDateTime=None)])
+        with pytest.raises(ev.EventStateError, match="give start_date_time and end_date_time"):
+            ev.ensure_event(client, REF, "completed", {})
+
+    def test_complete_is_idempotent(self):
+        done = dict(READ, eventCompleted=True)
+        client = client_answering(gets=[done])
+        assert not ev.ensure_event(client, REF, "completed", desired(end_date_time="2026-03-01T11:00:00Z")).changed
+        client = client_answering(gets=[done, done], posts=[done])
+        outcome = ev.ensure_event(client, REF, "completed", desired(end_date_time="2026-03-01T10:30:00Z"))
+        assert outcome.actions == ["complete"]
+        assert client.post.call_args[0] == (ME + "/events/web-1/complete",
+                                            {"startDateTime": "2026-03-01T10:00:00.000Z", "endDateTime": "2026-03-01T10:30:00.000Z"})
+
+    def test_cancel_by_id_patches_the_flag(self):
+        client = client_answering(gets=[READ_V2, dict(READ_V2, eventCancelled=True)], requests=[dict(READ_V2, eventCancelled=True)])
+        outcome = ev.ensure_event(client, BY_ID, "cancelled", {})
+        assert outcome.actions == ["cancel"]
+        client.request.assert_called_once_with("PATCH", ME + "/58000001", params=None,
+                                               json_body={"eventCancelled": True, "customProperties": []})
+
+    def test_complete_by_id_of_another_app_fails_clearly(self):
+        client = client_answering(gets=[READ_V2, {"results": []}])
+        with pytest.raises(ev.EventStateError, match="external ids of the app that created it.*Partner app"):
+            ev.ensure_event(client, BY_ID, "completed", desired(start_date_time="2026-03-01T10:00:00Z", end_date_time="2026-03-01T11:00:00Z"))
+        assert client.get.call_args[0] == (ME + "/events/search",)
+        assert client.get.call_args[1] == {"params": {"q": "theirs"}}
+        client.post.assert_not_called()
+
+    def test_dropped_custom_property_warns(self):
+        client = client_answering(gets=[READ, READ], requests=[READ])
+        outcome = ev.ensure_event(client, REF, "present", desired(custom_properties={"unknown_prop": "x"}))
+        assert outcome.actions == ["update"]
+        assert any("unknown_prop" in w for w in outcome.warnings)
+
+    def test_absent(self):
+        client = client_answering(gets=[READ], requests=[{}])
+        outcome = ev.ensure_event(client, REF, "absent", {})
+        assert outcome.actions == ["delete"] and outcome.event == {} and outcome.before["event_name"] == "Webinar"
+        client.request.assert_called_once_with("DELETE", ME + "/events/web-1", params={"externalAccountId": "acc"})
+        client = client_answering(gets=[NOT_FOUND])
+        assert not ev.ensure_event(client, REF, "absent", {}).changed
+
+
+class TestFind:
+
+    def test_identifiers_404_is_none(self):
+        client = client_answering(gets=[api_error(404, {"message": "x"})])
+        assert ev.find_identifiers(client, "web-1") == []
+
+    def test_list_pages_with_the_one_pager(self):
+        client = client_answering(gets=[{"results": [READ_V2], "paging": {"next": {"after": "c1"}}}, {"results": [dict(READ_V2, objectId="2")]}])
+        events, pages = ev.list_events(client, page_size=1)
+        assert [e["event_id"] for e in events] == ["58000001", "2"] and pages == 2
+        assert client.get.call_args_list[1][1] == {"params": {"limit": 1, "after": "c1"}}
