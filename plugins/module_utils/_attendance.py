@@ -86,11 +86,17 @@ def parse_timestamp(value):
     text = value.strip()
     if text.isdigit() and len(text) <= 15:
         return int(text)
+    result = _rfc3339_millis(text)
+    if result < 0:
+        raise ValueError("before 1970")
+    return result
+
+
+def _rfc3339_millis(text):
     match = _RFC3339_PARTS.match(text)
     if not match:
         raise ValueError("not an RFC 3339 timestamp")
     year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
-    fraction = match.group(7) or ""
     # A leap second (:60) is read as the last millisecond of the minute.
     leap = second == 60
     when = datetime.datetime(year, month, day, hour, minute, 59 if leap else second, tzinfo=datetime.timezone.utc)
@@ -99,14 +105,9 @@ def parse_timestamp(value):
         if offset >= datetime.timedelta(hours=24):
             raise ValueError("offset out of range")
         when -= offset if match.group(9) == "+" else -offset
-    millis = int((fraction + "000")[:3])
-    if leap:
-        millis = 999
+    millis = 999 if leap else int(((match.group(7) or "") + "000")[:3])
     delta = when - _EPOCH
-    result = (delta.days * 86400 + delta.seconds) * 1000 + millis
-    if result < 0:
-        raise ValueError("before 1970")
-    return result
+    return (delta.days * 86400 + delta.seconds) * 1000 + millis
 
 
 def _strip_none(contact):
@@ -197,23 +198,27 @@ def input_errors(state, contacts, batch_size=100, defaults=None, verify_timeout=
     for field, value in sorted(defaults.items()):
         _check_time(errors, bad_paths, field, value, now_ms)
     first_seen = {}
-    seen_errors = set()
     for index, contact in enumerate(contacts):
-        if not isinstance(contact, dict):
-            continue
-        base = "contacts[%d]" % index
-        for field in TASK_TIMES:
-            if contact.get(field) is not None:
-                _check_time(errors, bad_paths, "%s.%s" % (base, field), contact[field], now_ms)
-        if state == "attended":
-            for error in _attendance_span_errors(_effective_times(contact, defaults, base), base, bad_paths):
-                if (error["path"], error["message"]) not in seen_errors:
-                    seen_errors.add((error["path"], error["message"]))
-                    errors.append(error)
-        duplicate = _duplicate_error(contact, base, bad_paths, first_seen, index)
-        if duplicate:
-            errors.append(duplicate)
+        if isinstance(contact, dict):
+            errors.extend(_contact_errors(state, contact, index, defaults, bad_paths, first_seen, now_ms))
+    # A problem of the task-level times is reported once, not once per contact.
+    errors = list(dict(((e["path"], e["message"]), e) for e in errors).values())
     return sort_errors(errors)
+
+
+def _contact_errors(state, contact, index, defaults, bad_paths, first_seen, now_ms):
+    """What the schema cannot say about one contact: its times, its span, and whether it repeats one."""
+    base = "contacts[%d]" % index
+    errors = []
+    for field in TASK_TIMES:
+        if contact.get(field) is not None:
+            _check_time(errors, bad_paths, "%s.%s" % (base, field), contact[field], now_ms)
+    if state == "attended":
+        errors.extend(_attendance_span_errors(_effective_times(contact, defaults, base), base, bad_paths))
+    duplicate = _duplicate_error(contact, base, bad_paths, first_seen, index)
+    if duplicate:
+        errors.append(duplicate)
+    return errors
 
 
 def _check_time(errors, bad_paths, path, value, now_ms):
