@@ -30,6 +30,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import functools
 import re
 
 from ansible_collections.hubspot.marketing.plugins.module_utils._schemas import (
@@ -92,7 +93,9 @@ def parse_timestamp(value):
     return result
 
 
+@functools.lru_cache(maxsize=4096)
 def _rfc3339_millis(text):
+    """Epoch milliseconds of an RFC 3339 string (cached: task-level times repeat once per contact)."""
     match = _RFC3339_PARTS.match(text)
     if not match:
         raise ValueError("not an RFC 3339 timestamp")
