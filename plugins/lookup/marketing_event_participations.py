@@ -32,6 +32,11 @@ extends_documentation_fragment:
   - hubspot.marketing.event
   - hubspot.marketing.auth.plugins
 options:
+  access_token:
+    description:
+      - A string. The lookup takes the option as it comes (C(type=raw)) and checks it itself, so that a dict or a list
+        given by mistake is refused without its content being printed.
+    type: raw
   _terms:
     description:
       - Contact email addresses or HubSpot contact ids (positive integers). May be empty when an event is given.
@@ -103,6 +108,7 @@ _raw:
 '''
 
 
+from ansible import constants as C
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
@@ -159,7 +165,7 @@ def _contact(index, term):
 class LookupModule(LookupBase):
 
     def run(self, terms, variables=None, **kwargs):
-        self.set_options(var_options=variables, direct=kwargs)
+        self.set_options(var_options=self._templated_var_options(variables), direct=kwargs)
 
         if not HAS_REQUESTS:
             raise AnsibleLookupError("the Python library 'requests' is required on the controller for this lookup")
@@ -187,6 +193,22 @@ class LookupModule(LookupBase):
             if summary:
                 display.warning("hubspot.marketing.marketing_event_participations: %s" % summary)
         return participations
+
+    def _templated_var_options(self, variables):
+        """``variables`` with the ones that feed an option (``hubspot_access_token``, ...) templated.
+
+        Ansible hands a lookup the task's variables untemplated: ``hubspot_access_token: "{{ vault_token }}"``
+        would arrive as that literal text. Only the variables named in the options' ``vars:`` entries are
+        templated, each once, with the task's templar.
+        """
+        if not variables:
+            return variables
+        definitions = C.config.get_configuration_definitions(self.plugin_type, self._load_name) or {}
+        names = set(entry["name"] for option in definitions.values() for entry in option.get("vars") or [])
+        templated = dict(variables)
+        for name in names & set(variables):
+            templated[name] = self._templar.template(variables[name])
+        return templated
 
     @staticmethod
     def _read(client, event, contact, params, what):
