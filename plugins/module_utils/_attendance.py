@@ -9,13 +9,20 @@
 
 """Pure logic of ``marketing_event_attendance``: input checks, delta, chunks, batch results.
 
-Nothing here sends a request. The module reads the current participation through the
-client, hands it to these functions and writes what ``compute_delta`` returns.
+Nothing here sends a request (``_reconcile`` does). HubSpot's observed behaviour (CONTRACT.md
+section 12 of the project's reference) shapes these rules:
+
+- ``attend`` is kept only with ``joinedAt`` and ``leftAt`` as ISO-8601 instants and an
+  ``interactionDateTime`` in epoch milliseconds; anything else is answered 200 and dropped, so the
+  input is refused here instead, before any request;
+- an answer's ``results`` lists only the inputs HubSpot changed: a re-post of a held state is absent;
+- per-input errors name the contact only in their message.
 
 A *contact* below is the prepared form of one item of the ``contacts`` option::
 
     {"index": 3, "id": "123" or None, "email": "a@b.c" or None, "key": "id:123" or "email:a@b.c",
-     "occurred_at": 1717495200000, "properties": {"joinedAt": "1717495200000"}, "contact_properties": {}}
+     "occurred_at": 1717495200000, "joined_at": 1717495200000 or None, "left_at": ... or None,
+     "duration": 3720 or None, "contact_properties": {}}
 """
 
 from __future__ import absolute_import, division, print_function
@@ -25,7 +32,11 @@ __metaclass__ = type
 import datetime
 import re
 
-from ansible_collections.hubspot.marketing.plugins.module_utils._schemas import ATTENDANCE_SCHEMAS, RFC3339_PATTERN
+from ansible_collections.hubspot.marketing.plugins.module_utils._schemas import (
+    ATTENDANCE_SCHEMAS,
+    RFC3339_PATTERN,
+    TASK_TIMES,
+)
 from ansible_collections.hubspot.marketing.plugins.module_utils._validation import schema_errors, sort_errors
 
 # A desired state is satisfied by these current (snake_case read) states.
@@ -37,6 +48,19 @@ SATISFIED = {
 }
 ABSENT = "absent"
 DIFF_MAX_CONTACTS = 1000
+
+# Below this, an epoch number is taken for seconds: 10^11 ms is 1973-03-03, 10^11 s is year 5138.
+EPOCH_SECONDS_BELOW = 10 ** 11
+# How far in the future a time may lie (clock skew, time zones of an export).
+FUTURE_SLACK_MS = 24 * 3600 * 1000
+# HubSpot stores attendanceDurationSeconds in whole seconds and keeps no shorter span.
+MIN_SPAN_MS = 1000
+
+# Result buckets: every contact of a task ends in exactly one (or in not_attempted).
+RECORDED, UNCHANGED, BATCH_ERRORS, UNCONFIRMED, NOT_ATTEMPTED = "recorded", "unchanged", "batch_errors", "unconfirmed", "not_attempted"
+
+NO_OP_REASON = "HubSpot answered that the contact already held this state (absent from the answer's results)"
+READ_REASON = "the event's participations already showed this state"
 
 _RFC3339 = re.compile(RFC3339_PATTERN)
 _RFC3339_PARTS = re.compile(
@@ -96,47 +120,123 @@ def contact_key(contact_id=None, email=None):
     return "email:%s" % email.strip().lower()
 
 
-def input_errors(state, contacts, batch_size=100):
+def _timestamp_problem(value, now_ms):
+    """Why ``value`` is not a usable time (None when it is): format, calendar, epoch seconds, far future."""
+    try:
+        millis = parse_timestamp(value)
+    except (ValueError, OverflowError) as exc:
+        if isinstance(value, str) and _RFC3339.match(value.strip()):
+            return "is not a valid date or time (%s)" % exc
+        return "must be epoch milliseconds (an integer) or an RFC 3339 timestamp such as 2024-06-04T10:00:00Z"
+    if millis < EPOCH_SECONDS_BELOW:
+        return ("looks like epoch seconds (%d is before 1973 in milliseconds): give epoch milliseconds "
+                "or an RFC 3339 timestamp" % millis)
+    if now_ms is not None and millis > now_ms + FUTURE_SLACK_MS:
+        return "lies more than a day in the future"
+    return None
+
+
+def _task_defaults(defaults):
+    return dict((k, v) for k, v in (defaults or {}).items() if k in TASK_TIMES and v is not None)
+
+
+def _effective_times(contact, defaults, base):
+    """``{field: (value, path)}`` of the times that apply to one contact (its own, else the task's)."""
+    times = {}
+    for field in TASK_TIMES:
+        if contact.get(field) is not None:
+            times[field] = (contact[field], "%s.%s" % (base, field))
+        elif field in defaults:
+            times[field] = (defaults[field], field)
+    return times
+
+
+def _attendance_span_errors(times, base, bad_paths):
+    """What is wrong with a contact's join and leave times (state attended), as error entries."""
+    errors = []
+    for field in ("joined_at", "left_at"):
+        if field not in times:
+            errors.append({"path": "%s.%s" % (base, field), "message": (
+                "is required with state attended (HubSpot stores no attendance without join and leave times); "
+                "give it for the contact or once for the task as %s" % field)})
+    if errors or times["joined_at"][1] in bad_paths or times["left_at"][1] in bad_paths:
+        return errors
+    joined, left = parse_timestamp(times["joined_at"][0]), parse_timestamp(times["left_at"][0])
+    if left - joined >= MIN_SPAN_MS:
+        return errors
+    # Name the field the contact gave (its left_at first); when both come from the task, the task's left_at.
+    if times["left_at"][1] == "left_at" and times["joined_at"][1] != "joined_at":
+        path, message = times["joined_at"][1], "must be earlier than left_at"
+    else:
+        path, message = times["left_at"][1], "must be later than joined_at"
+    if left > joined:
+        message = "must be at least 1 second %s (HubSpot keeps no shorter attendance)" % (
+            "after joined_at" if path.endswith("left_at") else "before left_at")
+    errors.append({"path": path, "message": message})
+    return errors
+
+
+def input_errors(state, contacts, batch_size=100, defaults=None, verify_timeout=None, now_ms=None):
     """Every problem of the attendance input as sorted ``{"path", "message"}`` entries.
 
-    JSON Schema first (``ATTENDANCE_SCHEMAS[state]``), then what a schema cannot say:
-    calendar-valid timestamps and duplicate contacts (same id, or same email ignoring case).
+    JSON Schema first (``ATTENDANCE_SCHEMAS[state]``), then what a schema cannot say: calendar-valid
+    and plausible times (not epoch seconds, not more than a day after ``now_ms``), join and leave
+    times for every attendee with leave at least a second after join, and duplicate contacts (same
+    id, or same email ignoring case). ``defaults`` holds the task-level ``occurred_at``,
+    ``joined_at`` and ``left_at``.
     """
     contacts = [_strip_none(c) if isinstance(c, dict) else c for c in (contacts or [])]
-    errors = schema_errors({"batch_size": batch_size, "contacts": contacts}, ATTENDANCE_SCHEMAS[state])
+    defaults = _task_defaults(defaults)
+    instance = {"batch_size": batch_size, "contacts": contacts}
+    instance.update(defaults)
+    if verify_timeout is not None:
+        instance["verify_timeout"] = verify_timeout
+    errors = schema_errors(instance, ATTENDANCE_SCHEMAS[state])
     bad_paths = set(e["path"] for e in errors)
+    for field, value in sorted(defaults.items()):
+        _check_time(errors, bad_paths, field, value, now_ms)
     first_seen = {}
+    seen_errors = set()
     for index, contact in enumerate(contacts):
         if not isinstance(contact, dict):
             continue
         base = "contacts[%d]" % index
-        stamps = [("occurred_at", contact.get("occurred_at"))]
-        if state == "attended" and isinstance(contact.get("properties"), dict):
-            stamps.extend(("properties.%s" % k, v) for k, v in contact["properties"].items())
-        for field, value in stamps:
-            path = "%s.%s" % (base, field)
-            if value is None or path in bad_paths:
-                continue
-            try:
-                parse_timestamp(value)
-            except (ValueError, OverflowError) as exc:
-                if isinstance(value, str) and _RFC3339.match(value.strip()):
-                    errors.append({"path": path, "message": "is not a valid date or time (%s)" % exc})
-                else:
-                    errors.append({"path": path, "message": "must be epoch milliseconds (an integer) or an RFC 3339 timestamp"})
-        if base in bad_paths:  # no single identifier: nothing to compare
-            continue
-        if "id" in contact and "%s.id" % base not in bad_paths:
-            field, key = "id", contact_key(contact_id=contact["id"])
-        elif "email" in contact and isinstance(contact["email"], str) and "%s.email" % base not in bad_paths:
-            field, key = "email", contact_key(email=contact["email"])
-        else:
-            continue
-        if key in first_seen:
-            errors.append({"path": "%s.%s" % (base, field), "message": "duplicate of contacts[%d]" % first_seen[key]})
-        else:
-            first_seen[key] = index
+        for field in TASK_TIMES:
+            if contact.get(field) is not None:
+                _check_time(errors, bad_paths, "%s.%s" % (base, field), contact[field], now_ms)
+        if state == "attended":
+            for error in _attendance_span_errors(_effective_times(contact, defaults, base), base, bad_paths):
+                if (error["path"], error["message"]) not in seen_errors:
+                    seen_errors.add((error["path"], error["message"]))
+                    errors.append(error)
+        duplicate = _duplicate_error(contact, base, bad_paths, first_seen, index)
+        if duplicate:
+            errors.append(duplicate)
     return sort_errors(errors)
+
+
+def _check_time(errors, bad_paths, path, value, now_ms):
+    if path in bad_paths:
+        return
+    problem = _timestamp_problem(value, now_ms)
+    if problem:
+        errors.append({"path": path, "message": problem})
+        bad_paths.add(path)
+
+
+def _duplicate_error(contact, base, bad_paths, first_seen, index):
+    if base in bad_paths:  # no single identifier: nothing to compare
+        return None
+    if "id" in contact and "%s.id" % base not in bad_paths:
+        field, key = "id", contact_key(contact_id=contact["id"])
+    elif isinstance(contact.get("email"), str) and "%s.email" % base not in bad_paths:
+        field, key = "email", contact_key(email=contact["email"])
+    else:
+        return None
+    if key in first_seen:
+        return {"path": "%s.%s" % (base, field), "message": "duplicate of contacts[%d]" % first_seen[key]}
+    first_seen[key] = index
+    return None
 
 
 def _property_value(value):
@@ -145,32 +245,41 @@ def _property_value(value):
     return str(value)
 
 
-def prepare_contacts(contacts, state, now_ms):
+def prepare_contacts(contacts, state, now_ms, defaults=None):
     """The validated ``contacts`` option as prepared contacts (see the module docstring).
 
-    Timestamps become epoch milliseconds (``occurred_at`` defaults to ``now_ms``), attended
-    properties become epoch-ms digit strings, contact properties strings. Call only after
-    ``input_errors`` returned nothing.
+    Times become epoch milliseconds; each contact's own time wins over the task's ``defaults``.
+    ``occurred_at`` (sent as ``interactionDateTime``, which HubSpot keys its idempotency on) is the
+    contact's or the task's ``occurred_at``, else for attendees the join time, else ``now_ms``.
+    Call only after ``input_errors`` returned nothing.
     """
+    defaults = _task_defaults(defaults)
     prepared = []
     for index, raw in enumerate(contacts or []):
         raw = _strip_none(raw)
         contact_id = str(int(raw["id"])) if "id" in raw else None
         email = raw["email"].strip() if contact_id is None else None
-        properties = {}
-        if state == "attended":
-            properties = dict((k, str(parse_timestamp(v))) for k, v in (raw.get("properties") or {}).items())
-        contact_properties = dict((k, _property_value(v)) for k, v in (raw.get("contact_properties") or {}).items())
+        times = dict((field, parse_timestamp(value)) for field, (value, dummy) in _effective_times(raw, defaults, "").items())
+        joined, left = (times.get("joined_at"), times.get("left_at")) if state == "attended" else (None, None)
+        occurred = times.get("occurred_at", joined if joined is not None else now_ms)
         prepared.append({
             "index": index,
             "id": contact_id,
             "email": email,
             "key": contact_key(contact_id, email),
-            "occurred_at": parse_timestamp(raw["occurred_at"]) if "occurred_at" in raw else now_ms,
-            "properties": properties,
-            "contact_properties": contact_properties,
+            "occurred_at": occurred,
+            "joined_at": joined,
+            "left_at": left,
+            "duration": (left - joined) // 1000 if joined is not None else None,
+            "contact_properties": dict((k, _property_value(v)) for k, v in (raw.get("contact_properties") or {}).items()),
         })
     return prepared
+
+
+def iso_instant(millis):
+    """Epoch milliseconds as the ISO-8601 instant HubSpot expects: ``2026-01-01T10:00:00.000Z``."""
+    when = _EPOCH + datetime.timedelta(milliseconds=millis)
+    return when.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (millis % 1000)
 
 
 def contact_label(contact):
@@ -183,14 +292,15 @@ def contact_label(contact):
 
 
 def index_participations(participations):
-    """``{contact key: {"state", "id", "email"}}`` from normalised breakdown items.
+    """``{contact key: {"state", "id", "email", "duration"}}`` from normalised breakdown items.
 
     Each participation is indexed under its contact id and under its email, so contacts given
     either way find it. A later item for the same contact replaces an earlier one.
     """
     index = {}
     for item in participations:
-        entry = {"state": item.get("state"), "id": item.get("contact_id"), "email": item.get("email")}
+        entry = {"state": item.get("state"), "id": item.get("contact_id"), "email": item.get("email"),
+                 "duration": item.get("attendance_duration_seconds")}
         if entry["id"] not in (None, ""):
             try:
                 index[contact_key(contact_id=entry["id"])] = entry
@@ -201,14 +311,37 @@ def index_participations(participations):
     return index
 
 
+def holds(entry, contact, state):
+    """Whether a participation (``index_participations`` entry, or None) satisfies ``state`` for ``contact``.
+
+    An attendee holds ``attended`` only with the attendance duration the contact asks for, so a
+    corrected export (other join or leave times) is written again.
+    """
+    if not entry or entry.get("state") not in SATISFIED[state]:
+        return False
+    if state == "attended" and contact.get("duration") is not None:
+        return entry.get("duration") == contact["duration"]
+    return True
+
+
+def describe_state(entry):
+    """A participation's state for results and diffs: ``attended (3600 s)`` when a duration is known."""
+    if not entry:
+        return ABSENT
+    state = entry.get("state") or ABSENT
+    if state == "attended" and entry.get("duration") is not None:
+        return "attended (%s s)" % entry["duration"]
+    return state
+
+
 def compute_delta(contacts, current, state, force=False):
     """Split prepared ``contacts`` into ``(to_write, unchanged)`` for the desired ``state``.
 
-    ``current`` is ``index_participations`` output. A contact is unchanged when its current
-    state satisfies the desired one (``SATISFIED``), unless ``force``. Each ``to_write`` item is
-    the contact plus ``current_state`` (``"absent"`` when the contact has no participation) and
-    ``known_id``/``known_email`` from the current participation. A contact repeated in
-    ``contacts`` is considered once, at its first position.
+    ``current`` is ``index_participations`` output. A contact is unchanged when its participation
+    ``holds`` the desired state, unless ``force``. Each ``to_write`` item is the contact plus
+    ``current_state`` (``"absent"`` when the contact has no participation; ``attended (N s)`` for
+    an attendee whose duration differs) and ``known_id``/``known_email`` from the current
+    participation. A contact repeated in ``contacts`` is considered once, at its first position.
     """
     to_write, unchanged = [], []
     seen = set()
@@ -217,14 +350,13 @@ def compute_delta(contacts, current, state, force=False):
             continue
         seen.add(contact["key"])
         entry = current.get(contact["key"]) or {}
-        current_state = entry.get("state") or ABSENT
         known_id = contact.get("id") or entry.get("id")
         known_email = contact.get("email") or entry.get("email")
-        if not force and current_state in SATISFIED[state]:
-            unchanged.append({"id": known_id, "email": known_email, "current_state": current_state})
+        if not force and holds(entry, contact, state):
+            unchanged.append({"id": known_id, "email": known_email, "current_state": entry["state"], "reason": READ_REASON})
         else:
             item = dict(contact)
-            item.update(current_state=current_state, known_id=known_id, known_email=known_email)
+            item.update(current_state=describe_state(entry), known_id=known_id, known_email=known_email)
             to_write.append(item)
     return to_write, unchanged
 
@@ -254,28 +386,28 @@ def write_plan(contacts, batch_size):
     return [(False, chunk) for chunk in chunks(by_id, batch_size)] + [(True, chunk) for chunk in chunks(by_email, batch_size)]
 
 
+def _attendance_properties(contact):
+    """``joinedAt``/``leftAt`` as ISO-8601 instants (HubSpot drops epoch strings and empty properties)."""
+    if contact.get("joined_at") is None:
+        return {}
+    return {"joinedAt": iso_instant(contact["joined_at"]), "leftAt": iso_instant(contact["left_at"])}
+
+
 def build_body(chunk, by_email):
     """The JSON body of one attendance write. ``properties``/``contactProperties`` are always sent."""
     inputs = []
     for contact in chunk:
+        item = {"interactionDateTime": contact["occurred_at"], "properties": _attendance_properties(contact)}
         if by_email:
-            inputs.append({
-                "email": contact["email"],
-                "interactionDateTime": contact["occurred_at"],
-                "properties": dict(contact["properties"]),
-                "contactProperties": dict(contact["contact_properties"]),
-            })
+            item.update(email=contact["email"], contactProperties=dict(contact["contact_properties"]))
         else:
-            inputs.append({
-                "vid": int(contact["id"]),
-                "interactionDateTime": contact["occurred_at"],
-                "properties": dict(contact["properties"]),
-            })
+            item["vid"] = int(contact["id"])
+        inputs.append(item)
     return {"inputs": inputs}
 
 
 def public_contact(contact):
-    """The contact as it appears in ``batch_errors`` and ``not_attempted``: id or email, and its index."""
+    """The contact as it appears in ``batch_errors``, ``unconfirmed`` and ``not_attempted``: id or email, and its index."""
     out = {"index": contact["index"]}
     if contact.get("id") is not None:
         out["id"] = contact["id"]
@@ -284,12 +416,11 @@ def public_contact(contact):
     return out
 
 
-def _is_contact_id(value):
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return value > 0
-    return isinstance(value, str) and value.isdigit() and value.isascii()
+def unconfirmed_entry(contact, reason):
+    """An ``unconfirmed`` result: the contact, and why HubSpot's answer cannot tell what it holds."""
+    out = public_contact(contact)
+    out["reason"] = reason
+    return out
 
 
 def _first(values):
@@ -298,100 +429,181 @@ def _first(values):
     return values
 
 
-def _error_contact(error, chunk, by_id, by_email):
-    """The input contact an error entry is about: by identifier in ``context``, else by ``inputs[i]``."""
-    context = error.get("context") if isinstance(error.get("context"), dict) else {}
-    vid = _first(context.get("vid"))
-    if vid is not None:
-        try:
-            contact = by_id.get(contact_key(contact_id=vid))
-        except (TypeError, ValueError):
-            contact = None
-        if contact is not None:
-            return contact
-    email = _first(context.get("email"))
-    if isinstance(email, str) and email.strip():
-        contact = by_email.get(contact_key(email=email))
-        if contact is not None:
-            return contact
-    wheres = [error.get("in")] + [d.get("in") for d in error.get("errors") or [] if isinstance(d, dict)]
-    for where in wheres:
-        match = _INPUT_INDEX.search(where or "")
-        if match and int(match.group(1)) < len(chunk):
-            return chunk[int(match.group(1))]
+def _as_key(contact_id=None, email=None):
+    """``contact_key`` of a value taken from a response, or None when it is not an identifier."""
+    try:
+        if contact_id is not None and not isinstance(contact_id, bool):
+            return contact_key(contact_id=contact_id) if str(contact_id).isdigit() else None
+        if isinstance(email, str) and email.strip():
+            return contact_key(email=email)
+    except (TypeError, ValueError):
+        pass
     return None
 
 
-def map_batch_response(chunk, body, state, by_email):
-    """``(recorded, errors)`` for one written chunk, from HubSpot's 200/207 batch body.
+def _named_in(message, contact):
+    """Whether an error message names the contact (its email, or its id as a whole number)."""
+    if contact.get("email"):
+        pattern = r"(?<![A-Za-z0-9._%+-])" + re.escape(contact["email"].lower()) + r"(?![A-Za-z0-9-]|\.[A-Za-z0-9])"
+        return re.search(pattern, message.lower()) is not None
+    return re.search(r"(?<![0-9])%s(?![0-9])" % re.escape(contact["id"]), message) is not None
 
-    ``recorded``: ``{"id", "email", "state"}`` for each contact the answer did not reject. ``id`` is
-    the contact id HubSpot returned (as a string) and ``email`` the contact's email where known;
-    neither is invented. ``errors``: ``{"contact", "status", "category", "message", "correlation_id"}``
-    per rejected contact; ``contact`` is ``{"index", "id"|"email"}``, or ``{"index": None}`` when
-    the entry names no contact of the chunk.
+
+class _Answer:
+    """One write answer matched against the inputs of its chunk (see ``map_batch_response``)."""
+
+    def __init__(self, chunk, body, by_email):
+        self.chunk = chunk
+        self.by_email = by_email
+        self.keys = dict((self.key_of(c), c) for c in chunk)
+        self.listed = {}        # index -> result entry
+        self.failed = {}        # index -> error entry
+        self.unmatched_results = []
+        self.loose_errors = []  # error entries that name no input
+        self.body = body
+
+    def key_of(self, contact):
+        return contact_key(email=contact["email"]) if self.by_email else contact["key"]
+
+    def leftover(self):
+        return [c for c in self.chunk if c["index"] not in self.listed and c["index"] not in self.failed]
+
+    def match_results(self):
+        for result in self.body["results"]:
+            if not isinstance(result, dict):
+                continue
+            key = _as_key(email=result.get("email")) if self.by_email else _as_key(contact_id=result.get("vid"))
+            contact = self.keys.get(key)
+            if contact is not None and contact["index"] not in self.listed:
+                self.listed[contact["index"]] = result
+            else:
+                self.unmatched_results.append(result)
+
+    def _by_error_keys(self, error):
+        """The contact an error names through ``in`` or ``context`` (kept for answers that carry them)."""
+        context = error.get("context") if isinstance(error.get("context"), dict) else {}
+        key = _as_key(contact_id=_first(context.get("vid"))) or _as_key(email=_first(context.get("email")))
+        if key in self.keys:
+            return self.keys[key]
+        wheres = [error.get("in")] + [d.get("in") for d in error.get("errors") or [] if isinstance(d, dict)]
+        for where in wheres:
+            match = _INPUT_INDEX.search(where if isinstance(where, str) else "")
+            if match and int(match.group(1)) < len(self.chunk):
+                return self.chunk[int(match.group(1))]
+        return None
+
+    def _by_message(self, message):
+        named = [c for c in self.leftover() if _named_in(message, c)]
+        return named[0] if len(named) == 1 else None
+
+    def attribute_errors(self):
+        for error in self.body.get("errors") or []:
+            entry = error_entry(error, self.body)
+            contact = self._by_error_keys(error) if isinstance(error, dict) else None
+            if contact is None or contact["index"] in self.failed or contact["index"] in self.listed:
+                contact = self._by_message(entry["message"] or "")
+            if contact is None:
+                self.loose_errors.append(entry)
+            else:
+                entry["contact"] = public_contact(contact)
+                self.failed[contact["index"]] = entry
+        declared = self.body.get("numErrors")
+        if isinstance(declared, int) and not isinstance(declared, bool):
+            for dummy in range(declared - len(self.failed) - len(self.loose_errors)):
+                self.loose_errors.append(error_entry({"message": "HubSpot counted an error it did not describe"}, self.body))
+
+    def eliminate(self):
+        """Pair what is left one to one: a lone unmatched result or a lone loose error with a lone input."""
+        left = self.leftover()
+        if len(left) == 1 and len(self.unmatched_results) == 1 and not self.loose_errors:
+            self.listed[left[0]["index"]] = self.unmatched_results.pop()
+        elif len(left) == 1 and len(self.loose_errors) == 1 and not self.unmatched_results:
+            entry = self.loose_errors.pop()
+            entry["contact"] = public_contact(left[0])
+            self.failed[left[0]["index"]] = entry
+
+
+def error_entry(error, body):
+    """A ``batch_errors`` entry (without its contact) from one item of a write answer's ``errors``."""
+    if not isinstance(error, dict):
+        error = {"message": str(error)}
+    details = [d for d in error.get("errors") or [] if isinstance(d, dict)]
+    message = error.get("message") or (details[0].get("message") if details else None) or "rejected by HubSpot"
+    return {
+        "contact": {"index": None},
+        "status": error.get("status"),
+        "category": error.get("category"),
+        "sub_category": error.get("subCategory"),
+        "message": message,
+        "correlation_id": error.get("correlationId") or body.get("correlationId"),
+    }
+
+
+def map_batch_response(chunk, body, state, by_email, retried_after_sending=False):
+    """What one write answer says of each contact of its chunk: ``[(bucket, contact, result entry)]`` in chunk order.
+
+    HubSpot lists in ``results`` only the inputs it changed, and its per-input errors name the
+    contact only in their message. So:
+
+    Buckets (``RECORDED``, ``UNCHANGED``, ``BATCH_ERRORS``, ``UNCONFIRMED``):
+
+    - ``recorded``: ``{"id", "email", "state"}`` of each contact named in ``results`` (matched by
+      vid, or by email ignoring case). ``id`` is the contact id HubSpot returned where it did.
+    - ``batch_errors``: entries attributed by ``in``/``context`` when present, else by
+      the identifier in the message, else by elimination (the one input left with the one error left).
+    - ``unchanged``: inputs neither listed nor rejected, when every error is attributed: HubSpot
+      answered that they already held the state.
+    - ``unconfirmed``: everything the answer leaves open (errors it does not attribute, results it
+      names under other identifiers, an answer without a ``results`` list); with
+      ``retried_after_sending`` (an earlier attempt of the request may have been applied, so the
+      final answer shows that attempt's contacts as already held) also the inputs it does not list.
+
+    Every contact of ``chunk`` is placed exactly once.
     """
-    body = body if isinstance(body, dict) else {}
-    by_id = dict((c["key"], c) for c in chunk if c.get("id") is not None)
-    by_mail = dict((contact_key(email=c["email"]), c) for c in chunk if c.get("email"))
-    failed = set()
-    errors = []
-    for entry in body.get("errors") or []:
-        if not isinstance(entry, dict):
-            continue
-        contact = _error_contact(entry, chunk, by_id, by_mail)
-        details = [d for d in entry.get("errors") or [] if isinstance(d, dict)]
-        message = entry.get("message") or (details[0].get("message") if details else None) or "rejected by HubSpot"
-        if contact is not None:
-            failed.add(contact["index"])
-        errors.append({
-            "contact": public_contact(contact) if contact is not None else {"index": None},
-            "status": entry.get("status"),
-            "category": entry.get("category"),
-            "message": message,
-            "correlation_id": entry.get("correlationId") or body.get("correlationId"),
-        })
-    if body.get("numErrors") and not errors:
-        errors.append({"contact": {"index": None}, "status": body.get("status"), "category": None,
-                       "message": "HubSpot reported %s errors without details" % body.get("numErrors"),
-                       "correlation_id": body.get("correlationId")})
-    # Results, matched by identifier, then in order to the contacts not matched yet.
-    pending = [c for c in chunk if c["index"] not in failed]
-    returned = {}
-    unmatched = []
-    for result in body.get("results") or []:
-        if not isinstance(result, dict):
-            continue
-        contact = None
-        if by_email and isinstance(result.get("email"), str):
-            contact = by_mail.get(contact_key(email=result["email"]))
-        elif not by_email and result.get("vid") is not None:
-            try:
-                contact = by_id.get(contact_key(contact_id=result["vid"]))
-            except (TypeError, ValueError):
-                contact = None
-        if contact is not None and contact["index"] not in failed and contact["index"] not in returned:
-            returned[contact["index"]] = result
-        elif _is_contact_id(result.get("vid")):
-            unmatched.append(result)
-    # HubSpot may answer with another identifier (a merged contact's id, a normalised email):
-    # results left over are attributed in order, but only when they pair up one to one.
-    left = [c for c in pending if c["index"] not in returned]
-    if unmatched and len(unmatched) == len(left):
-        for contact, result in zip(left, unmatched):
-            returned[contact["index"]] = result
-    recorded = []
-    for contact in pending:
-        result = returned.get(contact["index"]) or {}
-        vid = result.get("vid")
-        contact_id = str(vid) if vid is not None else contact.get("id") or contact.get("known_id")
-        email = result.get("email") if isinstance(result.get("email"), str) else None
-        recorded.append({
-            "id": contact_id,
-            "email": email or contact.get("email") or contact.get("known_email"),
-            "state": state,
-        })
-    return recorded, errors
+    if not isinstance(body, dict) or not isinstance(body.get("results"), list):
+        reason = "HubSpot's answer had no results list, so it does not say what was recorded"
+        return [(UNCONFIRMED, c, unconfirmed_entry(c, reason)) for c in chunk]
+    answer = _Answer(chunk, body, by_email)
+    answer.match_results()
+    answer.attribute_errors()
+    answer.eliminate()
+    open_reason = _open_reason(answer)
+    if retried_after_sending and not open_reason:
+        open_reason = ("an earlier attempt of this request got no answer and may have recorded the contact, "
+                       "so HubSpot's answer that it already held the state does not tell who changed it")
+    placed = []
+    for contact in chunk:
+        if contact["index"] in answer.failed:
+            placed.append((BATCH_ERRORS, contact, answer.failed[contact["index"]]))
+        elif contact["index"] in answer.listed:
+            placed.append((RECORDED, contact, recorded_entry(contact, answer.listed[contact["index"]], state)))
+        elif open_reason:
+            placed.append((UNCONFIRMED, contact, unconfirmed_entry(contact, open_reason)))
+        else:
+            placed.append((UNCHANGED, contact, {"id": contact.get("id") or contact.get("known_id"),
+                                                "email": contact.get("email") or contact.get("known_email"),
+                                                "current_state": state, "reason": NO_OP_REASON}))
+    return placed
+
+
+def _open_reason(answer):
+    if answer.loose_errors:
+        return "HubSpot reported %d error(s) without naming the contact: %s" % (
+            len(answer.loose_errors), "; ".join(e["message"] for e in answer.loose_errors[:3]))
+    if answer.unmatched_results:
+        return "HubSpot listed %d result(s) under identifiers not in this request" % len(answer.unmatched_results)
+    return None
+
+
+def recorded_entry(contact, result, state):
+    """A ``recorded`` result: the contact id HubSpot returned (else the one known) and the email where known."""
+    vid = result.get("vid")
+    email = result.get("email") if isinstance(result.get("email"), str) else None
+    return {
+        "id": str(vid) if _as_key(contact_id=vid) else contact.get("id") or contact.get("known_id"),
+        "email": email or contact.get("email") or contact.get("known_email"),
+        "state": state,
+    }
 
 
 def would_record(contacts, state):
@@ -400,19 +612,22 @@ def would_record(contacts, state):
             for c in contacts]
 
 
-def failure_message(errors, total, shown=3):
-    """``N of M contacts failed: <first errors>``."""
-    failed = len(errors)
+def contacts_message(entries, total, what, shown=3):
+    """``N of M contacts <what>: <the first few, with their message or reason>``.
+
+    ``entries`` are ``batch_errors`` entries (the contact under ``contact``) or ``unconfirmed``
+    entries (the contact itself, with a ``reason``).
+    """
     parts = []
-    for error in errors[:shown]:
-        contact = error["contact"]
+    for entry in entries[:shown]:
+        contact = entry.get("contact", entry)
         who = contact.get("id") or contact.get("email")
         label = "contacts[%s] (%s)" % (contact["index"], who) if contact.get("index") is not None else "a contact"
-        status = error.get("status") if isinstance(error.get("status"), int) else None
-        head = " ".join(str(x) for x in (status, error.get("category")) if x)
-        parts.append("%s: %s%s" % (label, error.get("message"), " (%s)" % head if head else ""))
-    more = "; and %d more" % (failed - shown) if failed > shown else ""
-    return "%d of %d contacts failed: %s%s" % (failed, total, "; ".join(parts), more)
+        status = entry.get("status") if isinstance(entry.get("status"), int) else None
+        head = " ".join(str(x) for x in (status, entry.get("category")) if x)
+        parts.append("%s: %s%s" % (label, entry.get("message") or entry.get("reason"), " (%s)" % head if head else ""))
+    more = "; and %d more" % (len(entries) - shown) if len(entries) > shown else ""
+    return "%d of %d contacts %s: %s%s" % (len(entries), total, what, "; ".join(parts), more)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -422,7 +637,8 @@ def failure_message(errors, total, shown=3):
 def build_diff(to_write, recorded_keys, state, limit=DIFF_MAX_CONTACTS):
     """``{"before", "after"}`` for the contacts this run writes (or would write).
 
-    Keys are the contacts as given (id or email), values their state before and after.
+    Keys are the contacts as given (id or email), values their state before and after (an
+    attendee's with its duration, ``attended (3600 s)``).
     ``recorded_keys`` is the set of contact keys actually recorded (all of ``to_write`` in check mode);
     contacts not recorded keep their state. Past ``limit`` contacts the rest is summarised.
     """
@@ -430,7 +646,8 @@ def build_diff(to_write, recorded_keys, state, limit=DIFF_MAX_CONTACTS):
     for contact in to_write[:limit]:
         label = contact_label(contact)
         before[label] = contact["current_state"]
-        after[label] = state if contact["key"] in recorded_keys else contact["current_state"]
+        wanted = describe_state({"state": state, "duration": contact.get("duration")})
+        after[label] = wanted if contact["key"] in recorded_keys else contact["current_state"]
     if len(to_write) > limit:
         note = "%d more contacts not shown" % (len(to_write) - limit)
         before["(more)"] = note

@@ -36,7 +36,7 @@ REQUESTS_IMPORT_ERROR = None
 try:
     import requests
     from requests.adapters import HTTPAdapter
-    from urllib3.exceptions import MaxRetryError
+    from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
     from urllib3.util.retry import Retry
     HAS_REQUESTS = True
 except ImportError:
@@ -66,6 +66,11 @@ API_PAGE_MAX = 100
 # connection resets and read timeouts, within the max_retries budget.
 #
 # A 429 whose policy is DAILY is never retried: the budget only comes back at midnight.
+#
+# A retried write is idempotent for HubSpot's state but not for what its answer says: when an
+# earlier attempt may have been processed (a read timeout, a reset after sending, a 5xx from a
+# gateway), the answer to the retry reports that attempt's contacts as already held. Callers that
+# judge results from the answer ask ``request(..., attempts=[])`` and ``may_have_been_processed``.
 RETRY_STATUSES = frozenset((423, 429, 477, 500, 502, 503, 504, 521))
 RETRY_AFTER_CAP = 60
 BACKOFF_FACTOR = 1.0
@@ -131,6 +136,20 @@ def build_retry(max_retries, backoff_factor=BACKOFF_FACTOR, retry_after_cap=RETR
     )
     retry.retry_after_cap = retry_after_cap
     return retry
+
+
+def may_have_been_processed(attempts):
+    """Whether any retried attempt (urllib3 ``RequestHistory``) may have reached HubSpot and been applied.
+
+    A refused or timed-out connection and a 423/429/477 answer were not processed; a read
+    timeout, a reset after sending or a 5xx (a gateway may time out on a processed request) may have been.
+    """
+    for attempt in attempts or ():
+        if attempt.error is not None and not isinstance(attempt.error, (ConnectTimeoutError, NewConnectionError)):
+            return True
+        if attempt.status is not None and attempt.status >= 500:
+            return True
+    return False
 
 
 def check_base_url(base_url):
@@ -460,12 +479,14 @@ class HubSpotClient:
         """Seconds spent waiting to stay under the announced rate limit."""
         return self._pacer.waited if self._pacer else 0.0
 
-    def request(self, method, path, params=None, json_body=None):
+    def request(self, method, path, params=None, json_body=None, attempts=None):
         """Send one request and return the parsed JSON body of a 2xx answer: always a dict.
 
         Raises ``HubSpotApiError`` for any other status (after retries), and with category
         MALFORMED_RESPONSE for a 2xx body that is not a JSON object; ``HubSpotTransportError``
         when no answer came at all. Text taken from the response is scrubbed of the token first.
+        When ``attempts`` is a list, the transport's retry history of this request (urllib3
+        ``RequestHistory`` entries, one per attempt that was retried) is appended to it.
         """
         stamp = self._pacer.before_request() if self._pacer else None
         with self._lock:
@@ -479,7 +500,7 @@ class HubSpotClient:
             if self._pacer:
                 self._pacer.after_response({}, stamp)
             raise HubSpotTransportError(method, path, self._scrub(self._describe_transport_error(exc)))
-        retries = self._note_retries(method, path, response)
+        retries = self._note_retries(method, path, response, attempts)
         self._local.status = response.status_code
         if self._pacer:
             self._pacer.after_response(response.headers, stamp)
@@ -531,15 +552,17 @@ class HubSpotClient:
     def get(self, path, params=None):
         return self.request("GET", path, params=params)
 
-    def post(self, path, body, params=None):
-        return self.request("POST", path, params=params, json_body=body)
+    def post(self, path, body, params=None, attempts=None):
+        return self.request("POST", path, params=params, json_body=body, attempts=attempts)
 
     def iter_items(self, path, params=None, page_size=API_PAGE_MAX, limit=None, item_problem=None):
         """A ``Pager`` over the items of ``path``; read ``.total`` and ``.pages`` from it."""
         return Pager(self, path, params=params, page_size=page_size, limit=limit, item_problem=item_problem)
 
-    def _note_retries(self, method, path, response):
+    def _note_retries(self, method, path, response, attempts=None):
         history = getattr(getattr(response.raw, "retries", None), "history", None) or ()
+        if attempts is not None:
+            attempts.extend(history)
         if history:
             with self._lock:
                 for entry in history:

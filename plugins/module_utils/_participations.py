@@ -65,6 +65,13 @@ class EventRef:
         return {"event_id": self.object_id, "external_account_id": self.external_account_id,
                 "external_event_id": self.external_event_id}
 
+    def matches(self, participation):
+        """Whether a normalised participation (see ``normalize``) belongs to this event."""
+        if self.object_id is not None:
+            return str(participation.get("event_id")) == self.object_id
+        return (participation.get("external_account_id") == self.external_account_id
+                and participation.get("external_event_id") == self.external_event_id)
+
     # Reads
     def breakdown_path(self):
         if self.object_id is not None:

@@ -11,9 +11,10 @@
 
 AnsiballZ ships only ``.py`` module_utils, so the schemas live here as dicts. They cover
 what the argspec cannot say: exactly one identifier per contact, formats, sizes, and the
-properties allowed for each desired state. ``x-error`` carries the sentence printed when a
-subschema fails (see ``_validation.schema_errors``). Duplicate contacts and calendar checks
-of timestamps are done in Python (``_attendance.input_errors``).
+times allowed for each desired state. ``x-error`` carries the sentence printed when a
+subschema fails (see ``_validation.schema_errors``). Duplicate contacts, calendar checks of
+timestamps and the rules that relate two fields (leave after join, a span of at least one second,
+no time in the far future) are done in Python (``_attendance.input_errors``).
 
 The schemas are built once, at import: ``_validation`` caches compiled validators by schema.
 """
@@ -34,7 +35,9 @@ MAX_CONTACT_PROPERTIES = 200
 # 9999-12-31T23:59:59.999Z in epoch milliseconds.
 MAX_EPOCH_MS = 253402300799999
 
-ATTENDED_PROPERTIES = ("joinedAt", "leftAt")
+# The per-contact times that may also be given once for the whole task.
+TASK_TIMES = ("occurred_at", "joined_at", "left_at")
+ATTENDANCE_TIMES = ("joined_at", "left_at")
 
 # HubSpot contact ids are positive 64-bit integers; ids are given as ints or digit strings.
 CONTACT_ID_PATTERN = r"^[1-9][0-9]{0,18}$"
@@ -81,7 +84,8 @@ _CONTACT = {
             "format": "email",
         },
         "occurred_at": TIMESTAMP_SCHEMA,
-        "properties": None,  # set per state below
+        "joined_at": TIMESTAMP_SCHEMA,
+        "left_at": TIMESTAMP_SCHEMA,
         "contact_properties": _CONTACT_PROPERTIES,
     },
     "additionalProperties": False,
@@ -100,32 +104,29 @@ _CONTACT = {
     ],
 }
 
-_PROPERTIES_BY_STATE = {
-    "attended": {
-        "type": "object",
-        "properties": dict((name, TIMESTAMP_SCHEMA) for name in ATTENDED_PROPERTIES),
-        "additionalProperties": False,
-    },
+_ONLY_ATTENDED = {
+    "not": {},
+    "x-error": "is only allowed with state attended (HubSpot keeps join and leave times only for attendance)",
 }
-for _state in ("registered", "cancelled"):
-    _PROPERTIES_BY_STATE[_state] = {
-        "type": "object",
-        "maxProperties": 0,
-        "x-error": "must be empty when state is %s; only state attended accepts joinedAt and leftAt" % _state,
-    }
 
 
 def _attendance_schema(state):
     contact = copy.deepcopy(_CONTACT)
-    contact["properties"]["properties"] = _PROPERTIES_BY_STATE[state]
+    properties = {
+        "batch_size": {"type": "integer", "minimum": 1, "maximum": MAX_BATCH_SIZE},
+        "contacts": {"type": "array", "maxItems": MAX_CONTACTS, "items": contact},
+        "verify_timeout": {"type": "integer", "minimum": 1, "maximum": 3600},
+    }
+    properties.update((name, TIMESTAMP_SCHEMA) for name in TASK_TIMES)
+    if state != "attended":
+        for name in ATTENDANCE_TIMES:
+            contact["properties"][name] = _ONLY_ATTENDED
+            properties[name] = _ONLY_ATTENDED
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "marketing_event_attendance input (state %s)" % state,
         "type": "object",
-        "properties": {
-            "batch_size": {"type": "integer", "minimum": 1, "maximum": MAX_BATCH_SIZE},
-            "contacts": {"type": "array", "maxItems": MAX_CONTACTS, "items": contact},
-        },
+        "properties": properties,
     }
 
 

@@ -16,14 +16,20 @@ description:
   - Makes a list of contacts registered for, attendees of, or cancelled from a HubSpot marketing event,
     through the attendance endpoints of the HubSpot Marketing Events API v3.
   - Idempotent. The module first reads the event's current participations, then writes only the contacts
-    whose current state does not already satisfy O(state), in batches of O(batch_size). A second run with
-    the same input reports RV(ignore:changed=false) and sends no write request.
+    whose current state does not already satisfy O(state), in batches of O(batch_size).
+  - What was recorded is taken from HubSpot's answer, never assumed. HubSpot lists in its answer only the contacts
+    it changed; a contact it already held in O(state) is reported in RV(unchanged) with that reason, and a rerun
+    right after a run (when HubSpot's reads still lag the writes) reports RV(ignore:changed=false).
   - A contact already satisfies V(registered) when it is registered, attended or a no-show (an attendee is
-    never demoted to registered); V(attended) only when it attended; V(cancelled) only when it cancelled.
+    never demoted to registered); V(cancelled) only when it cancelled; V(attended) only when it attended
+    B(with the attendance duration this task gives) (so a corrected export with other join or leave times is written again).
     Set O(force=true) to record every contact anyway.
+  - HubSpot keeps an attendance only with a join and a leave time at least one second apart, and silently drops
+    any other. So with O(state=attended) every contact needs O(contacts[].joined_at) and O(contacts[].left_at)
+    (or the task-level O(joined_at) and O(left_at)); the module refuses the task otherwise, before any request.
   - "Reads: the first page of the event's participation breakdown (100 per page) tells how many participations P
     the event has. When the remaining pages are fewer than the contacts still unknown, the module pages through
-    the rest; otherwise it reads each of those contacts' participation in the event. So it sends at most
+    the rest; otherwise it reads each of those contacts' own participation breakdown. So it sends at most
     1 + min(ceil(P / 100) - 1, N) reads for N contacts, and none for an empty O(contacts)."
   - "Writes: contacts given by O(contacts[].id) and by O(contacts[].email) go to different HubSpot endpoints;
     each group is sent in ceil(n / O(batch_size)) requests."
@@ -46,10 +52,12 @@ attributes:
     support: full
     details:
       - Sends the same reads and no write; RV(recorded) lists the contacts that would be written.
+      - Check mode cannot prove that the token has the write scope or that the contacts exist.
   diff_mode:
     support: full
     details:
-      - The diff shows, for each contact that is (or would be) written, its state before and after.
+      - The diff shows, for each contact that is (or would be) written, its state before and after,
+        keyed by the contact as given (id or email). An attendee's state shows its duration, C(attended (3600 s)).
       - Only the contacts of this task are shown, never the rest of the event.
 options:
   state:
@@ -77,24 +85,51 @@ options:
           - The contact's email address (at most 254 characters).
           - When no contact has this email, HubSpot creates one, using O(contacts[].contact_properties).
         type: str
+      joined_at:
+        description:
+          - When the contact joined the event. Required for every contact with O(state=attended), here or as the
+            task-level O(joined_at); not allowed with other states.
+          - In milliseconds since the Unix epoch (an integer or a string of digits) or as an RFC 3339 timestamp such as
+            V(2024-06-04T10:00:00Z). Sent to HubSpot as an ISO-8601 instant in UTC with milliseconds.
+          - A number below 10^11 is refused as epoch seconds; a time more than a day in the future is refused.
+        type: raw
+      left_at:
+        description:
+          - When the contact left the event, in the same forms as O(contacts[].joined_at); at least one second
+            after the join time (HubSpot stores the duration in whole seconds and keeps no shorter attendance).
+        type: raw
       occurred_at:
         description:
-          - When the contact registered, attended or cancelled, in milliseconds since the Unix epoch (an integer
-            or a string of digits) or as an RFC 3339 timestamp such as V(2024-06-04T10:00:00Z).
-          - Defaults to the time the task started (the same for every contact of the task).
+          - When the contact registered, attended or cancelled, in the same forms as O(contacts[].joined_at).
+            Sent as C(interactionDateTime), which HubSpot keys the idempotency of its writes on.
+          - Defaults to the task-level O(occurred_at); for attendees then to the join time. See O(occurred_at) for
+            registrations and cancellations given without any time.
         type: raw
-      properties:
-        description:
-          - Attendance properties. Only with O(state=attended), and only C(joinedAt) and C(leftAt), each a timestamp
-            in the same forms as O(contacts[].occurred_at); they are sent as epoch milliseconds.
-          - For O(state=registered) and O(state=cancelled) it must be empty or omitted.
-        type: dict
       contact_properties:
         description:
           - Contact properties (for example C(firstname), C(lastname)) HubSpot uses if it creates the contact for
             O(contacts[].email). An existing contact is never updated from them.
           - Only for contacts given by O(contacts[].email). Values are sent as strings; at most 200 properties.
         type: dict
+  joined_at:
+    description:
+      - The join time of every contact that gives no O(contacts[].joined_at), for example the session's start
+        when a webinar export has no per-person times. Only with O(state=attended).
+    type: raw
+  left_at:
+    description:
+      - The leave time of every contact that gives no O(contacts[].left_at), for example the session's end.
+        Only with O(state=attended).
+    type: raw
+  occurred_at:
+    description:
+      - The C(interactionDateTime) of every contact that gives no O(contacts[].occurred_at).
+      - Without any time, attendees use their join time, so reruns send the same value. Registrations and
+        cancellations given without any time are sent with the time the task started; a rerun does not write
+        the contacts the event already shows in that state, and HubSpot answers a re-post of a held state as a
+        no-op, but a contact written again later gets a new time. Give O(occurred_at) (for example the export's
+        registration time) to keep it stable.
+    type: raw
   force:
     description:
       - Record every contact, even those whose current state already satisfies O(state).
@@ -106,7 +141,8 @@ options:
       - By default, when HubSpot rejects any contact of a batch, the task fails with C(N of M contacts failed)
         and the first errors, after writing everything else (so RV(ignore:changed) may be true on a failed task).
       - With V(true), rejected contacts are only reported in RV(batch_errors) and a warning; the task succeeds.
-      - A request that fails as a whole (an API error after retries, a timeout, the daily limit) always fails the task.
+      - A request that fails as a whole (an API error after retries, a timeout, the daily limit) and any contact
+        in RV(unconfirmed) always fail the task.
     type: bool
     default: false
   batch_size:
@@ -114,15 +150,33 @@ options:
       - How many contacts to send per write request, from V(1) to V(100).
     type: int
     default: 100
+  verify:
+    description:
+      - After writing, read back from HubSpot that every written contact holds O(state) (for attendees, with the
+        duration given), polling with backoff (1, 2, 4, then every 8 seconds) for up to O(verify_timeout) seconds.
+      - HubSpot's reads lag its writes (about a second for a contact's own participations, longer for the event's),
+        and HubSpot may answer a write as done without storing it. Contacts not confirmed in time move to
+        RV(unconfirmed) and fail the task; contacts whose write got no answer but that the reads show are moved to RV(recorded).
+      - Reads the contacts' own participations, or the event's breakdown when that takes fewer requests; counted in
+        RV(api_calls.verify_reads).
+    type: bool
+    default: false
+  verify_timeout:
+    description:
+      - How long O(verify) may poll, in seconds, from V(1) to V(3600).
+    type: int
+    default: 60
 notes:
   - "The module runs where the task runs: use C(hosts: localhost) or C(delegate_to: localhost)."
   - HubSpot's answer to a write by email does not say whether it created the contact, so the module does not either.
-  - When a write request fails as a whole, the module stops, fails, and reports what was recorded before
-    (RV(recorded)), the contacts of the failed request (in RV(batch_errors)) and the contacts not attempted
-    (RV(not_attempted)). Every contact to write ends up in exactly one of these three lists.
-  - "Reads are kept to a minimum: one breakdown page, then either the remaining pages or one read per contact not yet found,
-    whichever is fewer. For O(state=attended) and O(state=cancelled) only the participations already in that state are read;
-    with C(--diff) every state is read, to show each contact's state before the change; with O(force=true) and no diff nothing is read."
+  - When a write request fails as a whole, the module stops and fails. Every contact ends in exactly one of RV(recorded),
+    RV(unchanged), RV(batch_errors), RV(unconfirmed) and RV(not_attempted). A request refused with a 4xx status is in
+    RV(batch_errors); one that got no readable answer (timeout, dropped connection, 5xx, cut body) is in RV(unconfirmed),
+    because HubSpot may have recorded it.
+  - HubSpot's per-contact errors name the contact only in their message; the module attributes them by that name,
+    or by elimination. Contacts an answer leaves open (an error that names nobody) are reported in RV(unconfirmed).
+  - "HubSpot's event breakdown lags writes by seconds or more: a O(state=registered) task run right after an
+    O(state=attended) task for the same contacts may not see the attendance yet and register them again."
   - Requests that HubSpot rate-limits or that fail transiently are retried (see O(max_retries)); the module warns when that happened.
   - A contact given by O(contacts[].id) and the same contact given by O(contacts[].email) in one task cannot be told apart before
     writing; avoid mixing both for one person.
@@ -149,6 +203,7 @@ EXAMPLES = r'''
       hubspot.marketing.marketing_event_attendance:
         event_id: "123456789"
         state: registered
+        occurred_at: "2024-06-01T09:00:00Z"
         contacts:
           - email: jane@example.com
             contact_properties:
@@ -157,18 +212,19 @@ EXAMPLES = r'''
           - email: john@example.com
             occurred_at: "2024-06-01T09:30:00Z"
 
-    - name: Mark existing contacts as attendees, with join and leave times
+    - name: Mark existing contacts as attendees, with the session's times as defaults
       hubspot.marketing.marketing_event_attendance:
         external_account_id: my-webinar-app
         external_event_id: webinar-2024-06
         state: attended
+        joined_at: "2024-06-04T10:00:00Z"
+        left_at: "2024-06-04T11:00:00Z"
         contacts:
           - id: "51"
-            properties:
-              joinedAt: "2024-06-04T10:00:00Z"
-              leftAt: "2024-06-04T11:02:00Z"
+            joined_at: "2024-06-04T10:05:00Z"
+            left_at: "2024-06-04T11:02:00Z"
           - id: 52
-            occurred_at: 1717495200000
+        verify: true
       register: attendance
 
     - name: Show who was written and who already attended
@@ -181,8 +237,12 @@ EXAMPLES = r'''
       hubspot.marketing.marketing_event_attendance:
         event_id: "123456789"
         state: cancelled
-        contacts: "{{ lookup('ansible.builtin.file', 'cancellations.txt').splitlines() | select | map('community.general.dict_kv', 'email') }}"
+        # Each line becomes {"email": line}, with ansible-core's filters only.
+        contacts: >-
+          {{ emails | map('to_json') | map('regex_replace', '^(.*)$', '{"email": \\1}') | map('from_json') }}
         allow_partial: true
+      vars:
+        emails: "{{ lookup('ansible.builtin.file', 'cancellations.txt').splitlines() | select }}"
       register: cancellations
 
     - name: Report the rejected contacts
@@ -212,7 +272,8 @@ EXAMPLES = r'''
 
 # Ad-hoc, from a shell (token in HUBSPOT_ACCESS_TOKEN):
 #   ansible localhost -m hubspot.marketing.marketing_event_attendance \
-#     -a '{"event_id": "123456789", "state": "attended", "contacts": [{"email": "jane@example.com"}]}' --check --diff
+#     -a '{"event_id": "123456789", "state": "attended", "joined_at": "2024-06-04T10:00:00Z",
+#          "left_at": "2024-06-04T11:00:00Z", "contacts": [{"email": "jane@example.com"}]}' --check --diff
 '''
 
 RETURN = r'''
@@ -240,8 +301,9 @@ state:
   sample: attended
 recorded:
   description:
-    - The contacts written (in check mode, that would be written), contacts by id first.
-    - Empty when nothing needed to change.
+    - The contacts HubSpot's answer lists as changed (in check mode, the contacts that would be written), contacts by id first.
+    - With O(verify), also contacts whose write got no readable answer but that HubSpot's reads then showed in O(state).
+    - Empty when nothing changed.
   returned: always
   type: list
   elements: dict
@@ -261,7 +323,9 @@ recorded:
       type: str
       sample: attended
 unchanged:
-  description: The contacts whose current state already satisfied O(state); nothing was written for them.
+  description:
+    - The contacts that already held O(state) (for attendees, with the duration given). Either the event's
+      participations showed it, and nothing was written, or HubSpot answered the write as a no-op.
   returned: always
   type: list
   elements: dict
@@ -279,10 +343,15 @@ unchanged:
       type: str
       sample: attended
       choices: [registered, attended, cancelled, no_show]
+    reason:
+      description: How the module knows (the event's participations, or HubSpot's answer to the write).
+      type: str
+      sample: HubSpot answered that the contact already held this state (absent from the answer's results)
 batch_errors:
   description:
-    - The contacts HubSpot rejected, mapped back to the input by identifier or position.
-    - Also the contacts of a write request that failed as a whole, each with that request's error.
+    - The contacts HubSpot rejected, mapped back to the input by the identifier in HubSpot's message (or by
+      elimination within their request).
+    - Also the contacts of a write request HubSpot refused as a whole (a 4xx status), each with that request's error.
   returned: always
   type: list
   elements: dict
@@ -290,17 +359,20 @@ batch_errors:
     contact:
       description:
         - The input contact, with V(index) its position in O(contacts) and its O(contacts[].id) or O(contacts[].email).
-        - V(index) is V(null) when HubSpot's error names no contact of the request.
       type: dict
       sample: {"index": 3, "email": "x@example.com"}
     status:
-      description: The status HubSpot gave the error (V(error) for a rejected input, the HTTP status for a failed request).
+      description: The status HubSpot gave the error (V(error) for a rejected input, the HTTP status for a refused request).
       type: raw
       sample: error
     category:
       description: HubSpot's error category.
       type: str
       sample: OBJECT_NOT_FOUND
+    sub_category:
+      description: HubSpot's error sub-category, when it sent one.
+      type: str
+      sample: AttendanceValidationError.JOINED_AT_IS_LATER_THAN_LEFT_AT_FOR_EMAIL
     message:
       description: HubSpot's error message.
       type: str
@@ -309,12 +381,55 @@ batch_errors:
       description: HubSpot's correlation id of the error, when it sent one (quote it to HubSpot support).
       type: str
       sample: aeb5f871-7f07-4993-9211-075dc63e7cbf
+unconfirmed:
+  description:
+    - Contacts HubSpot may or may not hold in O(state). Their request got no readable answer (a timeout, a dropped
+      connection, a 5xx, a cut body), the answer left them open (an error that names no contact), or, with O(verify),
+      HubSpot answered but its reads did not show them within O(verify_timeout).
+    - Any entry here fails the task. Rerun it (the writes are idempotent) or check the contacts in HubSpot.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    index:
+      description: The contact's position in O(contacts).
+      type: int
+      sample: 7
+    id:
+      description: The contact's O(contacts[].id), when given by id.
+      type: str
+      sample: "51"
+    email:
+      description: The contact's O(contacts[].email), when given by email.
+      type: str
+      sample: jane@example.com
+    reason:
+      description: Why it cannot be known.
+      type: str
+      sample: "no readable answer, so it may have been recorded: POST /marketing/v3/... -> no response: timed out after 30.0s"
 not_attempted:
   description: Contacts that were not sent because an earlier write request failed as a whole.
   returned: when a write request failed
   type: list
   elements: dict
   sample: [{"index": 250, "id": "951"}]
+verification:
+  description: What O(verify) checked.
+  returned: when O(verify) ran
+  type: dict
+  contains:
+    checked:
+      description: Contacts read back.
+      type: int
+      sample: 2
+    confirmed:
+      description: Contacts HubSpot's reads showed in O(state).
+      type: int
+      sample: 2
+    rounds:
+      description: Polling rounds.
+      type: int
+      sample: 1
 api_calls:
   description: How many HTTP requests the task made (a request retried by the transport counts once).
   returned: always
@@ -328,6 +443,10 @@ api_calls:
       description: Attendance write requests.
       type: int
       sample: 2
+    verify_reads:
+      description: Reads sent by O(verify).
+      type: int
+      sample: 1
 error:
   description: The error of the request that failed the task (method, path, status, category, message, correlation id, required scopes).
   returned: when a request failed
@@ -342,7 +461,6 @@ validation_errors:
   sample: [{"path": "contacts[3].email", "message": "'x' is not a valid email"}]
 '''
 
-import threading
 import time
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
@@ -356,44 +474,17 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._args import (
     client_from_params,
     event_errors,
 )
-from ansible_collections.hubspot.marketing.plugins.module_utils._attendance import (
-    SATISFIED,
-    build_body,
-    build_diff,
-    compute_delta,
-    failure_message,
-    index_participations,
-    input_errors,
-    map_batch_response,
-    prepare_contacts,
-    public_contact,
-    would_record,
-    write_plan,
-)
-from ansible_collections.hubspot.marketing.plugins.module_utils._client import (
-    API_PAGE_MAX,
-    HAS_REQUESTS,
-    REQUESTS_IMPORT_ERROR,
-    parallel_map,
-)
-from ansible_collections.hubspot.marketing.plugins.module_utils._errors import (
-    HubSpotApiError,
-    HubSpotError,
-    HubSpotTransportError,
-    HubSpotValidationError,
-)
-from ansible_collections.hubspot.marketing.plugins.module_utils._participations import (
-    EventRef,
-    breakdown_pager,
-    normalize,
-)
+from ansible_collections.hubspot.marketing.plugins.module_utils._attendance import input_errors, prepare_contacts
+from ansible_collections.hubspot.marketing.plugins.module_utils._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotValidationError
+from ansible_collections.hubspot.marketing.plugins.module_utils._participations import EventRef
+from ansible_collections.hubspot.marketing.plugins.module_utils._reconcile import reconcile
+from ansible_collections.hubspot.marketing.plugins.module_utils._schemas import TASK_TIMES
 from ansible_collections.hubspot.marketing.plugins.module_utils._validation import (
     HAS_JSONSCHEMA,
     JSONSCHEMA_IMPORT_ERROR,
     sort_errors,
 )
-
-READ_WORKERS = 4
 
 
 def argument_spec():
@@ -405,179 +496,45 @@ def argument_spec():
         # own conversion of an item fails (a string or a number where a dict belongs), ansible-core
         # 2.16 and 2.19 return the module arguments with access_token unmasked.
         contacts=dict(type="list", elements="raw", required=True),
+        occurred_at=dict(type="raw"),
+        joined_at=dict(type="raw"),
+        left_at=dict(type="raw"),
         force=dict(type="bool", default=False),
         allow_partial=dict(type="bool", default=False),
         batch_size=dict(type="int", default=100),
+        verify=dict(type="bool", default=False),
+        verify_timeout=dict(type="int", default=60),
     )
     return spec
 
 
 def build_request(params, now_ms=None):
     """Validate every option and prepare the contacts; raise HubSpotValidationError listing every problem."""
-    errors = auth_errors(params) + event_errors(params)
-    errors += input_errors(params["state"], params["contacts"], params["batch_size"])
-    if errors:
-        raise HubSpotValidationError(sort_errors(errors))
     if now_ms is None:
         now_ms = int(time.time() * 1000)
+    defaults = dict((name, params.get(name)) for name in TASK_TIMES)
+    errors = auth_errors(params) + event_errors(params)
+    errors += input_errors(params["state"], params["contacts"], params["batch_size"], defaults=defaults,
+                           verify_timeout=params.get("verify_timeout"), now_ms=now_ms)
+    if errors:
+        raise HubSpotValidationError(sort_errors(errors))
     return {
         "event": EventRef.from_params(params),
         "state": params["state"],
-        "contacts": prepare_contacts(params["contacts"], params["state"], now_ms),
+        "contacts": prepare_contacts(params["contacts"], params["state"], now_ms, defaults=defaults),
         "force": params["force"],
         "allow_partial": params["allow_partial"],
         "batch_size": params["batch_size"],
+        "verify": params.get("verify", False),
+        "verify_timeout": params.get("verify_timeout", 60),
     }
-
-
-def read_filter(state, force, diff):
-    """What the delta needs to know of the event: ``(read, state_filter)``.
-
-    Only the participations already in a state that satisfies ``state`` decide the delta, so
-    when a single read state does (attended, cancelled) only that state is read: fewer pages.
-    ``force`` needs no reads at all. ``--diff`` reads every state, to show each contact's
-    state before the change.
-    """
-    if diff:
-        return True, None
-    if force:
-        return False, None
-    satisfied = SATISFIED[state]
-    return True, (next(iter(satisfied)) if len(satisfied) == 1 else None)
-
-
-def _read_one(client, event, contact, count, state_filter=None):
-    """The participations (0 or 1) of one contact in the event; ``count()`` is called per request."""
-    identifier = contact["id"] if contact.get("id") is not None else contact["email"]
-    pager = breakdown_pager(client, event=event, contact=identifier, state=state_filter, page_size=API_PAGE_MAX)
-    items = []
-    try:
-        items = [normalize(item) for item in pager]
-    except HubSpotError as exc:
-        count(pager.pages + (1 if isinstance(exc, (HubSpotApiError, HubSpotTransportError)) else 0))
-        if isinstance(exc, HubSpotApiError) and exc.status == 404:  # the event was just read: an unknown contact
-            return []
-        raise
-    count(pager.pages)
-    return items
-
-
-def read_current(client, event, contacts, calls, state_filter=None):
-    """``index_participations`` of what the event holds for ``contacts``; counts reads in ``calls``.
-
-    Reads the first breakdown page (of ``state_filter`` only, when given); then either the
-    remaining pages or, when those would be more requests, one filtered read per contact not
-    found on the first page.
-    """
-    if not contacts:
-        return {}
-    pager = breakdown_pager(client, event=event, state=state_filter, page_size=API_PAGE_MAX)
-    items = []
-    missing = None
-    try:
-        for item in pager:
-            items.append(normalize(item))
-            if len(items) == API_PAGE_MAX and pager.pages == 1 and pager.total is not None:
-                remaining_pages = -(-pager.total // API_PAGE_MAX) - 1
-                known = index_participations(items)
-                unknown = [c for c in contacts if c["key"] not in known]
-                if remaining_pages > len(unknown):
-                    missing = unknown
-                    break
-    except HubSpotError as exc:
-        # A request that got no usable answer counts too.
-        calls["reads"] += pager.pages + (1 if isinstance(exc, (HubSpotApiError, HubSpotTransportError)) else 0)
-        raise
-    calls["reads"] += pager.pages
-    if missing:
-        lock = threading.Lock()
-
-        def count(n):
-            with lock:
-                calls["reads"] += n
-
-        for more in parallel_map(lambda c: _read_one(client, event, c, count, state_filter), missing, workers=READ_WORKERS):
-            items.extend(more)
-    return index_participations(items)
-
-
-def _request_failure(exc, chunk):
-    """batch_errors entries for the contacts of a request that failed as a whole."""
-    if isinstance(exc, HubSpotApiError):
-        status, category, message, correlation_id = exc.status, exc.category, exc.message, exc.correlation_id
-        if exc.required_scopes:
-            message = "%s Required scopes: %s." % (message or "", ", ".join(exc.required_scopes))
-    elif isinstance(exc, HubSpotTransportError):
-        status, category, message, correlation_id = None, "TRANSPORT_ERROR", exc.reason, None
-    else:
-        status, category, message, correlation_id = None, None, str(exc), None
-    return [{"contact": public_contact(c), "status": status, "category": category, "message": message,
-             "correlation_id": correlation_id} for c in chunk]
 
 
 def run(module, client, request=None):
     """Do the work; return the result dict (with ``failed`` and ``msg`` when the task must fail)."""
     if request is None:
         request = build_request(module.params)
-    event = request["event"]
-    state = request["state"]
-    calls = {"reads": 0, "writes": 0}
-    result = dict(changed=False, event=event.as_dict(), state=state, recorded=[], unchanged=[], batch_errors=[], api_calls=calls)
-
-    read, state_filter = read_filter(state, request["force"], module._diff)
-    try:
-        current = read_current(client, event, request["contacts"], calls, state_filter) if read else {}
-    except HubSpotError as exc:
-        result.update(failed=True, msg="reading the participations of %s failed: %s" % (event.describe(), exc))
-        result.update(exc.to_fail_kwargs())
-        return _finish(module, client, result)
-
-    to_write, unchanged = compute_delta(request["contacts"], current, state, force=request["force"])
-    result["unchanged"] = unchanged
-
-    if not to_write or module.check_mode:
-        result["changed"] = bool(to_write)
-        result["recorded"] = would_record(to_write, state)
-        if module._diff:
-            result["diff"] = build_diff(to_write, set(c["key"] for c in to_write), state)
-        return _finish(module, client, result)
-
-    recorded, errors, recorded_keys = [], [], set()
-    plan = write_plan(to_write, request["batch_size"])
-    for position, (by_email, chunk) in enumerate(plan):
-        path, query = event.attendance_write(state, by_email)
-        calls["writes"] += 1
-        try:
-            body = client.post(path, build_body(chunk, by_email), params=query)
-        except HubSpotError as exc:
-            errors.extend(_request_failure(exc, chunk))
-            not_attempted = [public_contact(c) for dummy, later in plan[position + 1:] for c in later]
-            result.update(exc.to_fail_kwargs())
-            result.update(changed=bool(recorded), recorded=recorded, batch_errors=errors, not_attempted=not_attempted, failed=True)
-            result["msg"] = "%s (%d of %d contacts recorded before this failure, %d in the failed request, %d not attempted)" % (
-                exc, len(recorded), len(to_write), len(chunk), len(not_attempted))
-            if module._diff:
-                result["diff"] = build_diff(to_write, recorded_keys, state)
-            return _finish(module, client, result)
-        chunk_recorded, chunk_errors = map_batch_response(chunk, body, state, by_email)
-        failed = set(e["contact"]["index"] for e in chunk_errors)
-        recorded_keys.update(c["key"] for c in chunk if c["index"] not in failed)
-        recorded.extend(chunk_recorded)
-        errors.extend(chunk_errors)
-
-    result.update(changed=bool(recorded), recorded=recorded, batch_errors=errors)
-    if module._diff:
-        result["diff"] = build_diff(to_write, recorded_keys, state)
-    if errors:
-        message = failure_message(errors, len(to_write))
-        if request["allow_partial"]:
-            module.warn("%s (allow_partial is true)" % message)
-        else:
-            result.update(failed=True, msg=message)
-    return _finish(module, client, result)
-
-
-def _finish(module, client, result):
+    result = reconcile(client, request, check_mode=module.check_mode, diff=module._diff, warn=module.warn)
     summary = client.retry_summary()
     if summary:
         module.warn(summary)

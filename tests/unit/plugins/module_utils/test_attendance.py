@@ -14,11 +14,12 @@ import pytest
 from ansible_collections.hubspot.marketing.plugins.module_utils import _attendance as a
 
 NOW = 1717495200000  # 2024-06-04T10:00:00Z
+HOUR = 3600 * 1000
 
 
 def contact(index, cid=None, email=None, **extra):
     out = {"index": index, "id": cid, "email": email, "key": a.contact_key(cid, email), "occurred_at": NOW,
-           "properties": {}, "contact_properties": {}}
+           "joined_at": None, "left_at": None, "duration": None, "contact_properties": {}}
     out.update(extra)
     return out
 
@@ -61,31 +62,92 @@ def test_parse_timestamp_refuses(value):
 # Input checks (the schema itself is tested in test_schemas.py)
 
 
+def errors_of(state, contacts, **kwargs):
+    kwargs.setdefault("now_ms", NOW)
+    return a.input_errors(state, contacts, **kwargs)
+
+
 def test_input_errors_none_for_good_input():
     contacts = [
-        {"id": 1, "email": None, "occurred_at": None, "properties": None, "contact_properties": None},
+        {"id": 1, "email": None, "occurred_at": None, "joined_at": None, "contact_properties": None},
         {"id": "2"},
         {"email": "a@example.com", "occurred_at": "2024-06-04T10:00:00Z", "contact_properties": {"firstname": "A"}},
-        {"email": "b@example.com", "occurred_at": NOW, "properties": {}},
+        {"email": "b@example.com", "occurred_at": NOW},
     ]
-    assert a.input_errors("registered", contacts) == []
+    assert errors_of("registered", contacts) == []
 
 
-def test_input_errors_attended_properties():
-    good = [{"id": 1, "properties": {"joinedAt": NOW, "leftAt": "2024-06-04T11:00:00Z"}}]
-    assert a.input_errors("attended", good) == []
-    bad = [{"id": 1, "properties": {"joinedAt": "2024-02-30T10:00:00Z", "leftAt": "soon", "duration": 3}}]
-    errors = a.input_errors("attended", bad)
-    assert "contacts[0].properties.duration" in paths(errors)
-    assert "contacts[0].properties.leftAt" in paths(errors)
-    assert "contacts[0].properties.joinedAt" in paths(errors)
+def test_input_errors_attended_times_per_contact_and_from_the_task():
+    good = [{"id": 1, "joined_at": NOW - HOUR, "left_at": "2024-06-04T10:00:00Z"}, {"id": 2}]
+    assert errors_of("attended", good, defaults={"joined_at": NOW - HOUR, "left_at": NOW - 1000}) == []
+    bad = [{"id": 1, "joined_at": "2024-02-30T10:00:00Z", "left_at": "soon", "duration": 3}]
+    assert paths(errors_of("attended", bad)) == ["contacts[0].duration", "contacts[0].joined_at", "contacts[0].left_at"]
+
+
+def test_input_errors_attended_needs_both_times():
+    errors = errors_of("attended", [{"id": 1}, {"id": 2, "joined_at": NOW - HOUR}], defaults={"left_at": NOW})
+    assert paths(errors) == ["contacts[0].joined_at", "contacts[1].joined_at"] or paths(errors) == ["contacts[0].joined_at"]
+    assert "is required with state attended" in errors[0]["message"]
+    assert paths(errors_of("attended", [{"id": 1}])) == ["contacts[0].joined_at", "contacts[0].left_at"]
+
+
+@pytest.mark.parametrize("contact_times, defaults, path, fragment", [
+    ({"joined_at": NOW, "left_at": NOW}, {}, "contacts[0].left_at", "must be later than joined_at"),
+    ({"joined_at": NOW, "left_at": NOW - 1}, {}, "contacts[0].left_at", "must be later than joined_at"),
+    ({"joined_at": NOW - 999, "left_at": NOW}, {}, "contacts[0].left_at", "at least 1 second after joined_at"),
+    ({"joined_at": NOW}, {"left_at": NOW - HOUR}, "contacts[0].joined_at", "must be earlier than left_at"),
+    ({}, {"joined_at": NOW, "left_at": NOW}, "left_at", "must be later than joined_at"),
+])
+def test_input_errors_attendance_span(contact_times, defaults, path, fragment):
+    contact = dict({"id": 1}, **contact_times)
+    errors = errors_of("attended", [contact, dict(contact, id=2)], defaults=defaults)
+    assert path in paths(errors)
+    assert fragment in [e for e in errors if e["path"] == path][0]["message"]
+    if path == "left_at":  # a task-level problem is reported once, not per contact
+        assert paths(errors) == ["left_at"]
+
+
+def test_input_errors_one_second_is_enough():
+    assert errors_of("attended", [{"id": 1, "joined_at": NOW - 1000, "left_at": NOW}]) == []
+
+
+@pytest.mark.parametrize("value, fragment", [
+    (1717495200, "looks like epoch seconds"),
+    ("1717495200", "looks like epoch seconds"),
+    ("1970-01-02T00:00:00Z", "looks like epoch seconds"),
+    (NOW + 24 * HOUR + 1, "more than a day in the future"),
+    ("2099-01-01T00:00:00Z", "more than a day in the future"),
+])
+@pytest.mark.parametrize("field", ["occurred_at", "joined_at"])
+def test_input_errors_implausible_times(value, fragment, field):
+    contact = {"id": 1, "joined_at": NOW - HOUR, "left_at": NOW}
+    contact[field] = value
+    errors = errors_of("attended", [contact])
+    assert "contacts[0].%s" % field in paths(errors)
+    assert fragment in errors[0]["message"]
+    task_errors = errors_of("registered", [{"id": 1}], defaults={"occurred_at": value})
+    assert paths(task_errors) == ["occurred_at"]
+
+
+def test_input_errors_a_day_ahead_is_accepted():
+    assert errors_of("registered", [{"id": 1, "occurred_at": NOW + 24 * HOUR}]) == []
 
 
 @pytest.mark.parametrize("state", ["registered", "cancelled"])
-def test_input_errors_properties_only_for_attended(state):
-    errors = a.input_errors(state, [{"id": 1, "properties": {"joinedAt": NOW}}])
+def test_input_errors_attendance_times_only_for_attended(state):
+    errors = errors_of(state, [{"id": 1, "joined_at": NOW}], defaults={"left_at": NOW})
+    assert paths(errors) == ["contacts[0].joined_at", "left_at"]
+    assert "only allowed with state attended" in errors[0]["message"]
+
+
+def test_input_errors_old_properties_option_is_gone():
+    errors = errors_of("attended", [{"id": 1, "joined_at": NOW - HOUR, "left_at": NOW, "properties": {"joinedAt": NOW}}])
     assert paths(errors) == ["contacts[0].properties"]
-    assert "only state attended" in errors[0]["message"]
+
+
+def test_input_errors_verify_timeout():
+    assert paths(errors_of("registered", [], verify_timeout=0)) == ["verify_timeout"]
+    assert errors_of("registered", [], verify_timeout=60) == []
 
 
 @pytest.mark.parametrize("contacts, path, message", [
@@ -95,52 +157,61 @@ def test_input_errors_properties_only_for_attended(state):
     ([{"email": "x@example.com"}, {"id": 3}, {"id": 4}, {"email": "X@example.com"}], "contacts[3].email", "duplicate of contacts[0]"),
 ])
 def test_input_errors_duplicates(contacts, path, message):
-    errors = a.input_errors("registered", contacts)
+    errors = errors_of("registered", contacts)
     assert {"path": path, "message": message} in errors
 
 
 def test_input_errors_duplicates_ignore_contacts_without_one_identifier():
-    errors = a.input_errors("registered", [{"id": 1, "email": "a@example.com"}, {"id": 1, "email": "a@example.com"}])
+    errors = errors_of("registered", [{"id": 1, "email": "a@example.com"}, {"id": 1, "email": "a@example.com"}])
     assert paths(errors) == ["contacts[0]", "contacts[1]"]
 
 
-def test_input_errors_calendar_checked_without_rfc3339_validator(monkeypatch):
+def test_input_errors_calendar_checked_in_python():
     # The schema pattern accepts the syntax; the calendar check is Python's.
-    from ansible_collections.hubspot.marketing.plugins.module_utils import _validation
-    errors = a.input_errors("registered", [{"id": 1, "occurred_at": "2024-02-30T10:00:00Z"}])
+    errors = errors_of("registered", [{"id": 1, "occurred_at": "2024-02-30T10:00:00Z"}])
     assert paths(errors) == ["contacts[0].occurred_at"]
-    assert _validation.HAS_JSONSCHEMA
 
 
 def test_input_errors_are_sorted_numerically():
     contacts = [{"id": "x"}] * 12
-    assert paths(a.input_errors("registered", contacts)) == ["contacts[%d].id" % i for i in range(12)]
+    assert paths(errors_of("registered", contacts)) == ["contacts[%d].id" % i for i in range(12)]
 
 
 def test_input_errors_batch_size():
-    assert paths(a.input_errors("registered", [], batch_size=0)) == ["batch_size"]
-    assert paths(a.input_errors("registered", [], batch_size=101)) == ["batch_size"]
-    assert a.input_errors("registered", [], batch_size=100) == []
+    assert paths(errors_of("registered", [], batch_size=0)) == ["batch_size"]
+    assert paths(errors_of("registered", [], batch_size=101)) == ["batch_size"]
+    assert errors_of("registered", [], batch_size=100) == []
 
 
 def test_prepare_contacts():
     raw = [
-        {"id": 51, "email": None, "occurred_at": None, "properties": {"joinedAt": "2024-06-04T10:00:00Z", "leftAt": NOW + 60000},
+        {"id": 51, "email": None, "occurred_at": None, "joined_at": "2024-06-04T10:00:00Z", "left_at": NOW + 60500,
          "contact_properties": None},
         {"email": " Jane@Example.com ", "occurred_at": "1717495200001", "contact_properties": {"firstname": "Jane", "vip": True, "n": 3}},
     ]
-    out = a.prepare_contacts(raw, "attended", 42)
-    assert out[0] == {"index": 0, "id": "51", "email": None, "key": "id:51", "occurred_at": 42,
-                      "properties": {"joinedAt": str(NOW), "leftAt": str(NOW + 60000)}, "contact_properties": {}}
+    out = a.prepare_contacts(raw, "attended", 42, defaults={"joined_at": NOW - HOUR, "left_at": NOW})
+    assert out[0] == {"index": 0, "id": "51", "email": None, "key": "id:51", "occurred_at": NOW, "joined_at": NOW,
+                      "left_at": NOW + 60500, "duration": 60, "contact_properties": {}}
     assert out[1]["email"] == "Jane@Example.com"
     assert out[1]["key"] == "email:jane@example.com"
     assert out[1]["occurred_at"] == NOW + 1
+    assert (out[1]["joined_at"], out[1]["left_at"], out[1]["duration"]) == (NOW - HOUR, NOW, 3600)
     assert out[1]["contact_properties"] == {"firstname": "Jane", "vip": "true", "n": "3"}
 
 
-def test_prepare_contacts_drops_properties_outside_attended():
-    out = a.prepare_contacts([{"id": "1", "properties": {}}], "registered", NOW)
-    assert out[0]["properties"] == {}
+def test_prepare_contacts_interaction_time_is_stable():
+    # Attendees without occurred_at use their join time, never the clock; others the task's occurred_at.
+    first = a.prepare_contacts([{"id": 1, "joined_at": NOW, "left_at": NOW + HOUR}], "attended", 1)
+    again = a.prepare_contacts([{"id": 1, "joined_at": NOW, "left_at": NOW + HOUR}], "attended", 2)
+    assert first[0]["occurred_at"] == again[0]["occurred_at"] == NOW
+    assert a.prepare_contacts([{"id": 1}], "registered", 5, defaults={"occurred_at": NOW})[0]["occurred_at"] == NOW
+    assert a.prepare_contacts([{"id": 1}], "registered", 5)[0]["occurred_at"] == 5
+
+
+def test_iso_instant():
+    assert a.iso_instant(NOW) == "2024-06-04T10:00:00.000Z"
+    assert a.iso_instant(NOW + 1) == "2024-06-04T10:00:00.001Z"
+    assert a.iso_instant(a.parse_timestamp("2024-06-04T12:00:00.5+02:00")) == "2024-06-04T10:00:00.500Z"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -153,7 +224,8 @@ def participation(cid, email, state):
 
 def test_index_participations_by_id_and_email():
     index = a.index_participations([participation("51", "Jane@Example.com", "registered"), participation(None, None, "attended")])
-    assert index["id:51"] == index["email:jane@example.com"] == {"state": "registered", "id": "51", "email": "Jane@Example.com"}
+    assert index["id:51"] == index["email:jane@example.com"] == {"state": "registered", "id": "51", "email": "Jane@Example.com",
+                                                                 "duration": None}
     assert len(index) == 2
 
 
@@ -174,7 +246,7 @@ def test_compute_delta_every_state_pair(desired, current_state, force):
     to_write, unchanged = a.compute_delta(contacts, current, desired, force=force)
     if (desired, current_state) in SATISFIED and not force:
         assert to_write == []
-        assert unchanged == [{"id": "51", "email": "j@example.com", "current_state": current_state}]
+        assert unchanged == [{"id": "51", "email": "j@example.com", "current_state": current_state, "reason": a.READ_REASON}]
     else:
         assert unchanged == []
         assert len(to_write) == 1
@@ -241,115 +313,184 @@ def test_write_plan_splits_by_identifier_ids_first():
 
 
 def test_build_body_by_id_and_by_email_always_send_property_maps():
-    by_id = a.build_body([contact(0, cid="51", properties={"joinedAt": "1"})], False)
-    assert by_id == {"inputs": [{"vid": 51, "interactionDateTime": NOW, "properties": {"joinedAt": "1"}}]}
+    by_id = a.build_body([contact(0, cid="51", joined_at=NOW, left_at=NOW + HOUR + 7, duration=3600)], False)
+    assert by_id == {"inputs": [{"vid": 51, "interactionDateTime": NOW, "properties": {
+        "joinedAt": "2024-06-04T10:00:00.000Z", "leftAt": "2024-06-04T11:00:00.007Z"}}]}
     by_email = a.build_body([contact(0, email="a@example.com")], True)
     assert by_email == {"inputs": [{"email": "a@example.com", "interactionDateTime": NOW, "properties": {}, "contactProperties": {}}]}
 
 
 # ---------------------------------------------------------------------------------------------
-# Batch answers
+# Write answers, in the shapes HubSpot sends (CONTRACT.md section 12): results list only what
+# changed; errors carry no `in` and no contact in `context`, only the identifier in the message.
 
 
-def std_error(message, context=None, where=None, category="OBJECT_NOT_FOUND"):
-    entry = {"status": "error", "category": category, "message": message, "context": context or {}, "links": {}, "errors": []}
-    if where:
-        entry["errors"] = [{"message": message, "in": where}]
+def hubspot_error(message, category="VALIDATION_ERROR", sub_category=None):
+    entry = {"status": "error", "category": category, "message": message, "context": {}, "errors": [], "links": {}}
+    if sub_category:
+        entry["subCategory"] = sub_category
     return entry
 
 
-def test_map_batch_response_200_all_recorded():
+def buckets(placed):
+    out = {}
+    for bucket, contact, entry in placed:
+        out.setdefault(bucket, []).append((contact["index"], entry))
+    return out
+
+
+def indexes(placed, bucket):
+    return [index for index, dummy in buckets(placed).get(bucket, [])]
+
+
+def test_answer_listing_every_input_records_them():
     chunk = [contact(0, cid="51"), contact(1, cid="52", known_email="k@example.com")]
-    body = {"status": "COMPLETE", "results": [{"vid": 52}, {"vid": 51}], "numErrors": 0, "errors": []}
-    recorded, errors = a.map_batch_response(chunk, body, "registered", False)
-    assert errors == []
-    assert recorded == [{"id": "51", "email": None, "state": "registered"},
-                        {"id": "52", "email": "k@example.com", "state": "registered"}]
+    placed = a.map_batch_response(chunk, {"status": "COMPLETE", "results": [{"vid": 52}, {"vid": 51}], "numErrors": 0, "errors": []},
+                                  "registered", False)
+    assert [entry for dummy, entry in buckets(placed)["recorded"]] == [
+        {"id": "51", "email": None, "state": "registered"}, {"id": "52", "email": "k@example.com", "state": "registered"}]
 
 
-def test_map_batch_response_207_error_by_vid_context():
-    chunk = [contact(3, cid="51"), contact(7, cid="99")]
-    body = {"status": "COMPLETE", "results": [{"vid": 51}], "numErrors": 1,
-            "errors": [std_error("Contact 99 does not exist", {"vid": ["99"]})], "correlationId": "c-1"}
-    recorded, errors = a.map_batch_response(chunk, body, "attended", False)
-    assert recorded == [{"id": "51", "email": None, "state": "attended"}]
-    assert errors == [{"contact": {"index": 7, "id": "99"}, "status": "error", "category": "OBJECT_NOT_FOUND",
-                       "message": "Contact 99 does not exist", "correlation_id": "c-1"}]
+def test_answer_without_an_input_means_it_was_already_held():
+    chunk = [contact(0, cid="51"), contact(1, email="Held@Example.com")]
+    placed = a.map_batch_response(chunk, {"results": [{"vid": 51}], "numErrors": 0, "errors": []}, "attended", False)
+    assert indexes(placed, "recorded") == [0]
+    assert buckets(placed)["unchanged"] == [(1, {"id": None, "email": "Held@Example.com", "current_state": "attended",
+                                                 "reason": a.NO_OP_REASON})]
 
 
-def test_map_batch_response_error_by_email_context_case_insensitive():
-    chunk = [contact(0, email="Good@example.com"), contact(1, email="Bad@Example.com")]
-    body = {"results": [{"email": "good@example.com", "vid": 1001}], "numErrors": 1,
-            "errors": [std_error("Invalid email", {"email": ["bad@example.com"]}, category="VALIDATION_ERROR")]}
-    recorded, errors = a.map_batch_response(chunk, body, "registered", True)
-    assert recorded == [{"id": "1001", "email": "good@example.com", "state": "registered"}]
-    assert errors[0]["contact"] == {"index": 1, "email": "Bad@Example.com"}
-    assert errors[0]["category"] == "VALIDATION_ERROR"
+def test_answer_matches_emails_ignoring_case():
+    chunk = [contact(0, email="Ada@Example.com")]
+    placed = a.map_batch_response(chunk, {"results": [{"email": "ada@example.com", "vid": 1001}]}, "registered", True)
+    assert buckets(placed)["recorded"] == [(0, {"id": "1001", "email": "ada@example.com", "state": "registered"})]
 
 
-def test_map_batch_response_error_by_input_index_fallback():
-    chunk = [contact(10, cid="1"), contact(11, cid="2"), contact(12, cid="3")]
-    body = {"results": [{"vid": 1}, {"vid": 3}], "numErrors": 1, "errors": [std_error("nope", {}, "inputs[1].vid")]}
-    recorded, errors = a.map_batch_response(chunk, body, "cancelled", False)
-    assert [r["id"] for r in recorded] == ["1", "3"]
-    assert errors[0]["contact"] == {"index": 11, "id": "2"}
+def test_error_attributed_by_the_email_in_its_message():
+    chunk = [contact(0, email="good@example.com"), contact(1, email="bad@example.com"), contact(2, email="held@example.com")]
+    error = hubspot_error("joinedAt param must be earlier than leftAt for `bad@example.com`",
+                          sub_category="AttendanceValidationError.JOINED_AT_IS_LATER_THAN_LEFT_AT_FOR_EMAIL")
+    placed = a.map_batch_response(chunk, {"results": [{"email": "good@example.com", "vid": 1}], "numErrors": 1, "errors": [error],
+                                          "correlationId": "c-1"}, "attended", True)
+    assert indexes(placed, "recorded") == [0]
+    assert indexes(placed, "unchanged") == [2]
+    assert buckets(placed)["batch_errors"] == [(1, {
+        "contact": {"index": 1, "email": "bad@example.com"}, "status": "error", "category": "VALIDATION_ERROR",
+        "sub_category": "AttendanceValidationError.JOINED_AT_IS_LATER_THAN_LEFT_AT_FOR_EMAIL",
+        "message": "joinedAt param must be earlier than leftAt for `bad@example.com`", "correlation_id": "c-1"})]
 
 
-def test_map_batch_response_unknown_context_falls_back_to_index():
+def test_error_attributed_by_the_vid_in_its_message_and_not_by_a_longer_number():
+    chunk = [contact(0, cid="12"), contact(1, cid="123")]
+    placed = a.map_batch_response(chunk, {"results": [{"vid": 12}], "errors": [hubspot_error("Contact with vid 123 does not exist",
+                                                                                              "OBJECT_NOT_FOUND")]}, "attended", False)
+    assert indexes(placed, "recorded") == [0]
+    assert buckets(placed)["batch_errors"][0][1]["contact"] == {"index": 1, "id": "123"}
+
+
+def test_email_in_message_does_not_match_a_longer_address():
+    chunk = [contact(0, email="a@b.co"), contact(1, email="x@b.com")]
+    placed = a.map_batch_response(chunk, {"results": [], "errors": [hubspot_error("Invalid email `a@b.com`.")]}, "registered", True)
+    # Neither input is named: the one error cannot be placed, so neither contact is known.
+    assert indexes(placed, "unconfirmed") == [0, 1]
+    assert "without naming the contact" in buckets(placed)["unconfirmed"][0][1]["reason"]
+
+
+def test_error_attributed_by_elimination():
     chunk = [contact(0, cid="1"), contact(1, cid="2")]
-    body = {"results": [{"vid": 2}], "errors": [std_error("gone", {"vid": ["12345"]}, "inputs[0].vid")]}
-    dummy, errors = a.map_batch_response(chunk, body, "attended", False)
-    assert errors[0]["contact"] == {"index": 0, "id": "1"}
+    placed = a.map_batch_response(chunk, {"results": [{"vid": 1}], "errors": [hubspot_error("something about the input")]},
+                                  "cancelled", False)
+    assert indexes(placed, "recorded") == [0]
+    assert buckets(placed)["batch_errors"][0][1]["contact"] == {"index": 1, "id": "2"}
 
 
-def test_map_batch_response_error_naming_no_contact():
-    chunk = [contact(0, cid="1")]
-    body = {"results": [], "errors": [{"status": "error", "message": "", "errors": [{"message": "something broke"}]}]}
-    recorded, errors = a.map_batch_response(chunk, body, "attended", False)
-    assert errors == [{"contact": {"index": None}, "status": "error", "category": None, "message": "something broke",
-                       "correlation_id": None}]
-    assert len(recorded) == 1  # the error names no contact: the contact is not known to have failed
+def test_unattributable_error_leaves_the_open_inputs_unconfirmed():
+    # Two inputs neither listed nor named, one error: one of them failed, the other was held. Which is unknown.
+    chunk = [contact(0, cid="1"), contact(1, cid="2"), contact(2, cid="3")]
+    placed = a.map_batch_response(chunk, {"results": [{"vid": 1}], "numErrors": 1, "errors": ["plain string error"]},
+                                  "attended", False)
+    assert indexes(placed, "recorded") == [0]
+    assert indexes(placed, "unconfirmed") == [1, 2]
+    assert "plain string error" in buckets(placed)["unconfirmed"][0][1]["reason"]
+    assert "recorded" not in [b for b, c, e in placed if c["index"] in (1, 2)]
 
 
-def test_map_batch_response_num_errors_without_details():
-    dummy, errors = a.map_batch_response([contact(0, cid="1")], {"numErrors": 2, "results": []}, "attended", False)
-    assert errors[0]["contact"] == {"index": None}
-    assert "2 errors" in errors[0]["message"]
+def test_declared_errors_without_details_leave_open_inputs_unconfirmed():
+    placed = a.map_batch_response([contact(0, cid="1"), contact(1, cid="2")], {"numErrors": 2, "results": []}, "attended", False)
+    assert indexes(placed, "unconfirmed") == [0, 1]
 
 
-def test_map_batch_response_results_with_other_identifiers_pair_in_order():
-    # HubSpot answers with a merged contact's id: attributed in order when results and inputs pair up.
-    chunk = [contact(0, cid="1"), contact(1, cid="2")]
-    recorded, dummy = a.map_batch_response(chunk, {"results": [{"vid": 1}, {"vid": 20}]}, "attended", False)
-    assert [r["id"] for r in recorded] == ["1", "20"]
+def test_in_and_context_keys_are_still_honoured_when_present():
+    chunk = [contact(10, cid="1"), contact(11, cid="2"), contact(12, email="c@example.com")]
+    error = dict(hubspot_error("nope"), errors=[{"message": "nope", "in": "inputs[1].vid"}])
+    placed = a.map_batch_response(chunk[:2], {"results": [{"vid": 1}], "errors": [error]}, "cancelled", False)
+    assert buckets(placed)["batch_errors"][0][1]["contact"] == {"index": 11, "id": "2"}
+    error = dict(hubspot_error("nope"), context={"email": ["C@example.com"]})
+    placed = a.map_batch_response(chunk[2:], {"results": [], "errors": [error]}, "registered", True)
+    assert buckets(placed)["batch_errors"][0][1]["contact"] == {"index": 12, "email": "c@example.com"}
 
 
-def test_map_batch_response_email_contact_without_result_has_no_invented_id():
-    recorded, dummy = a.map_batch_response([contact(0, email="a@example.com")], {"results": []}, "registered", True)
-    assert recorded == [{"id": None, "email": "a@example.com", "state": "registered"}]
+def test_a_lone_result_under_another_id_pairs_with_the_lone_input():
+    # HubSpot answers with a merged contact's id: one result, one input left: that is the pair.
+    placed = a.map_batch_response([contact(0, cid="1"), contact(1, cid="2")], {"results": [{"vid": 1}, {"vid": 20}]}, "attended", False)
+    assert [e["id"] for dummy, e in buckets(placed)["recorded"]] == ["1", "20"]
 
 
-def test_map_batch_response_tolerates_garbage():
-    recorded, errors = a.map_batch_response([contact(0, cid="1")], None, "attended", False)
-    assert errors == [] and recorded[0]["id"] == "1"
-    recorded, errors = a.map_batch_response([contact(0, cid="1")], {"results": ["x", {"vid": "abc"}], "errors": ["y"]},
-                                            "attended", False)
-    assert errors == [] and recorded[0]["id"] == "1"
+def test_results_under_other_ids_that_do_not_pair_leave_inputs_unconfirmed():
+    chunk = [contact(0, cid="1"), contact(1, cid="2"), contact(2, cid="3")]
+    placed = a.map_batch_response(chunk, {"results": [{"vid": 20}]}, "attended", False)
+    assert indexes(placed, "unconfirmed") == [0, 1, 2]
+
+
+@pytest.mark.parametrize("body", [None, [], {"status": "COMPLETE"}, {"results": "ab"}, {"results": None}])
+def test_answer_without_a_results_list_confirms_nothing(body):
+    placed = a.map_batch_response([contact(0, cid="1"), contact(1, cid="2")], body, "attended", False)
+    assert indexes(placed, "unconfirmed") == [0, 1]
+
+
+def test_no_op_after_a_retry_that_may_have_been_applied_is_unconfirmed():
+    placed = a.map_batch_response([contact(0, cid="1"), contact(1, cid="2")], {"results": [{"vid": 2}]}, "attended", False,
+                                  retried_after_sending=True)
+    assert indexes(placed, "recorded") == [1]
+    assert indexes(placed, "unconfirmed") == [0]
+
+
+def test_every_contact_is_placed_exactly_once():
+    chunk = [contact(i, cid=str(i + 1)) for i in range(6)]
+    body = {"results": [{"vid": 1}, {"vid": 3}, "junk"], "numErrors": 2,
+            "errors": [hubspot_error("Contact with vid 2 does not exist"), hubspot_error("?")]}
+    placed = a.map_batch_response(chunk, body, "attended", False)
+    assert sorted(c["index"] for dummy, c, e in placed) == list(range(6))
+
+
+def test_holds_compares_attendance_durations():
+    entry = {"state": "attended", "duration": 3600}
+    assert a.holds(entry, contact(0, cid="1", duration=3600), "attended")
+    assert not a.holds(entry, contact(0, cid="1", duration=3720), "attended")
+    assert a.holds(entry, contact(0, cid="1"), "registered")
+    assert not a.holds(None, contact(0, cid="1"), "registered")
+
+
+def test_compute_delta_rewrites_an_attendee_with_another_duration():
+    current = a.index_participations([{"contact_id": "1", "email": None, "state": "attended", "attendance_duration_seconds": 3600},
+                                      {"contact_id": "2", "email": None, "state": "attended", "attendance_duration_seconds": 60}])
+    to_write, unchanged = a.compute_delta([contact(0, cid="1", duration=3600), contact(1, cid="2", duration=3600)], current, "attended")
+    assert [u["id"] for u in unchanged] == ["1"]
+    assert [(c["index"], c["current_state"]) for c in to_write] == [(1, "attended (60 s)")]
+
+
+def test_contacts_message():
+    errors = [{"contact": {"index": i, "id": str(i)}, "status": "error", "category": "OBJECT_NOT_FOUND", "message": "m%d" % i}
+              for i in range(5)]
+    message = a.contacts_message(errors, 10, "failed")
+    assert message.startswith("5 of 10 contacts failed: contacts[0] (0): m0 (OBJECT_NOT_FOUND); contacts[1] (1)")
+    assert message.endswith("; and 2 more")
+    unconfirmed = [{"index": 4, "email": "a@example.com", "reason": "no readable answer"}]
+    assert a.contacts_message(unconfirmed, 9, "unconfirmed") == "1 of 9 contacts unconfirmed: contacts[4] (a@example.com): no readable answer"
 
 
 def test_would_record_uses_known_identifiers():
     out = a.would_record([contact(0, email="a@example.com", known_id="5"), contact(1, cid="6", known_email=None)], "attended")
     assert out == [{"id": "5", "email": "a@example.com", "state": "attended"}, {"id": "6", "email": None, "state": "attended"}]
-
-
-def test_failure_message():
-    errors = [{"contact": {"index": i, "id": str(i)}, "status": "error", "category": "OBJECT_NOT_FOUND", "message": "m%d" % i}
-              for i in range(5)]
-    errors.append({"contact": {"index": None}, "status": 400, "category": None, "message": "x"})
-    message = a.failure_message(errors, 10)
-    assert message.startswith("6 of 10 contacts failed: contacts[0] (0): m0 (OBJECT_NOT_FOUND); contacts[1] (1)")
-    assert message.endswith("; and 3 more")
-    assert a.failure_message(errors[-1:], 1) == "1 of 1 contacts failed: a contact: x (400)"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -362,6 +503,11 @@ def test_build_diff_only_written_contacts_and_their_states():
     diff = a.build_diff(to_write, {"id:1", "email:b@example.com"}, "attended")
     assert diff == {"before": {"1": "absent", "B@example.com": "registered", "3": "cancelled"},
                     "after": {"1": "attended", "B@example.com": "attended", "3": "cancelled"}}
+
+
+def test_build_diff_shows_attendance_durations():
+    to_write = [dict(contact(0, cid="1", duration=3720), current_state="attended (3600 s)")]
+    assert a.build_diff(to_write, {"id:1"}, "attended") == {"before": {"1": "attended (3600 s)"}, "after": {"1": "attended (3720 s)"}}
 
 
 def test_build_diff_summarises_past_the_limit():

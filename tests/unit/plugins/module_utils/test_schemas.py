@@ -36,7 +36,7 @@ def test_schemas_are_built_once():
 def test_good_contacts(state):
     contacts = [{"id": 1}, {"id": "9223372036854775807"}, {"email": "a@example.com", "contact_properties": {"firstname": "A", "n": 1}},
                 {"email": "b@example.com", "occurred_at": 0}, {"id": 2, "occurred_at": "2024-06-04T10:00:00.123+02:00"},
-                {"id": 3, "occurred_at": "1717495200000"}, {"id": 4, "properties": {}}]
+                {"id": 3, "occurred_at": "1717495200000"}]
     assert errors_of(contacts, state) == []
 
 
@@ -79,17 +79,18 @@ def test_error_paths_use_the_contact_index():
 
 
 @pytest.mark.parametrize("state", ["registered", "cancelled"])
-def test_properties_must_be_empty_outside_attended(state):
-    errors = errors_of([{"id": 1, "properties": {"joinedAt": 1}}], state)
-    assert errors == [{"path": "contacts[0].properties",
-                       "message": "must be empty when state is %s; only state attended accepts joinedAt and leftAt" % state}]
+def test_attendance_times_only_with_attended(state):
+    errors = errors_of([{"id": 1, "joined_at": 1, "left_at": 2}], state)
+    message = "is only allowed with state attended (HubSpot keeps join and leave times only for attendance)"
+    assert errors == [{"path": "contacts[0].joined_at", "message": message}, {"path": "contacts[0].left_at", "message": message}]
 
 
-def test_attended_properties():
-    assert errors_of([{"id": 1, "properties": {"joinedAt": 1, "leftAt": "2024-06-04T10:00:00Z"}}], "attended") == []
-    errors = errors_of([{"id": 1, "properties": {"joinedAt": "later", "foo": "1"}}], "attended")
-    assert {"path": "contacts[0].properties.foo", "message": "is not allowed here (allowed: joinedAt, leftAt)"} in errors
-    assert any(e["path"] == "contacts[0].properties.joinedAt" and "RFC 3339" in e["message"] for e in errors)
+def test_attended_times():
+    assert errors_of([{"id": 1, "joined_at": 1, "left_at": "2024-06-04T10:00:00Z"}], "attended") == []
+    errors = errors_of([{"id": 1, "joined_at": "later", "properties": {"joinedAt": "1"}}], "attended")
+    assert {"path": "contacts[0].properties",
+            "message": "is not allowed here (allowed: contact_properties, email, id, joined_at, left_at, occurred_at)"} in errors
+    assert any(e["path"] == "contacts[0].joined_at" and "RFC 3339" in e["message"] for e in errors)
 
 
 @pytest.mark.parametrize("batch_size, ok", [(0, False), (1, True), (100, True), (101, False)])

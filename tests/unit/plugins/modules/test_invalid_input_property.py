@@ -200,6 +200,9 @@ def bad_timestamp(draw):
         st.just(""),
         any_text(min_size=1, max_size=16).filter(lambda s: any(c not in "0123456789-:.TtZz+ " for c in s)),
         st.integers(min_value=10 ** 15, max_value=10 ** 30).map(str),  # more than 15 digits
+        st.integers(min_value=0, max_value=10 ** 11 - 1),  # epoch seconds, or a date before 1973
+        st.integers(min_value=10 ** 11, max_value=10 ** 11 - 1 + 10 ** 10).map(lambda n: str(n // 1000)),
+        st.sampled_from(["2999-01-01T00:00:00Z", "9999-12-31T23:59:59Z"]),  # more than a day ahead
         st.sampled_from(["2024-13-01T00:00:00Z", "2024-02-30T10:00:00Z", "2023-02-29T00:00:00Z",
                          "2024-06-04T25:00:00Z", "2024-06-04T10:61:00Z", "2024-06-04T10:00:00+24:00",
                          "2024-06-04", "10:00:00", "2024-06-04T10:00:00", "June 4, 2024"]),
@@ -254,10 +257,12 @@ def valid_contact(draw, state, by):
         if draw(st.booleans()):
             contact["contact_properties"] = draw(st.dictionaries(names, any_text(max_size=10), max_size=3))
     if draw(st.booleans()):
-        contact["occurred_at"] = draw(st.one_of(st.integers(min_value=0, max_value=MAX_EPOCH_MS),
+        # Epoch milliseconds from 1973 (below that is taken for seconds) to the test's fixed past.
+        contact["occurred_at"] = draw(st.one_of(st.integers(min_value=10 ** 11, max_value=1717495200000),
                                                 st.just("2024-06-04T10:00:00Z"), st.just("1717495200000")))
-    if state == "attended" and draw(st.booleans()):
-        contact["properties"] = {"joinedAt": "2024-06-04T10:00:00Z", "leftAt": 1717498800000}
+    if state == "attended":
+        contact["joined_at"] = "2024-06-04T10:00:00Z"
+        contact["left_at"] = draw(st.sampled_from([1717498800000, "1717495201000", "2024-06-04T10:00:01.000+00:00"]))
     return contact
 
 
@@ -389,7 +394,7 @@ def mutate_event(draw, args, non_numeric_event_id=False, long_external_id=None):
 
 
 ATTENDANCE_OPTIONS = set(attendance_module.argument_spec())
-CONTACT_KEYS = {"id", "email", "occurred_at", "properties", "contact_properties"}
+CONTACT_KEYS = {"id", "email", "occurred_at", "joined_at", "left_at", "contact_properties"}
 
 
 def _index(draw, args):
@@ -403,7 +408,7 @@ def mutate_contact_field(draw, args):
     i = _index(draw, args)
     contacts = args["contacts"]
     here = "contacts[%d]" % i
-    kind = draw(st.sampled_from(["id", "email", "both", "neither", "occurred_at", "properties", "contact_properties",
+    kind = draw(st.sampled_from(["id", "email", "both", "neither", "occurred_at", "times", "contact_properties",
                                  "unknown_key", "duplicate"]))
     if kind == "id":
         contacts[i] = {"id": draw(bad_contact_id())}
@@ -420,22 +425,22 @@ def mutate_contact_field(draw, args):
     if kind == "occurred_at":
         contacts[i] = dict(contacts[i], occurred_at=draw(bad_timestamp()))
         return path(here + ".occurred_at")
-    if kind == "properties":
+    if kind == "times":
         if state == "attended":
-            which = draw(st.sampled_from(["unknown", "bad_time", "not_a_dict"]))
-            if which == "unknown":
-                key = draw(names.filter(lambda n: n not in ("joinedAt", "leftAt")))
-                contacts[i] = dict(contacts[i], properties={key: "1"})
-                return path(here + ".properties." + key)
+            which = draw(st.sampled_from(["bad_time", "missing", "not_after_join", "under_a_second"]))
+            key = draw(st.sampled_from(["joined_at", "left_at"]))
             if which == "bad_time":
-                key = draw(st.sampled_from(["joinedAt", "leftAt"]))
-                contacts[i] = dict(contacts[i], properties={key: draw(bad_timestamp())})
-                return path(here + ".properties." + key)
-            contacts[i] = dict(contacts[i], properties=draw(st.sampled_from([["joinedAt"], 5, "joinedAt"])))
-            return path(here + ".properties", ("properties", "contacts"))
-        contacts[i] = dict(contacts[i], properties=draw(st.dictionaries(
-            st.sampled_from(["joinedAt", "leftAt", "x", "foo"]), any_text(max_size=5), min_size=1, max_size=2)))
-        return path(here + ".properties")
+                contacts[i] = dict(contacts[i], **{key: draw(bad_timestamp())})
+                return path(here + "." + key)
+            if which == "missing":
+                contacts[i] = dict((k, v) for k, v in contacts[i].items() if k != key)
+                return path(here + "." + key)
+            joined = 1717495200000
+            left = joined - draw(st.integers(0, 10 ** 6)) if which == "not_after_join" else joined + draw(st.integers(1, 999))
+            contacts[i] = dict(contacts[i], joined_at=joined, left_at=left)
+            return path(here + ".left_at")
+        contacts[i] = dict(contacts[i], **{draw(st.sampled_from(["joined_at", "left_at"])): "2024-06-04T10:00:00Z"})
+        return path(here + ".joined_at", here + ".left_at")
     if kind == "contact_properties":
         which = draw(st.sampled_from(["on_id", "bad_value", "empty_name", "too_many", "long_name", "not_a_dict"]))
         if which == "on_id":

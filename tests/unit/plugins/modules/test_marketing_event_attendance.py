@@ -12,12 +12,15 @@ __metaclass__ = type
 
 import json
 import re
+from urllib.parse import unquote
 from unittest.mock import Mock, create_autospec
 
 import pytest
 
 from ansible_collections.hubspot.marketing.plugins.module_utils._client import HubSpotClient, Pager
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotApiError, HubSpotTransportError
+from ansible_collections.hubspot.marketing.plugins.module_utils._attendance import NO_OP_REASON, READ_REASON
+from ansible_collections.hubspot.marketing.plugins.module_utils._reconcile import state_filter
 from ansible_collections.hubspot.marketing.plugins.modules import marketing_event_attendance as module_under_test
 from ansible_collections.hubspot.marketing.tests.unit.plugins.modules.utils import run_module
 
@@ -25,6 +28,8 @@ TOKEN = "pat-na1-unit-secret-attendance-0123"
 BASE = "https://api.example.test"
 EVENTS = "/marketing/v3/marketing-events"
 NOW = 1717495200000
+# A one-hour attendance, as task-level times (HubSpot keeps no attendance without them).
+SPAN = {"joined_at": NOW - 3600 * 1000, "left_at": NOW}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -46,31 +51,52 @@ def base_args(**extra):
 
 
 class FakeHubSpot:
-    """Participations of one event, answering the breakdown reads and attendance writes like HubSpot."""
+    """Participations of one event, answering reads and attendance writes the way HubSpot does
+    (CONTRACT.md section 12): ``results`` lists only what changed, a re-post of a held state is
+    absent, ``attend`` without ISO join and leave times is dropped, per-input errors name the
+    contact only in their message."""
 
     READ = {"registered": "REGISTERED", "attended": "ATTENDED", "cancelled": "CANCELLED", "no_show": "NO_SHOW"}
     VERB = {"register": "REGISTERED", "attend": "ATTENDED", "cancel": "CANCELLED"}
+    ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 
     def __init__(self, participations=(), known_ids=None):
-        # participations: (contact id, email, snake state)
-        self.parts = [{"id": str(cid), "email": email, "state": self.READ[state]} for cid, email, state in participations]
+        # participations: (contact id, email, snake state[, duration])
+        self.parts = [{"id": str(p[0]), "email": p[1], "state": self.READ[p[2]], "duration": p[3] if len(p) > 3 else None}
+                      for p in participations]
         self.known_ids = set(known_ids or []) | set(int(p["id"]) for p in self.parts)
         self.next_id = 5000
         self.gets = []
         self.posts = []
+        self.client = None
+
+    @staticmethod
+    def with_ids(fake, known):
+        fake.known_ids |= set(known)
+        return fake
 
     def item(self, part):
+        props = {"attendanceState": part["state"], "occurredAt": NOW}
+        if part.get("duration") is not None:
+            props["attendanceDurationSeconds"] = part["duration"]
         return {"id": "p" + part["id"], "createdAt": "2024-06-04T10:00:00Z",
                 "associations": {"contact": {"contactId": part["id"], "email": part["email"]},
                                  "marketingEvent": {"marketingEventId": "456", "name": "W"}},
-                "properties": {"attendanceState": part["state"], "occurredAt": NOW}}
+                "properties": props}
+
+    def count(self):
+        if self.client is not None:
+            self.client.request_count += 1
 
     def get(self, path, params=None):
+        self.count()
         params = dict(params or {})
         self.gets.append((path, params))
         assert path.endswith("/breakdown")
         assert int(params["limit"]) <= 100
         ident = params.get("contactIdentifier")
+        if "/participations/contacts/" in path:
+            ident = unquote(path.split("/")[-2])
         parts = self.parts
         if ident is not None:
             parts = [p for p in parts if p["id"] == ident or (p["email"] or "").lower() == ident.lower()]
@@ -83,12 +109,20 @@ class FakeHubSpot:
             body["paging"] = {"next": {"after": str(offset + len(page))}}
         return body
 
-    def post(self, path, body, params=None):
+    def post(self, path, body, params=None, attempts=None):
+        self.count()
         self.posts.append((path, body, params))
         state = self.VERB[path.split("/")[-2]]
         by_email = path.endswith("/email-create")
         results, errors = [], []
-        for index, item in enumerate(body["inputs"]):
+        for item in body["inputs"]:
+            duration = None
+            if state == "ATTENDED":
+                props = item.get("properties") or {}
+                if not all(self.ISO.match(props.get(k) or "") for k in ("joinedAt", "leftAt")):
+                    continue  # dropped without a word, like HubSpot
+                duration = 3600  # the tests send one-hour spans unless they say otherwise
+                duration = item.get("_duration", duration)
             if by_email:
                 match = [p for p in self.parts if (p["email"] or "").lower() == item["email"].lower()]
                 cid = int(match[0]["id"]) if match else None
@@ -96,26 +130,31 @@ class FakeHubSpot:
                     cid = self.next_id
                     self.next_id += 1
                     self.known_ids.add(cid)
-                results.append({"email": item["email"], "vid": cid})
-                self._upsert(cid, item["email"], state)
+                if self._upsert(cid, item["email"].lower(), state, duration):
+                    results.append({"email": item["email"].lower(), "vid": cid})
             elif item["vid"] not in self.known_ids:
-                errors.append({"status": "error", "category": "OBJECT_NOT_FOUND", "message": "Contact %s does not exist" % item["vid"],
-                               "context": {"vid": [str(item["vid"])]}, "errors": [{"message": "nope", "in": "inputs[%d].vid" % index}]})
-            else:
+                errors.append({"status": "error", "category": "OBJECT_NOT_FOUND", "message": "Contact with vid %s does not exist" % item["vid"],
+                               "context": {}, "errors": [], "links": {}})
+            elif self._upsert(item["vid"], None, state, duration):
                 results.append({"vid": item["vid"]})
-                self._upsert(item["vid"], None, state)
         return {"status": "COMPLETE", "results": results, "numErrors": len(errors), "errors": errors}
 
-    def _upsert(self, cid, email, state):
+    def _upsert(self, cid, email, state, duration):
+        """Store; whether anything changed."""
         for part in self.parts:
             if part["id"] == str(cid):
-                part["state"] = state
-                return
-        self.parts.append({"id": str(cid), "email": email, "state": state})
+                if part["state"] == state and part["duration"] == duration:
+                    return False
+                part.update(state=state, duration=duration)
+                return True
+        self.parts.append({"id": str(cid), "email": email, "state": state, "duration": duration})
+        return True
 
 
 def make_client(fake):
     client = create_autospec(HubSpotClient, instance=True)
+    client.request_count = 0
+    fake.client = client
     client.get.side_effect = fake.get
     client.post.side_effect = fake.post
     client.iter_items.side_effect = lambda path, params=None, page_size=100, limit=None: Pager(client, path, params, page_size, limit)
@@ -130,7 +169,8 @@ def make_module(check_mode=False, diff=False, **params):
     module.params = dict(
         access_token=TOKEN, base_url=BASE, validate_certs=True, timeout=30.0, max_retries=0,
         event_id="456", external_event_id=None, external_account_id=None,
-        state="registered", contacts=[], force=False, allow_partial=False, batch_size=100)
+        state="registered", contacts=[], force=False, allow_partial=False, batch_size=100,
+        occurred_at=None, joined_at=None, left_at=None, verify=False, verify_timeout=60)
     module.params.update(params)
     module.check_mode = check_mode
     module._diff = diff
@@ -184,8 +224,13 @@ def test_argspec_external_ids_together_are_accepted(capsys, requests_mock):
     ({"contacts": [{"id": 1, "email": "a@example.com"}]}, "contacts[0]", "needs exactly one of id or email"),
     ({"contacts": [{"id": "abc"}]}, "contacts[0].id", "must be a HubSpot contact id"),
     ({"contacts": [{"id": 1, "occurred_at": "tomorrow"}]}, "contacts[0].occurred_at", "RFC 3339"),
-    ({"contacts": [{"id": 1, "properties": {"joinedAt": 1}}]}, "contacts[0].properties", "only state attended"),
-    ({"state": "attended", "contacts": [{"id": 1, "properties": {"x": 1}}]}, "contacts[0].properties.x", "is not allowed here"),
+    ({"contacts": [{"id": 1, "joined_at": NOW}]}, "contacts[0].joined_at", "only allowed with state attended"),
+    ({"state": "attended", "contacts": [{"id": 1}]}, "contacts[0].joined_at", "is required with state attended"),
+    ({"state": "attended", "joined_at": NOW, "contacts": [{"id": 1, "left_at": NOW}]}, "contacts[0].left_at", "must be later than joined_at"),
+    ({"state": "attended", "joined_at": NOW - 500, "left_at": NOW, "contacts": [{"id": 1}]}, "left_at", "at least 1 second"),
+    ({"contacts": [{"id": 1, "occurred_at": 1717495200}]}, "contacts[0].occurred_at", "looks like epoch seconds"),
+    ({"contacts": [{"id": 1, "properties": {"joinedAt": 1}}]}, "contacts[0].properties", "is not allowed here"),
+    ({"verify_timeout": 0}, "verify_timeout", "must be at least 1"),
     ({"contacts": [{"id": 1, "contact_properties": {"a": "b"}}]}, "contacts[0].contact_properties", "only allowed for contacts given by email"),
     ({"batch_size": 0}, "batch_size", "must be at least 1"),
     ({"batch_size": 101}, "batch_size", "must be at most 100"),
@@ -244,35 +289,43 @@ def breakdown_json(parts, total=None):
 
 
 def test_main_end_to_end_real_client(capsys, requests_mock):
+    # HubSpot's own shapes: the held contact 51 is absent from results, the error names the vid only in its message.
     read = requests_mock.get(BASE + EVENTS + "/participations/456/breakdown",
                              json=breakdown_json([{"id": "51", "email": "a@example.com", "state": "REGISTERED"}]))
     write_ids = requests_mock.post(BASE + EVENTS + "/456/attendance/attend/create", json={
-        "status": "COMPLETE", "results": [{"vid": 51}], "numErrors": 1,
-        "errors": [{"status": "error", "category": "OBJECT_NOT_FOUND", "message": "Contact 99 does not exist",
-                    "context": {"vid": ["99"]}, "errors": [{"message": "x", "in": "inputs[1].vid"}], "links": {}}]}, status_code=207)
+        "status": "COMPLETE", "results": [{"vid": 52}], "numErrors": 1,
+        "errors": [{"status": "error", "category": "OBJECT_NOT_FOUND", "message": "Contact with vid 99 does not exist",
+                    "context": {}, "errors": [], "links": {}}]})
     write_mail = requests_mock.post(BASE + EVENTS + "/456/attendance/attend/email-create", json={
         "status": "COMPLETE", "results": [{"email": "new@example.com", "vid": 77}], "numErrors": 0, "errors": []})
-    args = base_args(state="attended", allow_partial=True, contacts=[
-        {"id": 51, "properties": {"joinedAt": "2024-06-04T10:00:00Z"}},
-        {"id": "99", "occurred_at": "2024-06-04T10:00:00Z"},
-        {"email": "new@example.com", "contact_properties": {"firstname": "N"}, "occurred_at": NOW},
+    args = base_args(state="attended", allow_partial=True, joined_at="2024-06-04T09:00:00Z", left_at="2024-06-04T10:00:00Z", contacts=[
+        {"id": 51, "joined_at": "2024-06-04T09:30:00+02:00"},
+        {"id": "99"},
+        {"id": 52, "occurred_at": NOW},
+        {"email": "New@example.com", "contact_properties": {"firstname": "N"}},
     ])
     failed, result = run_main(args, capsys)
     assert not failed, result
     assert result["changed"] is True
-    assert result["api_calls"] == {"reads": 1, "writes": 2}
+    assert result["api_calls"] == {"reads": 1, "writes": 2, "verify_reads": 0}
     assert read.last_request.qs == {"limit": ["100"], "state": ["attended"]}
     assert read.last_request.headers["Authorization"] == "Bearer " + TOKEN
+    join = NOW - 3600 * 1000
     assert write_ids.last_request.json() == {"inputs": [
-        {"vid": 51, "interactionDateTime": write_ids.last_request.json()["inputs"][0]["interactionDateTime"], "properties": {"joinedAt": str(NOW)}},
-        {"vid": 99, "interactionDateTime": NOW, "properties": {}}]}
+        {"vid": 51, "interactionDateTime": NOW - 9000 * 1000,
+         "properties": {"joinedAt": "2024-06-04T07:30:00.000Z", "leftAt": "2024-06-04T10:00:00.000Z"}},
+        {"vid": 99, "interactionDateTime": join, "properties": {"joinedAt": "2024-06-04T09:00:00.000Z", "leftAt": "2024-06-04T10:00:00.000Z"}},
+        {"vid": 52, "interactionDateTime": NOW, "properties": {"joinedAt": "2024-06-04T09:00:00.000Z", "leftAt": "2024-06-04T10:00:00.000Z"}}]}
     assert write_mail.last_request.json() == {"inputs": [
-        {"email": "new@example.com", "interactionDateTime": NOW, "properties": {}, "contactProperties": {"firstname": "N"}}]}
-    assert result["recorded"] == [{"id": "51", "email": "a@example.com", "state": "attended"},
+        {"email": "New@example.com", "interactionDateTime": join,
+         "properties": {"joinedAt": "2024-06-04T09:00:00.000Z", "leftAt": "2024-06-04T10:00:00.000Z"}, "contactProperties": {"firstname": "N"}}]}
+    assert result["recorded"] == [{"id": "52", "email": None, "state": "attended"},
                                   {"id": "77", "email": "new@example.com", "state": "attended"}]
+    assert result["unchanged"] == [{"id": "51", "email": "a@example.com", "current_state": "attended", "reason": NO_OP_REASON}]
     assert result["batch_errors"] == [{"contact": {"index": 1, "id": "99"}, "status": "error", "category": "OBJECT_NOT_FOUND",
-                                       "message": "Contact 99 does not exist", "correlation_id": None}]
-    assert any("1 of 3 contacts failed" in w for w in result["_warned"])
+                                       "sub_category": None, "message": "Contact with vid 99 does not exist", "correlation_id": None}]
+    assert result["unconfirmed"] == []
+    assert any("1 of 4 contacts failed" in w for w in result["_warned"])
     assert TOKEN not in json.dumps(result)
 
 
@@ -312,7 +365,7 @@ def test_main_401_on_read(capsys, requests_mock):
     failed, result = run_main(base_args(), capsys)
     assert failed
     assert "401 INVALID_AUTHENTICATION (correlationId corr-401): The access token provided is invalid" in result["msg"]
-    assert result["api_calls"] == {"reads": 1, "writes": 0}
+    assert result["api_calls"] == {"reads": 1, "writes": 0, "verify_reads": 0}
     assert TOKEN not in json.dumps(result)
 
 
@@ -343,7 +396,7 @@ def test_empty_contacts_send_nothing():
     client = make_client(fake)
     result = module_under_test.run(make_module(contacts=[]), client)
     assert result["changed"] is False
-    assert result["api_calls"] == {"reads": 0, "writes": 0}
+    assert result["api_calls"] == {"reads": 0, "writes": 0, "verify_reads": 0}
     assert fake.gets == [] and fake.posts == []
 
 
@@ -351,13 +404,13 @@ def test_idempotent_second_run():
     fake = FakeHubSpot(known_ids=[1, 2])
     client = make_client(fake)
     first = module_under_test.run(make_module(contacts=ids(2)), client)
-    assert first["changed"] is True and first["api_calls"] == {"reads": 1, "writes": 1}
+    assert first["changed"] is True and first["api_calls"] == {"reads": 1, "writes": 1, "verify_reads": 0}
     second = module_under_test.run(make_module(contacts=ids(2)), client)
     assert second["changed"] is False
     assert second["recorded"] == []
-    assert second["unchanged"] == [{"id": "1", "email": None, "current_state": "registered"},
-                                   {"id": "2", "email": None, "current_state": "registered"}]
-    assert second["api_calls"] == {"reads": 1, "writes": 0}
+    assert second["unchanged"] == [{"id": "1", "email": None, "current_state": "registered", "reason": READ_REASON},
+                                   {"id": "2", "email": None, "current_state": "registered", "reason": READ_REASON}]
+    assert second["api_calls"] == {"reads": 1, "writes": 0, "verify_reads": 0}
     assert len(fake.posts) == 1
 
 
@@ -371,12 +424,12 @@ def test_check_mode_same_reads_no_writes():
     assert result["recorded"] == [{"id": "2", "email": None, "state": "cancelled"}]
     assert [u["current_state"] for u in result["unchanged"]] == ["cancelled", "cancelled"]
     assert result["diff"] == {"before": {"2": "absent"}, "after": {"2": "cancelled"}}
-    assert result["api_calls"] == {"reads": 1, "writes": 0}
+    assert result["api_calls"] == {"reads": 1, "writes": 0, "verify_reads": 0}
 
 
 def test_check_mode_without_changes():
-    fake = FakeHubSpot([(1, "a@example.com", "attended")])
-    result = module_under_test.run(make_module(check_mode=True, contacts=[{"id": 1}], state="attended"), make_client(fake))
+    fake = FakeHubSpot([(1, "a@example.com", "attended", 3600)])
+    result = module_under_test.run(make_module(check_mode=True, contacts=[{"id": 1}], state="attended", **SPAN), make_client(fake))
     assert result["changed"] is False
     assert "diff" not in result
 
@@ -386,29 +439,41 @@ def test_force_writes_satisfied_contacts():
     result = module_under_test.run(make_module(contacts=[{"id": 1}], force=True), make_client(fake))
     assert result["changed"] is True
     # force needs no reads; HubSpot's id-create answer carries no email.
-    assert result["api_calls"] == {"reads": 0, "writes": 1}
+    assert result["api_calls"] == {"reads": 0, "writes": 1, "verify_reads": 0}
     assert result["recorded"] == [{"id": "1", "email": None, "state": "registered"}]
     assert fake.parts[0]["state"] == "REGISTERED"
 
 
-@pytest.mark.parametrize("state, force, diff, expected", [
-    ("attended", False, False, (True, "attended")),
-    ("cancelled", False, False, (True, "cancelled")),
-    ("registered", False, False, (True, None)),  # three states satisfy it: read them all
-    ("attended", False, True, (True, None)),  # diff shows every contact's state before
-    ("attended", True, False, (False, None)),  # force writes everything: nothing to read
-    ("registered", True, True, (True, None)),
+@pytest.mark.parametrize("state, expected", [
+    ("attended", "attended"),
+    ("cancelled", "cancelled"),
+    ("registered", None),  # three states satisfy it: read them all
 ])
-def test_read_filter(state, force, diff, expected):
-    assert module_under_test.read_filter(state, force, diff) == expected
+def test_state_filter(state, expected):
+    assert state_filter(state) == expected
+
+
+@pytest.mark.parametrize("force, diff, reads, query", [
+    (False, False, 1, {"state": "ATTENDED"}),
+    (False, True, 1, {}),  # diff shows every contact's state before
+    (True, False, 0, None),  # force writes everything: nothing to read
+    (True, True, 1, {}),
+])
+def test_what_is_read_before_writing(force, diff, reads, query):
+    fake = FakeHubSpot()
+    result = module_under_test.run(make_module(contacts=ids(1, start=7), state="attended", force=force, diff=diff, **SPAN),
+                                   make_client(FakeHubSpot.with_ids(fake, [7])))
+    assert result["api_calls"]["reads"] == reads
+    if query is not None:
+        assert dict((k, v) for k, v in fake.gets[0][1].items() if k == "state") == query
 
 
 def test_attended_reads_only_attended_participations():
-    fake = FakeHubSpot([(1, "a@example.com", "attended"), (2, "b@example.com", "registered")])
-    result = module_under_test.run(make_module(contacts=[{"id": 1}, {"id": 2}], state="attended"), make_client(fake))
-    assert result["unchanged"] == [{"id": "1", "email": "a@example.com", "current_state": "attended"}]
+    fake = FakeHubSpot([(1, "a@example.com", "attended", 3600), (2, "b@example.com", "registered")])
+    result = module_under_test.run(make_module(contacts=[{"id": 1}, {"id": 2}], state="attended", **SPAN), make_client(fake))
+    assert result["unchanged"] == [{"id": "1", "email": "a@example.com", "current_state": "attended", "reason": READ_REASON}]
     assert [r["id"] for r in result["recorded"]] == ["2"]
-    assert result["api_calls"] == {"reads": 1, "writes": 1}
+    assert result["api_calls"] == {"reads": 1, "writes": 1, "verify_reads": 0}
     assert fake.parts[1]["state"] == "ATTENDED"
 
 
@@ -420,7 +485,7 @@ def test_writes_only_the_delta_in_batches_per_endpoint():
     # 7 new ids -> 2 batches; 3 new emails -> 1 batch; c1..c5 and C1@ already registered
     assert [len(body["inputs"]) for dummy, body, dummy2 in fake.posts] == [4, 3, 3]
     assert [p.split("/")[-1] for p, dummy, dummy2 in fake.posts] == ["create", "create", "email-create"]
-    assert result["api_calls"] == {"reads": 1, "writes": 3}
+    assert result["api_calls"] == {"reads": 1, "writes": 3, "verify_reads": 0}
     assert len(result["recorded"]) == 10
     assert len(result["unchanged"]) == 6
 
@@ -429,7 +494,7 @@ def test_pages_the_breakdown_when_that_is_cheaper():
     fake = FakeHubSpot([(i, None, "registered") for i in range(1, 351)], known_ids=range(1, 400))
     # 350 participations: 4 pages; 250 contacts not on page 1 -> page the rest (3 more reads)
     result = module_under_test.run(make_module(contacts=ids(300, start=51)), make_client(fake))
-    assert result["api_calls"] == {"reads": 4, "writes": 0}
+    assert result["api_calls"] == {"reads": 4, "writes": 0, "verify_reads": 0}
     assert all("contactIdentifier" not in params for dummy, params in fake.gets)
     assert result["changed"] is False
 
@@ -439,9 +504,10 @@ def test_reads_per_contact_when_that_is_cheaper():
     contacts = [{"id": 5}, {"id": 700}, {"email": "C900@example.com"}, {"id": 1500}]
     result = module_under_test.run(make_module(contacts=contacts, state="registered"), make_client(fake))
     # page 1 finds id 5; 9 more pages > 3 unknown contacts -> 3 filtered reads
-    assert result["api_calls"] == {"reads": 4, "writes": 1}
-    filtered = sorted(params["contactIdentifier"] for dummy, params in fake.gets if "contactIdentifier" in params)
-    assert filtered == ["1500", "700", "C900@example.com"]
+    assert result["api_calls"] == {"reads": 4, "writes": 1, "verify_reads": 0}
+    # Each through the contact's own breakdown, which HubSpot updates long before the event's.
+    own = sorted(unquote(path.split("/")[-2]) for path, dummy in fake.gets if "/participations/contacts/" in path)
+    assert own == ["1500", "700", "C900@example.com"]
     assert result["recorded"] == [{"id": "1500", "email": None, "state": "registered"}]
     assert sorted(u["id"] for u in result["unchanged"]) == ["5", "700", "900"]
 
@@ -452,13 +518,14 @@ def test_per_contact_read_404_means_absent():
     original = fake.get
 
     def get(path, params=None):
-        if params and "contactIdentifier" in params:
+        if "/participations/contacts/" in path:
+            fake.count()
             raise HubSpotApiError("GET", path, 404, category="OBJECT_NOT_FOUND", message="no such contact")
         return original(path, params)
 
     client.get.side_effect = get
     result = module_under_test.run(make_module(contacts=[{"id": 999}]), client)
-    assert result["api_calls"] == {"reads": 2, "writes": 1}
+    assert result["api_calls"] == {"reads": 2, "writes": 1, "verify_reads": 0}
     assert result["recorded"] == [{"id": "999", "email": None, "state": "registered"}]
 
 
@@ -466,22 +533,27 @@ def test_thousands_of_contacts():
     fake = FakeHubSpot(known_ids=range(1, 3001))
     contacts = ids(2500)
     first = module_under_test.run(make_module(contacts=contacts), make_client(fake))
-    assert first["api_calls"] == {"reads": 1, "writes": 25}
+    assert first["api_calls"] == {"reads": 1, "writes": 25, "verify_reads": 0}
     again = module_under_test.run(make_module(contacts=contacts), make_client(fake))
-    assert again["api_calls"] == {"reads": 25, "writes": 0}
+    assert again["api_calls"] == {"reads": 25, "writes": 0, "verify_reads": 0}
     assert again["changed"] is False
 
 
 def test_read_failure_fails_with_the_api_message():
-    client = make_client(FakeHubSpot())
-    client.get.side_effect = HubSpotApiError("GET", "/p", 404, category="OBJECT_NOT_FOUND", message="Marketing event 456 not found",
-                                             correlation_id="c-9")
+    fake = FakeHubSpot()
+    client = make_client(fake)
+
+    def get(path, params=None):
+        fake.count()
+        raise HubSpotApiError("GET", "/p", 404, category="OBJECT_NOT_FOUND", message="Marketing event 456 not found", correlation_id="c-9")
+
+    client.get.side_effect = get
     result = module_under_test.run(make_module(contacts=ids(1)), client)
     assert result["failed"] is True
     assert result["changed"] is False
     assert "404 OBJECT_NOT_FOUND (correlationId c-9): Marketing event 456 not found" in result["msg"]
     assert result["error"]["correlation_id"] == "c-9"
-    assert result["api_calls"] == {"reads": 1, "writes": 0}
+    assert result["api_calls"] == {"reads": 1, "writes": 0, "verify_reads": 0}
 
 
 def test_partial_errors_fail_unless_allowed():
@@ -489,7 +561,7 @@ def test_partial_errors_fail_unless_allowed():
     module = make_module(contacts=ids(3), diff=True)
     result = module_under_test.run(module, make_client(fake))
     assert result["failed"] is True and result["changed"] is True
-    assert result["msg"].startswith("1 of 3 contacts failed: contacts[1] (2): Contact 2 does not exist")
+    assert result["msg"].startswith("1 of 3 contacts failed: contacts[1] (2): Contact with vid 2 does not exist")
     assert [r["id"] for r in result["recorded"]] == ["1", "3"]
     assert result["diff"] == {"before": {"1": "absent", "2": "absent", "3": "absent"},
                               "after": {"1": "registered", "2": "absent", "3": "registered"}}
@@ -501,18 +573,21 @@ def test_partial_errors_fail_unless_allowed():
     assert "1 of 3 contacts failed" in allowed.warn.call_args[0][0]
 
 
-@pytest.mark.parametrize("error", [
-    HubSpotApiError("POST", "/w", 503, category="SERVICE_UNAVAILABLE", message="down", correlation_id="c-5"),
-    HubSpotTransportError("POST", "/w", "timed out after 30.0s (ReadTimeout)"),
+@pytest.mark.parametrize("error, bucket", [
+    (HubSpotApiError("POST", "/w", 503, category="SERVICE_UNAVAILABLE", message="down", correlation_id="c-5"), "unconfirmed"),
+    (HubSpotTransportError("POST", "/w", "timed out after 30.0s (ReadTimeout)"), "unconfirmed"),
+    (HubSpotApiError("POST", "/w", 200, category="MALFORMED_RESPONSE", message="the response body is not valid JSON"), "unconfirmed"),
+    (HubSpotApiError("POST", "/w", 400, category="VALIDATION_ERROR", message="bad"), "batch_errors"),
 ])
-def test_a_failing_write_stops_and_reports_everything(error):
+def test_a_failing_write_stops_and_reports_everything(error, bucket):
     fake = FakeHubSpot(known_ids=range(1, 11))
     client = make_client(fake)
     calls = []
 
-    def post(path, body, params=None):
+    def post(path, body, params=None, attempts=None):
         calls.append(body)
         if len(calls) == 2:
+            fake.count()
             raise error
         return fake.post(path, body, params)
 
@@ -521,12 +596,33 @@ def test_a_failing_write_stops_and_reports_everything(error):
     assert result["failed"] is True
     assert result["changed"] is True
     assert [r["id"] for r in result["recorded"]] == ["1", "2", "3"]
-    assert [e["contact"]["id"] for e in result["batch_errors"]] == ["4", "5", "6"]
+    # No answer (or a 5xx, or an unreadable one): HubSpot may have recorded them. A 4xx: it refused them.
+    failed = [e.get("contact", e)["id"] for e in result[bucket]]
+    assert failed == ["4", "5", "6"]
+    assert result["batch_errors" if bucket == "unconfirmed" else "unconfirmed"] == []
     assert [c["id"] for c in result["not_attempted"]] == ["7", "8", "9", "10"]
-    assert result["api_calls"] == {"reads": 1, "writes": 2}
+    assert result["api_calls"] == {"reads": 1, "writes": 2, "verify_reads": 0}
     assert str(error) in result["msg"]
-    assert "3 of 10 contacts recorded before this failure, 3 in the failed request, 4 not attempted" in result["msg"]
+    assert ("3 of 10 contacts recorded before this failure, %d unconfirmed, %d refused, 4 not attempted" % (
+        (3, 0) if bucket == "unconfirmed" else (0, 3))) in result["msg"]
     assert len(calls) == 2
+
+
+def test_a_write_whose_answer_was_lost_is_unconfirmed_and_changed():
+    fake = FakeHubSpot(known_ids=[1])
+    client = make_client(fake)
+
+    def post(path, body, params=None, attempts=None):
+        fake.post(path, body, params)  # HubSpot stored it; the answer never arrived
+        raise HubSpotTransportError("POST", path, "ChunkedEncodingError: IncompleteRead")
+
+    client.post.side_effect = post
+    result = module_under_test.run(make_module(contacts=ids(1)), client)
+    assert result["failed"] is True and result["changed"] is True
+    assert result["recorded"] == [] and result["unchanged"] == []
+    assert result["unconfirmed"][0]["id"] == "1"
+    assert "may have been recorded" in result["unconfirmed"][0]["reason"]
+    assert fake.parts[0]["state"] == "REGISTERED"
 
 
 def test_warns_about_retries():
