@@ -37,9 +37,32 @@ options:
 '''
 
 EXAMPLES = r'''
-- name: Summarise the calls
-  ansible.builtin.set_fact:
-    summary: "{{ parsed | hubspot.marketing.attendance_summary(calls.results, check_mode=ansible_check_mode) }}"
+- name: Parse an export, record each state with one call, summarise (what the attendance_sync role does)
+  module_defaults:
+    group/hubspot.marketing.hubspot:
+      access_token: "{{ vault_hubspot_access_token }}"
+  block:
+    - name: Parse the export
+      ansible.builtin.set_fact:
+        parsed: "{{ lookup('ansible.builtin.file', 'attendees.csv') | hubspot.marketing.attendance_rows(status_column='Status') }}"
+
+    - name: Record the contacts of each state
+      hubspot.marketing.marketing_event_attendance:
+        event_id: "123456789"
+        state: "{{ item }}"
+        contacts: "{{ parsed.rows | selectattr('state', 'eq', item) | map(attribute='contact') | list }}"
+        allow_partial: true
+      loop: [registered, attended, cancelled]
+      when: parsed.rows | selectattr('state', 'eq', item) | list | length > 0
+      register: calls
+
+    - name: Summarise the calls
+      ansible.builtin.set_fact:
+        summary: "{{ parsed | hubspot.marketing.attendance_summary(calls.results, check_mode=ansible_check_mode) }}"
+
+    - name: Show the summary
+      ansible.builtin.debug:
+        msg: "{{ summary.lines }}"
 '''
 
 RETURN = r'''

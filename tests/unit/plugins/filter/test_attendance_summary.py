@@ -17,6 +17,8 @@ from ansible_collections.hubspot.marketing.plugins.filter.attendance_summary imp
     attendance_summary,
 )
 
+# Task-level join and leave times, as the role passes them, so attendees need no time columns here.
+TIMES = {'joined_at': '2026-03-01T10:00:00Z', 'left_at': '2026-03-01T11:00:00Z'}
 CSV = (
     "email,contact_id,status\n"
     "a@x.io,,attended\n"        # 2: recorded
@@ -46,7 +48,7 @@ def test_registered_as_filter():
 
 
 def test_counts_and_outcomes():
-    out = attendance_summary(attendance_rows(CSV), results(), check_mode=True)
+    out = attendance_summary(attendance_rows(CSV, defaults=TIMES), results(), check_mode=True)
     assert out['check_mode'] is True and out['changed'] is True
     assert out['states'] == {
         'registered': {'requested': 1, 'recorded': 1, 'unchanged': 0, 'failed': 0},
