@@ -110,6 +110,12 @@ _raw:
 
 from ansible import constants as C
 from ansible.errors import AnsibleLookupError
+
+try:
+    from ansible.errors import AnsibleValueOmittedError  # ansible-core >= 2.19: a template that resolved to omit
+except ImportError:
+    class AnsibleValueOmittedError(Exception):
+        """Never raised by ansible-core < 2.19, which renders omit as a placeholder string."""
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
@@ -165,7 +171,7 @@ def _contact(index, term):
 class LookupModule(LookupBase):
 
     def run(self, terms, variables=None, **kwargs):
-        self.set_options(var_options=self._templated_var_options(variables), direct=kwargs)
+        self.set_options(var_options=self._templated_var_options(variables, kwargs), direct=kwargs)
 
         if not HAS_REQUESTS:
             raise AnsibleLookupError("the Python library 'requests' is required on the controller for this lookup")
@@ -194,20 +200,35 @@ class LookupModule(LookupBase):
                 display.warning("hubspot.marketing.marketing_event_participations: %s" % summary)
         return participations
 
-    def _templated_var_options(self, variables):
+    def _templated_var_options(self, variables, direct):
         """``variables`` with the ones that feed an option (``hubspot_access_token``, ...) templated.
 
         Ansible hands a lookup the task's variables untemplated: ``hubspot_access_token: "{{ vault_token }}"``
-        would arrive as that literal text. Only the variables named in the options' ``vars:`` entries are
-        templated, each once, with the task's templar.
+        would arrive as that literal text. Only the variables named in the ``vars:`` entries of options not
+        given directly are templated, each once, with the task's templar; one that templates to ``omit``
+        counts as not set.
         """
         if not variables:
             return variables
         definitions = C.config.get_configuration_definitions(self.plugin_type, self._load_name) or {}
-        names = set(entry["name"] for option in definitions.values() for entry in option.get("vars") or [])
         templated = dict(variables)
-        for name in names & set(variables):
-            templated[name] = self._templar.template(variables[name])
+        for option, definition in definitions.items():
+            for entry in definition.get("vars") or []:
+                name = entry["name"]
+                if name not in variables:
+                    continue
+                if option in direct:
+                    del templated[name]  # the direct option wins; its variable is not needed
+                    continue
+                try:
+                    value = self._templar.template(variables[name])
+                except AnsibleValueOmittedError:
+                    del templated[name]
+                    continue
+                if isinstance(value, str) and variables.get("omit") and value == variables["omit"]:
+                    del templated[name]  # ansible-core < 2.19 renders omit as a placeholder string
+                    continue
+                templated[name] = value
         return templated
 
     @staticmethod

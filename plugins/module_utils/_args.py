@@ -45,12 +45,24 @@ EVENT_MUTUALLY_EXCLUSIVE = [("event_id", "external_event_id"), ("event_id", "ext
 EVENT_REQUIRED_TOGETHER = [("external_event_id", "external_account_id")]
 
 
+# What an unusable access_token is replaced with in the options (Ansible's own wording for no_log values).
+TOKEN_PLACEHOLDER = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+
+
 def auth_errors(params):
-    """Validation errors (``{"path", "message"}``) of the shared options; never echoes the token."""
+    """Validation errors (``{"path", "message"}``) of the shared options; never echoes the token.
+
+    An unusable ``access_token`` is also replaced in ``params`` by a placeholder: a module's failure
+    result echoes its options (``invocation``), and ansible-core masks a no_log option only where its
+    value appears whole. A token given inside a dict reaches a module converted to the text of that
+    dict, which core would print with just the token masked inside it.
+    """
     errors = []
     reason = check_access_token(params.get("access_token"))
     if reason:
         errors.append({"path": "access_token", "message": reason})
+        if params.get("access_token") is not None:
+            params["access_token"] = TOKEN_PLACEHOLDER
     dummy, reason = check_base_url(params.get("base_url"))
     if reason:
         errors.append({"path": "base_url", "message": reason})

@@ -287,6 +287,21 @@ class TestVariablesAreTemplated:
         assert requests_mock.last_request.headers["Authorization"] == "Bearer " + TOKEN
         assert requests_mock.last_request.url.startswith(BASE + PREFIX)
 
+    def test_direct_option_wins_without_templating_the_variable(self, lookup, requests_mock):
+        requests_mock.get(BASE + PREFIX + "/contacts/51/breakdown", json={"total": 0, "results": []})
+        # The variable would fail to template (undefined); the direct option makes it irrelevant.
+        variables = {"hubspot_access_token": trust_as_template("{{ undefined_variable }}"), "hubspot_base_url": BASE}
+        assert self.run_with(lookup, variables, "51", access_token=TOKEN) == []
+        assert requests_mock.last_request.headers["Authorization"] == "Bearer " + TOKEN
+
+    def test_variable_that_templates_to_omit_is_not_set(self, lookup, requests_mock, monkeypatch):
+        requests_mock.get(BASE + PREFIX + "/contacts/51/breakdown", json={"total": 0, "results": []})
+        monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", TOKEN)
+        variables = {"omit": "__omit_place_holder__abc", "hubspot_base_url": BASE,
+                     "hubspot_access_token": trust_as_template("{{ nothing | default(omit) }}")}
+        assert self.run_with(lookup, variables, "51") == []
+        assert requests_mock.last_request.headers["Authorization"] == "Bearer " + TOKEN  # from the environment
+
     @pytest.mark.parametrize("value", [{"token": TOKEN}, [TOKEN]])
     def test_token_var_templated_to_a_dict_or_list_is_refused_unseen(self, lookup, requests_mock, value):
         variables = {"vault_token": value, "hubspot_access_token": trust_as_template("{{ vault_token }}"), "hubspot_base_url": BASE}

@@ -97,3 +97,16 @@ def test_dot_segments_are_refused_naming_the_field(name, value):
 @pytest.mark.parametrize("value", ["...", ".hidden", "a/../b", "%2e%2e", "webinar 2024/06"])
 def test_other_external_ids_survive(value):
     assert event_errors({"external_event_id": value, "external_account_id": "acc"}) == []
+
+
+def test_an_unusable_token_is_replaced_in_the_options():
+    """A module's failure echoes its options; a token inside a dict arrives as that dict's text and must not be echoed."""
+    from ansible_collections.hubspot.marketing.plugins.module_utils._args import TOKEN_PLACEHOLDER, auth_errors
+    secret = "pat-na1-validation-secret-42"
+    params = {"access_token": "{'token': '%s'}" % secret, "base_url": "https://api.hubapi.com", "timeout": 30, "max_retries": 5}
+    errors = auth_errors(params)
+    assert [e["path"] for e in errors] == ["access_token"]
+    assert params["access_token"] == TOKEN_PLACEHOLDER
+    assert secret not in str(errors)
+    good = {"access_token": secret, "base_url": "https://api.hubapi.com", "timeout": 30, "max_retries": 5}
+    assert auth_errors(good) == [] and good["access_token"] == secret
