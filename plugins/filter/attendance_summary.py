@@ -85,7 +85,8 @@ _value:
     contacts:
       description:
         - One entry per good row, in input order, with C(line), C(index), C(email), C(id), C(state),
-          C(outcome) (V(recorded), V(unchanged) or V(failed)) and C(message) (the error for failed contacts).
+          C(outcome) (V(recorded), V(unchanged) or V(failed)) and C(message) (the error for failed contacts; contacts the
+          module reports as unconfirmed or not attempted are failed, with its reason).
       type: list
       elements: dict
     bad_rows:
@@ -166,6 +167,14 @@ def attendance_summary(parsed, results, check_mode=False):
                 errors[('index', int(contact['index']))] = message
             for key in _key(contact):
                 errors[key] = message
+        # Contacts the module could not confirm (no readable answer, or not seen by verify) or never sent.
+        for bucket, label in (('unconfirmed', 'unconfirmed'), ('not_attempted', 'not attempted')):
+            for entry in result.get(bucket) or []:
+                message = '%s: %s' % (label, entry.get('reason') or 'HubSpot may or may not hold this state')
+                if entry.get('index') is not None:
+                    errors[('index', int(entry['index']))] = message
+                for key in _key(entry):
+                    errors[key] = message
 
         for position, row in enumerate(group):
             contact = row['contact']

@@ -108,3 +108,14 @@ def test_rejects_wrong_input():
         attendance_summary([], [])
     with pytest.raises(AnsibleFilterError, match='without a state as its loop item'):
         attendance_summary({'rows': []}, [{'item': 'maybe'}])
+
+
+def test_unconfirmed_and_not_attempted_contacts_fail_with_the_modules_reason():
+    parsed = attendance_rows("email,status\na@x.io,registered\nb@x.io,registered\nc@x.io,registered\n")
+    call = {'item': 'registered', 'recorded': [{'email': 'a@x.io'}], 'unchanged': [], 'batch_errors': [],
+            'unconfirmed': [{'index': 1, 'email': 'b@x.io', 'reason': 'not seen by verify within 60 s'}],
+            'not_attempted': [{'index': 2, 'email': 'c@x.io'}]}
+    out = attendance_summary(parsed, [call])
+    assert [c['outcome'] for c in out['contacts']] == ['recorded', 'failed', 'failed']
+    assert out['contacts'][1]['message'] == 'unconfirmed: not seen by verify within 60 s'
+    assert out['contacts'][2]['message'].startswith('not attempted: ')
