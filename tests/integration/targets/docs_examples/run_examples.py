@@ -223,7 +223,7 @@ def run_all(url, token, workdir, collection_root):
         before = requests_seen(url)
         result = subprocess.run(["ansible-playbook", "-i", "inventory", "-e", "@example_vars.yml", os.path.basename(playbook)],
                                 cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, universal_newlines=True)
+                                stderr=subprocess.STDOUT, universal_newlines=True, check=False)
         sent = requests_seen(url) - before
         talks = any(name in yaml.safe_dump(example) for name in api_users)
         ok = result.returncode == 0 and (sent > 0 or not talks)
