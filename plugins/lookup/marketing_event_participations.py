@@ -22,7 +22,8 @@ description:
   - With an event and no terms, returns the whole breakdown of the event.
   - The results of all terms are concatenated in term order. An unknown contact adds nothing.
   - Runs on the controller, so the environment variables are read there. C(module_defaults) does not apply to lookups;
-    set the variables C(hubspot_access_token) and C(hubspot_base_url), the environment variables, or pass the options directly.
+    set the variables C(hubspot_access_token) and C(hubspot_base_url) (templates in them are resolved, as in the examples),
+    the environment variables, or pass the options directly.
   - Use it with C(query()) (or C(wantlist=true)) so the result is always a list.
 requirements:
   - python >= 3.9
@@ -34,7 +35,11 @@ extends_documentation_fragment:
 options:
   access_token:
     description:
-      - A string. The lookup takes the option as it comes (C(type=raw)) and checks it itself, so that a dict or a list
+      - A HubSpot private-app access token (or an OAuth access token) with the scope C(crm.objects.marketing_events.read).
+      - Read, in this order, from the option, the variable C(hubspot_access_token) (templated, so it may be set to
+        C("{{ vault_token }}")) or the environment variable E(HUBSPOT_ACCESS_TOKEN) on the controller.
+      - Never logged, returned or shown in an error.
+      - Must be a string. The lookup takes the option as it comes and checks it itself, so that a dict or a list
         given by mistake is refused without its content being printed.
     type: raw
   _terms:
