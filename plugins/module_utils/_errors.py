@@ -21,10 +21,7 @@ __metaclass__ = type
 
 import json
 
-try:
-    from collections.abc import Mapping, Sequence
-except ImportError:  # pragma: no cover - Python 2 is not supported, this keeps the import sanity test quiet
-    from collections import Mapping, Sequence  # pylint: disable=ansible-bad-import-from
+from collections.abc import Mapping, Sequence
 
 # HubSpot error bodies that are not JSON (a proxy's HTML page, say) are cut to this.
 _BODY_EXCERPT = 500
