@@ -18,6 +18,14 @@ description:
     M(hubspot.marketing.marketing_event_attendance) expects in O(hubspot.marketing.marketing_event_attendance#module:contacts).
   - Rows without a usable identifier, with an unknown status, with a bad timestamp, with the wrong number of fields,
     or repeating an earlier contact are returned in RV(_value.bad_rows) with their CSV line number and never in RV(_value.rows).
+  - Identifiers and times are checked with the rules of M(hubspot.marketing.marketing_event_attendance) itself
+    (the same email, contact id and timestamp definitions, join and leave times required for attendees,
+    leave at least a second after join, nothing more than a day in the future), so a good row is never refused by the module.
+  - A contact is a duplicate when any identifier of its row (its email, ignoring case, or its contact id) was on an
+    earlier row, whichever identifier is sent; with O(known_contacts), also when HubSpot's reads show that the contact id of
+    one row and the email of another are the same contact. The later row is bad and names the earlier one.
+requirements:
+  - jsonschema (on the controller)
   - Used by the P(hubspot.marketing.attendance_sync#role),
     which documents the column options in detail.
 positional: _input
@@ -41,7 +49,9 @@ options:
     type: str
     default: status
   joined_at_column:
-    description: Column holding the join time (epoch milliseconds or RFC 3339 with an offset). Used for attended contacts only.
+    description:
+      - Column holding the join time (epoch milliseconds or RFC 3339 with an offset). Used for attended contacts only,
+        which need a join and a leave time (from the row or from O(defaults)).
     type: str
     default: joined_at
   left_at_column:
@@ -83,12 +93,32 @@ options:
     description: CSV field delimiter.
     type: str
     default: ','
+  defaults:
+    description:
+      - Task-level times given to M(hubspot.marketing.marketing_event_attendance) as its O(hubspot.marketing.marketing_event_attendance#module:joined_at),
+        O(hubspot.marketing.marketing_event_attendance#module:left_at) and O(hubspot.marketing.marketing_event_attendance#module:occurred_at)
+        options (keys C(joined_at), C(left_at), C(occurred_at)); rows without their own times are checked against them.
+    type: dict
+    default: {}
+  known_contacts:
+    description:
+      - Participations read from HubSpot (RV(hubspot.marketing.marketing_event_participation_info#module:participations)),
+        whose C(contact_id) and C(email) link a contact id to an email address.
+      - A row naming a contact by id and another naming it by email are then recognised as the same contact.
+    type: list
+    elements: dict
+    default: []
 '''
 
 EXAMPLES = r'''
-- name: Parse a CSV export read from disk
+- name: Parse a CSV export read from disk (columns email, contact_id, Status, joined_at, left_at)
   ansible.builtin.set_fact:
     parsed: "{{ lookup('ansible.builtin.file', 'attendees.csv') | hubspot.marketing.attendance_rows(status_column='Status') }}"
+
+- name: Show the rows that would not be sent, with their line numbers
+  ansible.builtin.debug:
+    msg: "{{ item.where }}: {{ item.reason }}"
+  loop: "{{ parsed.bad_rows }}"
 
 - name: Contacts to mark as attended
   ansible.builtin.debug:
@@ -115,8 +145,16 @@ _value:
           description: Desired state, V(registered), V(attended) or V(cancelled).
           type: str
         contact:
-          description: Contact entry for O(hubspot.marketing.marketing_event_attendance#module:contacts).
+          description:
+            - Contact entry for O(hubspot.marketing.marketing_event_attendance#module:contacts) (C(id) or C(email), C(joined_at) and C(left_at)
+              for attendees, C(occurred_at) and C(contact_properties) where given; times in epoch milliseconds).
           type: dict
+        email:
+          description: The row's email address, lowercased, or V(null).
+          type: str
+        id:
+          description: The row's contact id, or V(null).
+          type: int
     bad_rows:
       description:
         - Rows that are never sent, each with C(line), C(index), C(where) (C(line 7) for CSV input, C(item 3) for list input),
@@ -133,15 +171,24 @@ _value:
 '''
 
 import csv
-import datetime
 import io
-import re
+import time
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_text
 
+# The module's own rules: one definition of a contact, of a time and of what a state needs.
+from ansible_collections.hubspot.marketing.plugins.module_utils._attendance import input_errors, parse_timestamp  # noqa: F401 pylint: disable=unused-import
+from ansible_collections.hubspot.marketing.plugins.module_utils._validation import (
+    HAS_JSONSCHEMA,
+    contact_id_error,
+    email_error,
+)
+
 STATES = ('registered', 'attended', 'cancelled')
 TARGETS = STATES + ('ignore',)
+TIMES = ('joined_at', 'left_at', 'occurred_at')
+ATTENDANCE_TIMES = ('joined_at', 'left_at')
 DEFAULT_STATUS_MAP = {
     'registered': 'registered',
     'register': 'registered',
@@ -151,49 +198,6 @@ DEFAULT_STATUS_MAP = {
     'canceled': 'cancelled',
     'cancel': 'cancelled',
 }
-
-_RFC3339 = re.compile(
-    r'^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$'
-)
-_DIGITS = re.compile(r'^\d{1,16}$')
-_EMAIL = re.compile(r'^[^@\s]+@[^@\s]+\.[^@\s]+$')
-
-
-def parse_timestamp(value):
-    """Return epoch milliseconds for an epoch-ms number or an RFC 3339 string; raise ValueError."""
-    if isinstance(value, bool):
-        raise ValueError('not a timestamp')
-    if isinstance(value, int):
-        if value < 0:
-            raise ValueError('negative epoch milliseconds')
-        return value
-    text = to_text(value).strip()
-    if _DIGITS.match(text):
-        return int(text)
-    match = _RFC3339.match(text)
-    if not match:
-        raise ValueError('expected epoch milliseconds or RFC 3339 with an offset, like 2026-03-01T10:00:00Z')
-    year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
-    fraction, offset = match.group(7), match.group(8)
-    if offset in ('Z', 'z'):
-        tz = datetime.timezone.utc
-    else:
-        sign = 1 if offset[0] == '+' else -1
-        hours, minutes = int(offset[1:3]), int(offset[4:6])
-        if hours > 23 or minutes > 59:
-            raise ValueError('bad UTC offset')
-        tz = datetime.timezone(sign * datetime.timedelta(hours=hours, minutes=minutes))
-    micro = int((fraction[1:] + '000000')[:6]) if fraction else 0
-    try:
-        moment = datetime.datetime(year, month, day, hour, minute, second, micro, tzinfo=tz)
-    except ValueError as exc:
-        raise ValueError(to_text(exc))
-    epoch = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
-    delta = moment - epoch
-    millis = (delta.days * 86400 + delta.seconds) * 1000 + delta.microseconds // 1000
-    if millis < 0:
-        raise ValueError('before 1970')
-    return millis
 
 
 def _value(row, column):
@@ -240,9 +244,64 @@ def _csv_rows(text, delimiter):
         index += 1
 
 
+def _known_identities(known_contacts):
+    """``{("id", n): email, ("email", e): id}`` from participations read from HubSpot (contact_id and email)."""
+    known = {}
+    for item in known_contacts or []:
+        if not isinstance(item, dict):
+            raise AnsibleFilterError('attendance_rows: known_contacts must be a list of participations (dicts with contact_id and email)')
+        contact_id, email = item.get('contact_id'), item.get('email')
+        if contact_id in (None, '') or not email or contact_id_error(to_text(contact_id)):
+            continue
+        email = to_text(email).strip().lower()
+        known[('id', int(to_text(contact_id)))] = email
+        known[('email', email)] = int(to_text(contact_id))
+    return known
+
+
+def _identities(email, contact_id, known):
+    """Every identity of a row: its email and id, plus the other one when HubSpot's reads link them.
+
+    Returns ``[(key, how)]``; ``how`` explains a derived identity.
+    """
+    keys = []
+    if email:
+        keys.append((('email', email.lower()), None))
+        linked = known.get(('email', email.lower()))
+        if linked is not None and not contact_id:
+            keys.append((('id', linked), 'HubSpot contact %d has the email %s' % (linked, email.lower())))
+    if contact_id:
+        keys.append((('id', int(contact_id)), None))
+        linked = known.get(('id', int(contact_id)))
+        if linked is not None and not email:
+            keys.append((('email', linked), 'HubSpot contact %s has the email %s' % (contact_id, linked)))
+    return keys
+
+
+def _describe(key):
+    return 'email %s' % key[1] if key[0] == 'email' else 'contact id %s' % key[1]
+
+
+def _time_errors(state, contact, defaults, columns, now_ms):
+    """The module's own check of one contact (state, identifier, times), with fields named by their columns."""
+    problems = []
+    for error in input_errors(state, [contact], defaults=defaults, now_ms=now_ms):
+        field = error['path'].rsplit('.', 1)[-1]
+        if field in columns and error['path'].startswith('contacts[0].'):
+            problems.append('%r: %s' % (columns[field], error['message']))
+        elif field in TIMES and error['path'] == field:
+            problems.append('the default %s: %s' % (field, error['message']))
+        else:
+            problems.append('%s: %s' % (error['path'].replace('contacts[0].', '').replace('contacts[0]', 'contact'), error['message']))
+    return problems
+
+
 def attendance_rows(data, email_column='email', id_column='contact_id', status_column='status',
                     joined_at_column='joined_at', left_at_column='left_at', occurred_at_column='occurred_at',
-                    status_map=None, prefer_identifier='email', contact_property_columns=None, delimiter=','):
+                    status_map=None, prefer_identifier='email', contact_property_columns=None, delimiter=',',
+                    defaults=None, known_contacts=None):
+    if not HAS_JSONSCHEMA:
+        raise AnsibleFilterError('attendance_rows: the Python library jsonschema is required on the controller')
     if status_map is None:
         status_map = DEFAULT_STATUS_MAP
     if not isinstance(status_map, dict):
@@ -261,6 +320,10 @@ def attendance_rows(data, email_column='email', id_column='contact_id', status_c
         raise AnsibleFilterError('attendance_rows: contact_property_columns must be a dictionary')
     if not email_column and not id_column:
         raise AnsibleFilterError('attendance_rows: set email_column or id_column')
+    defaults = dict((k, v) for k, v in (defaults or {}).items() if k in TIMES and v not in (None, ''))
+    known = _known_identities(known_contacts)
+    columns = {'joined_at': joined_at_column, 'left_at': left_at_column, 'occurred_at': occurred_at_column}
+    now_ms = int(time.time() * 1000)
 
     if isinstance(data, (str, bytes)):
         text = to_text(data, errors='surrogate_or_strict')
@@ -285,9 +348,9 @@ def attendance_rows(data, email_column='email', id_column='contact_id', status_c
     total = 0
     for line, index, row, problem in source:
         total += 1
+        where = 'line %d' % line if line is not None else 'item %d' % index
 
         def bad(reason, identifier=''):
-            where = 'line %d' % line if line is not None else 'item %d' % index
             bad_rows.append({'line': line, 'index': index, 'where': where, 'identifier': identifier, 'reason': reason})
 
         if problem:
@@ -295,20 +358,21 @@ def attendance_rows(data, email_column='email', id_column='contact_id', status_c
             continue
         email = to_text(_value(row, email_column))
         contact_id = to_text(_value(row, id_column))
-        if prefer_identifier == 'id' and contact_id or not email:
-            kind, identifier = 'id', contact_id
-        else:
-            kind, identifier = 'email', email
-        if not identifier:
-            columns = [repr(c) for c in (email_column, id_column) if c]
-            bad('no identifier: %s %s empty' % (' and '.join(columns), 'are' if len(columns) > 1 else 'is'))
+        if not email and not contact_id:
+            names = [repr(c) for c in (email_column, id_column) if c]
+            bad('no identifier: %s %s empty' % (' and '.join(names), 'are' if len(names) > 1 else 'is'))
             continue
-        if kind == 'email' and not _EMAIL.match(identifier):
-            bad('invalid email %r' % identifier, identifier)
+        # Every identifier the row gives must be valid, not only the one that is sent.
+        reason = email and email_error(email)
+        if reason:
+            bad('invalid email %r: %s' % (email, reason), email)
             continue
-        if kind == 'id' and not _DIGITS.match(identifier):
-            bad('invalid contact id %r (expected digits)' % identifier, identifier)
+        reason = contact_id and contact_id_error(contact_id)
+        if reason:
+            bad('invalid contact id %r: %s' % (contact_id, reason), contact_id)
             continue
+        kind = 'id' if contact_id and (prefer_identifier == 'id' or not email) else 'email'
+        identifier = contact_id if kind == 'id' else email
 
         raw_status = to_text(_value(row, status_column))
         state = normalized_map.get(raw_status.lower())
@@ -316,48 +380,38 @@ def attendance_rows(data, email_column='email', id_column='contact_id', status_c
             bad('unknown status %r (known: %s)' % (raw_status, ', '.join(sorted(normalized_map))), identifier)
             continue
 
-        key = (kind, identifier.lower())
-        if key in seen:
-            bad('duplicate contact %s, first seen %s' % (identifier, seen[key]), identifier)
+        # The same person named twice, through any identifier of either row (or one HubSpot links).
+        identities = _identities(email, contact_id, known)
+        clash = [(key, how) for key, how in identities if key in seen]
+        if clash:
+            key, how = clash[0]
+            first, first_how = seen[key]
+            why = '; '.join(h for h in (how, first_how) if h)
+            bad('duplicate contact: the %s is also on %s%s' % (_describe(key), first, ' (%s)' % why if why else ''), identifier)
             continue
-        seen[key] = 'on line %d' % line if line is not None else 'at index %d' % index
+        for key, how in identities:
+            seen[key] = (where, how)
 
         if state == 'ignore':
             ignored.append({'line': line, 'index': index, 'identifier': identifier, 'status': raw_status})
             continue
 
-        times = {}
-        problems = []
-        for name, column in (('joined_at', joined_at_column), ('left_at', left_at_column),
-                             ('occurred_at', occurred_at_column)):
-            raw = _value(row, column)
-            if raw == '':
-                continue
-            try:
-                times[name] = parse_timestamp(raw)
-            except ValueError as exc:
-                problems.append('bad timestamp in %r: %r: %s' % (column, to_text(raw), exc))
+        contact = {kind: int(identifier) if kind == 'id' else identifier}
+        wanted = TIMES if state == 'attended' else ('occurred_at',)
+        for name in wanted:
+            raw = _value(row, columns[name])
+            if raw != '':
+                contact[name] = raw
+        row_defaults = dict((k, v) for k, v in defaults.items() if k in wanted)
+        problems = _time_errors(state, contact, row_defaults, columns, now_ms)
         if problems:
             bad('; '.join(problems), identifier)
             continue
-        if 'joined_at' in times and 'left_at' in times and times['left_at'] < times['joined_at']:
-            bad('%r is before %r' % (left_at_column, joined_at_column), identifier)
-            continue
-
-        contact = {kind: int(identifier) if kind == 'id' else identifier}
-        occurred = times.get('occurred_at')
-        if state == 'attended':
-            properties = {}
-            if 'joined_at' in times:
-                properties['joinedAt'] = to_text(times['joined_at'])
-            if 'left_at' in times:
-                properties['leftAt'] = to_text(times['left_at'])
-            if properties:
-                contact['properties'] = properties
-            if occurred is None:
-                occurred = times.get('joined_at')
-        if occurred is not None:
-            contact['occurred_at'] = occurred
+        for name in TIMES:
+            if name in contact:
+                contact[name] = parse_timestamp(contact[name])
+        if state == 'attended' and 'occurred_at' not in contact and 'occurred_at' not in defaults and 'joined_at' in contact:
+            contact['occurred_at'] = contact['joined_at']
         if kind == 'email' and contact_property_columns:
             props = {}
             for prop, column in contact_property_columns.items():
@@ -366,7 +420,8 @@ def attendance_rows(data, email_column='email', id_column='contact_id', status_c
                     props[to_text(prop)] = value
             if props:
                 contact['contact_properties'] = props
-        rows.append({'line': line, 'index': index, 'state': state, 'contact': contact})
+        rows.append({'line': line, 'index': index, 'state': state, 'contact': contact,
+                     'email': email.lower() if email else None, 'id': int(contact_id) if contact_id else None})
 
     return {'rows': rows, 'bad_rows': bad_rows, 'ignored': ignored, 'total': total}
 

@@ -37,9 +37,32 @@ options:
 '''
 
 EXAMPLES = r'''
-- name: Summarise the calls
-  ansible.builtin.set_fact:
-    summary: "{{ parsed | hubspot.marketing.attendance_summary(calls.results, check_mode=ansible_check_mode) }}"
+- name: Parse an export, record each state with one call, summarise (what the attendance_sync role does)
+  module_defaults:
+    group/hubspot.marketing.hubspot:
+      access_token: "{{ vault_hubspot_access_token }}"
+  block:
+    - name: Parse the export
+      ansible.builtin.set_fact:
+        parsed: "{{ lookup('ansible.builtin.file', 'attendees.csv') | hubspot.marketing.attendance_rows(status_column='Status') }}"
+
+    - name: Record the contacts of each state
+      hubspot.marketing.marketing_event_attendance:
+        event_id: "123456789"
+        state: "{{ item }}"
+        contacts: "{{ parsed.rows | selectattr('state', 'eq', item) | map(attribute='contact') | list }}"
+        allow_partial: true
+      loop: [registered, attended, cancelled]
+      when: parsed.rows | selectattr('state', 'eq', item) | list | length > 0
+      register: calls
+
+    - name: Summarise the calls
+      ansible.builtin.set_fact:
+        summary: "{{ parsed | hubspot.marketing.attendance_summary(calls.results, check_mode=ansible_check_mode) }}"
+
+    - name: Show the summary
+      ansible.builtin.debug:
+        msg: "{{ summary.lines }}"
 '''
 
 RETURN = r'''
@@ -62,7 +85,8 @@ _value:
     contacts:
       description:
         - One entry per good row, in input order, with C(line), C(index), C(email), C(id), C(state),
-          C(outcome) (V(recorded), V(unchanged) or V(failed)) and C(message) (the error for failed contacts).
+          C(outcome) (V(recorded), V(unchanged) or V(failed)) and C(message) (the error for failed contacts; contacts the
+          module reports as unconfirmed or not attempted are failed, with its reason).
       type: list
       elements: dict
     bad_rows:
@@ -143,6 +167,14 @@ def attendance_summary(parsed, results, check_mode=False):
                 errors[('index', int(contact['index']))] = message
             for key in _key(contact):
                 errors[key] = message
+        # Contacts the module could not confirm (no readable answer, or not seen by verify) or never sent.
+        for bucket, label in (('unconfirmed', 'unconfirmed'), ('not_attempted', 'not attempted')):
+            for entry in result.get(bucket) or []:
+                message = '%s: %s' % (label, entry.get('reason') or 'HubSpot may or may not hold this state')
+                if entry.get('index') is not None:
+                    errors[('index', int(entry['index']))] = message
+                for key in _key(entry):
+                    errors[key] = message
 
         for position, row in enumerate(group):
             contact = row['contact']

@@ -22,7 +22,8 @@ description:
   - With an event and no terms, returns the whole breakdown of the event.
   - The results of all terms are concatenated in term order. An unknown contact adds nothing.
   - Runs on the controller, so the environment variables are read there. C(module_defaults) does not apply to lookups;
-    set the variables C(hubspot_access_token) and C(hubspot_base_url), the environment variables, or pass the options directly.
+    set the variables C(hubspot_access_token) and C(hubspot_base_url) (templates in them are resolved, as in the examples),
+    the environment variables, or pass the options directly.
   - Use it with C(query()) (or C(wantlist=true)) so the result is always a list.
 requirements:
   - python >= 3.9
@@ -32,6 +33,15 @@ extends_documentation_fragment:
   - hubspot.marketing.event
   - hubspot.marketing.auth.plugins
 options:
+  access_token:
+    description:
+      - A HubSpot private-app access token (or an OAuth access token) with the scope C(crm.objects.marketing_events.read).
+      - Read, in this order, from the option, the variable C(hubspot_access_token) (templated, so it may be set to
+        C("{{ vault_token }}")) or the environment variable E(HUBSPOT_ACCESS_TOKEN) on the controller.
+      - Never logged, returned or shown in an error.
+      - Must be a string. The lookup takes the option as it comes and checks it itself, so that a dict or a list
+        given by mistake is refused without its content being printed.
+    type: raw
   _terms:
     description:
       - Contact email addresses or HubSpot contact ids (positive integers). May be empty when an event is given.
@@ -103,7 +113,14 @@ _raw:
 '''
 
 
+from ansible import constants as C
 from ansible.errors import AnsibleLookupError
+
+try:
+    from ansible.errors import AnsibleValueOmittedError  # ansible-core >= 2.19: a template that resolved to omit
+except ImportError:
+    class AnsibleValueOmittedError(Exception):
+        """Never raised by ansible-core < 2.19, which renders omit as a placeholder string."""
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
@@ -159,7 +176,7 @@ def _contact(index, term):
 class LookupModule(LookupBase):
 
     def run(self, terms, variables=None, **kwargs):
-        self.set_options(var_options=variables, direct=kwargs)
+        self.set_options(var_options=self._templated_var_options(variables, kwargs), direct=kwargs)
 
         if not HAS_REQUESTS:
             raise AnsibleLookupError("the Python library 'requests' is required on the controller for this lookup")
@@ -187,6 +204,37 @@ class LookupModule(LookupBase):
             if summary:
                 display.warning("hubspot.marketing.marketing_event_participations: %s" % summary)
         return participations
+
+    def _templated_var_options(self, variables, direct):
+        """``variables`` with the ones that feed an option (``hubspot_access_token``, ...) templated.
+
+        Ansible hands a lookup the task's variables untemplated: ``hubspot_access_token: "{{ vault_token }}"``
+        would arrive as that literal text. Only the variables named in the ``vars:`` entries of options not
+        given directly are templated, each once, with the task's templar; one that templates to ``omit``
+        counts as not set.
+        """
+        if not variables:
+            return variables
+        definitions = C.config.get_configuration_definitions(self.plugin_type, self._load_name) or {}
+        templated = dict(variables)
+        for option, definition in definitions.items():
+            for entry in definition.get("vars") or []:
+                name = entry["name"]
+                if name not in variables:
+                    continue
+                if option in direct:
+                    del templated[name]  # the direct option wins; its variable is not needed
+                    continue
+                try:
+                    value = self._templar.template(variables[name])
+                except AnsibleValueOmittedError:
+                    del templated[name]
+                    continue
+                if isinstance(value, str) and variables.get("omit") and value == variables["omit"]:
+                    del templated[name]  # ansible-core < 2.19 renders omit as a placeholder string
+                    continue
+                templated[name] = value
+        return templated
 
     @staticmethod
     def _read(client, event, contact, params, what):

@@ -22,9 +22,10 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._client import (
     HubSpotClient,
     check_access_token,
     check_base_url,
+    path_segment_error,
 )
-from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotValidationError
-from ansible_collections.hubspot.marketing.plugins.module_utils._validation import EMAIL_RE
+from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotValidationError, type_name
+from ansible_collections.hubspot.marketing.plugins.module_utils._validation import contact_identifier_error
 
 AUTH_ARGSPEC = dict(
     access_token=dict(type="str", required=True, no_log=True, fallback=(env_fallback, ["HUBSPOT_ACCESS_TOKEN"])),
@@ -44,12 +45,24 @@ EVENT_MUTUALLY_EXCLUSIVE = [("event_id", "external_event_id"), ("event_id", "ext
 EVENT_REQUIRED_TOGETHER = [("external_event_id", "external_account_id")]
 
 
+# What an unusable access_token is replaced with in the options (Ansible's own wording for no_log values).
+TOKEN_PLACEHOLDER = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+
+
 def auth_errors(params):
-    """Validation errors (``{"path", "message"}``) of the shared options; never echoes the token."""
+    """Validation errors (``{"path", "message"}``) of the shared options; never echoes the token.
+
+    An unusable ``access_token`` is also replaced in ``params`` by a placeholder: a module's failure
+    result echoes its options (``invocation``), and ansible-core masks a no_log option only where its
+    value appears whole. A token given inside a dict reaches a module converted to the text of that
+    dict, which core would print with just the token masked inside it.
+    """
     errors = []
     reason = check_access_token(params.get("access_token"))
     if reason:
         errors.append({"path": "access_token", "message": reason})
+        if params.get("access_token") is not None:
+            params["access_token"] = TOKEN_PLACEHOLDER
     dummy, reason = check_base_url(params.get("base_url"))
     if reason:
         errors.append({"path": "base_url", "message": reason})
@@ -67,31 +80,39 @@ _OBJECT_ID = re.compile(r"^[0-9]{1,19}$")
 
 
 def event_errors(params):
-    """Validation errors of the event options (how they combine is the argspec's job)."""
+    """Validation errors of the event options (how they combine is the argspec's job).
+
+    The external ids become request path segments: ``.`` and ``..`` (which the HTTP stack would
+    remove, reaching another event) and text that does not survive URL encoding are refused here.
+    """
     errors = []
     event_id = params.get("event_id")
     if event_id is not None and not _OBJECT_ID.match(str(event_id)):
         errors.append({"path": "event_id", "message": "must be HubSpot's numeric event id (objectId), a string of digits"})
     for name in ("external_event_id", "external_account_id"):
         value = params.get(name)
-        if value is not None and not str(value).strip():
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            errors.append({"path": name, "message": "must be a string, got %s" % type_name(value)})
+        elif not str(value).strip():
             errors.append({"path": name, "message": "must not be empty"})
-        elif value is not None and len(str(value)) > EXTERNAL_ID_MAX:
+        elif len(str(value)) > EXTERNAL_ID_MAX:
             errors.append({"path": name, "message": "must be at most %d characters long" % EXTERNAL_ID_MAX})
+        else:
+            reason = path_segment_error(value)
+            if reason:
+                errors.append({"path": name, "message": reason})
     return errors
 
 
 def contact_error(value):
     """Why ``value`` is not a contactIdentifier (an email address or a positive contact id), or None.
 
-    Never echoes the value.
+    The one rule of ``_validation.contact_identifier_error``, plus the request path rule (the
+    contact breakdown puts the identifier in the path). Never echoes the value.
     """
-    text = str(value).strip()
-    if not text:
-        return "must not be empty"
-    if EMAIL_RE.match(text) or (_OBJECT_ID.match(text) and int(text) > 0):
-        return None
-    return "must be an email address or a HubSpot contact id (a positive integer)"
+    return contact_identifier_error(value) or path_segment_error(str(value).strip())
 
 
 def client_from_params(params, **kwargs):

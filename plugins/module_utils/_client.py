@@ -19,15 +19,17 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import bisect
+import json
+import re
 import threading
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 try:
-    from urllib.parse import quote, urlsplit
+    from urllib.parse import quote, unquote, urlsplit
 except ImportError:  # pragma: no cover - Python 2 is not supported, this keeps the import sanity test quiet
-    from urllib import quote  # pylint: disable=ansible-bad-import-from
+    from urllib import quote, unquote  # pylint: disable=ansible-bad-import-from
     from urlparse import urlsplit  # pylint: disable=ansible-bad-import-from
 
 REQUESTS_IMPORT_ERROR = None
@@ -46,6 +48,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._errors import (
     HubSpotApiError,
     HubSpotPagingError,
     HubSpotTransportError,
+    type_name,
 )
 
 COLLECTION_VERSION = "0.1.0"
@@ -74,16 +77,23 @@ BACKOFF_FACTOR = 1.0
 BACKOFF_MAX = 30
 
 
-def _daily_limit_spent(headers):
+def _daily_limit_spent(response):
     """True when a 429 comes from the DAILY policy.
 
-    The body (``policyName: DAILY``) is not available while urllib3 decides on a retry, so
-    the decision uses HubSpot's ``X-HubSpot-RateLimit-Daily-Remaining`` header, which private
-    apps receive on every answer; OAuth apps receive no daily headers and have no daily cap.
-    The client re-checks the body afterwards.
+    HubSpot's ``X-HubSpot-RateLimit-Daily-Remaining: 0`` header (private apps receive it on every
+    answer) says so; without it, the body's ``policyName: DAILY`` does. Reading the body here
+    caches it in the urllib3 response (``response.data``): the client takes it from there when
+    the 429 is handed back (see ``HubSpotClient._body_text``), and urllib3 drains it anyway
+    before a retry.
     """
-    remaining = headers.get("X-HubSpot-RateLimit-Daily-Remaining")
-    return remaining is not None and remaining.strip() == "0"
+    remaining = response.headers.get("X-HubSpot-RateLimit-Daily-Remaining")
+    if remaining is not None:
+        return remaining.strip() == "0"
+    try:
+        body = json.loads(response.data or b"{}")
+    except (ValueError, TypeError):
+        return False
+    return isinstance(body, dict) and body.get("policyName") == "DAILY"
 
 
 class _Retry(Retry):
@@ -100,7 +110,7 @@ class _Retry(Retry):
         return min(super(_Retry, self).parse_retry_after(retry_after), self.retry_after_cap)
 
     def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
-        if response is not None and response.status == 429 and _daily_limit_spent(response.headers):
+        if response is not None and response.status == 429 and _daily_limit_spent(response):
             # urllib3 hands the response back as it is (raise_on_status is off).
             raise MaxRetryError(_pool, url, "HubSpot daily limit spent")
         return super(_Retry, self).increment(method, url, response=response, error=error,
@@ -168,8 +178,12 @@ def check_base_url(base_url):
 
 
 def check_access_token(token):
-    """Reason the token cannot be sent as a header, or None. Never echoes the token."""
-    if not isinstance(token, str) or not token.strip():
+    """Reason the token cannot be sent as a header, or None. Never echoes the token (nor a dict or list given instead)."""
+    if token is None:
+        return "is required (or set the environment variable HUBSPOT_ACCESS_TOKEN)"
+    if not isinstance(token, str):
+        return "must be a string, got %s (its value is not shown)" % type_name(token)
+    if not token.strip():
         return "must be a non-empty string"
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in token):
         return "must not contain whitespace or control characters"
@@ -178,9 +192,62 @@ def check_access_token(token):
     return None
 
 
+def path_segment_error(value):
+    """Why ``value`` cannot be one segment of a request path, or None.
+
+    Each segment is percent-encoded, which keeps ``/``, ``?``, ``#`` and ``%`` inside it; but ``.``
+    and ``..`` are unreserved characters that no encoding hides, and every HTTP stack removes them
+    as dot segments (``.../participations/1/./breakdown`` is another resource). Text that cannot be
+    UTF-8 encoded has no encoding at all. Never echoes the value.
+    """
+    text = str(value)
+    if not text:
+        return "must not be empty"
+    if text in (".", ".."):
+        return "must not be %r: the HTTP stack would remove it from the request path and reach another resource" % text
+    try:
+        encoded = quote(text, safe="")
+    except UnicodeError:
+        return "must be valid Unicode text (it cannot be encoded as UTF-8)"
+    if unquote(encoded) != text:
+        return "does not survive URL encoding unchanged"
+    return None
+
+
 def api_path(*segments):
-    """Join path segments, percent-encoding each (an email becomes ``a%40b.c``)."""
-    return "/" + "/".join(quote(str(s), safe="") for s in segments)
+    """Join path segments, percent-encoding each (an email becomes ``a%40b.c``).
+
+    Raises ``ValueError`` for a segment that would not reach the server as given (see
+    ``path_segment_error``); callers validate their fields with that function first, naming them.
+    """
+    parts = []
+    for segment in segments:
+        reason = path_segment_error(segment)
+        if reason:
+            raise ValueError("a request path segment %s" % reason)
+        parts.append(quote(str(segment), safe=""))
+    return "/" + "/".join(parts)
+
+
+_BEARER = re.compile(r"(?i)\bbearer(\s+|%20|\+)[^\s\"'<>,;&]+")
+REDACTED = "<redacted>"
+
+
+def scrub(text, secrets=()):
+    """``text`` with every ``secret`` (as is, JSON-escaped or percent-encoded) and every ``Bearer <value>`` redacted.
+
+    Used on everything taken from a response (error bodies, messages) before it can reach an
+    error: a gateway's error page may echo the request, Authorization header included.
+    """
+    if not text:
+        return text
+    text = _BEARER.sub(REDACTED, text)
+    for secret in secrets:
+        if not secret:
+            continue
+        for form in set((secret, json.dumps(secret)[1:-1], quote(secret, safe=""), quote(secret))):
+            text = text.replace(form, REDACTED)
+    return text
 
 
 class _Pacer:
@@ -255,10 +322,12 @@ class Pager:
     The only pagination loop in the collection. ``total`` is set from the first page,
     ``pages`` counts the pages fetched. Stops at ``limit`` items, when the API gives no
     next cursor, or when every item ``total`` announced has been read; a cursor seen
-    before raises ``HubSpotPagingError`` instead of looping.
+    before raises ``HubSpotPagingError`` instead of looping. A page that is not shaped like
+    a page (``results`` not a list of objects, ``paging`` not an object) or an item that
+    ``item_problem(item)`` finds fault with raises the MALFORMED_RESPONSE ``HubSpotApiError``.
     """
 
-    def __init__(self, client, path, params=None, page_size=API_PAGE_MAX, limit=None):
+    def __init__(self, client, path, params=None, page_size=API_PAGE_MAX, limit=None, item_problem=None):
         if not 1 <= page_size <= API_PAGE_MAX:
             raise ValueError("page_size must be between 1 and %d" % API_PAGE_MAX)
         self._client = client
@@ -266,6 +335,7 @@ class Pager:
         self._params = dict(params or {})
         self._page_size = page_size
         self._limit = limit
+        self.item_problem = item_problem
         self.total = None
         self.pages = 0
 
@@ -281,6 +351,11 @@ class Pager:
                 params["after"] = after
             body = self._client.get(self._path, params=params)
             self.pages += 1
+            reason = self._page_problem(body)
+            if reason:
+                status = self._client.last_status() if isinstance(self._client, HubSpotClient) else 200
+                raise HubSpotApiError("GET", self._path, status, category="MALFORMED_RESPONSE",
+                                      message="unexpected response body: %s" % reason)
             if self.total is None and isinstance(body.get("total"), int):
                 self.total = body["total"]
             for item in body.get("results") or []:
@@ -298,6 +373,28 @@ class Pager:
                     "GET %s: the API returned cursor %r a second time after %d pages; stopping instead of looping"
                     % (self._path, after, self.pages))
             seen_cursors.add(after)
+
+    def _page_problem(self, body):
+        """Why a page body is not ``{"results": [{...}], "paging": {"next": {"after": "..."}}}``, or None."""
+        results = body.get("results")
+        if results is not None and not isinstance(results, list):
+            return "results is %s, not a list" % type(results).__name__
+        for index, item in enumerate(results or []):
+            if not isinstance(item, dict):
+                return "results[%d] is %s, not an object" % (index, type(item).__name__)
+            reason = self.item_problem(item) if self.item_problem else None
+            if reason:
+                return "results[%d] %s" % (index, reason)
+        paging = body.get("paging")
+        if paging is not None and not isinstance(paging, dict):
+            return "paging is %s, not an object" % type(paging).__name__
+        following = (paging or {}).get("next")
+        if following is not None and not isinstance(following, dict):
+            return "paging.next is %s, not an object" % type(following).__name__
+        after = (following or {}).get("after")
+        if after is not None and not isinstance(after, (str, int)):
+            return "paging.next.after is %s, not a string" % type(after).__name__
+        return None
 
 
 def parallel_map(func, items, workers=4):
@@ -350,6 +447,7 @@ class HubSpotClient:
         self.request_count = 0
         self.retries = []
         self._lock = threading.Lock()
+        self._local = threading.local()
         self._pacer = _Pacer() if pace else None
         self._session = requests.Session()
         self._session.trust_env = False  # no .netrc credentials or proxy variables in front of the token
@@ -382,12 +480,13 @@ class HubSpotClient:
         return self._pacer.waited if self._pacer else 0.0
 
     def request(self, method, path, params=None, json_body=None, attempts=None):
-        """Send one request and return the parsed JSON body of a 2xx answer.
+        """Send one request and return the parsed JSON body of a 2xx answer: always a dict.
 
-        Raises ``HubSpotApiError`` for any other status (after retries) or an unreadable
-        2xx body, and ``HubSpotTransportError`` when no answer came at all. When ``attempts``
-        is a list, the transport's retry history of this request (urllib3 ``RequestHistory``
-        entries, one per attempt that was retried) is appended to it.
+        Raises ``HubSpotApiError`` for any other status (after retries), and with category
+        MALFORMED_RESPONSE for a 2xx body that is not a JSON object; ``HubSpotTransportError``
+        when no answer came at all. Text taken from the response is scrubbed of the token first.
+        When ``attempts`` is a list, the transport's retry history of this request (urllib3
+        ``RequestHistory`` entries, one per attempt that was retried) is appended to it.
         """
         stamp = self._pacer.before_request() if self._pacer else None
         with self._lock:
@@ -400,19 +499,47 @@ class HubSpotClient:
         except requests.exceptions.RequestException as exc:
             if self._pacer:
                 self._pacer.after_response({}, stamp)
-            raise HubSpotTransportError(method, path, self._describe_transport_error(exc))
+            raise HubSpotTransportError(method, path, self._scrub(self._describe_transport_error(exc)))
         retries = self._note_retries(method, path, response, attempts)
+        self._local.status = response.status_code
         if self._pacer:
             self._pacer.after_response(response.headers, stamp)
+        text = self._body_text(response)
         if not 200 <= response.status_code < 300:
-            raise HubSpotApiError.from_response(method, path, response.status_code, response.text, retries=retries)
-        if not response.content:
+            raise HubSpotApiError.from_response(method, path, response.status_code, text, retries=retries)
+        if not text.strip():
             return {}
         try:
-            return response.json()
+            body = json.loads(text)
         except ValueError:
+            body = None
+            reason = "the response body is not valid JSON"
+        else:
+            reason = None if isinstance(body, dict) else "the response body is %s, not a JSON object" % (
+                "null" if body is None else type(body).__name__)
+        if reason:
             raise HubSpotApiError(method, path, response.status_code, category="MALFORMED_RESPONSE",
-                                  message="the response body is not valid JSON", retries=retries)
+                                  message=reason, retries=retries)
+        return body
+
+    def last_status(self):
+        """The HTTP status of the last answer this thread received."""
+        return getattr(self._local, "status", None)
+
+    def _scrub(self, text):
+        token = self._session.headers.get("Authorization", "")[len("Bearer "):]
+        return scrub(text, (token,))
+
+    def _body_text(self, response):
+        """The response body as text, scrubbed of the token.
+
+        A 429 whose body the retry policy already read (to spot the DAILY policy) is read back
+        from urllib3's cache, since the stream is spent.
+        """
+        content = response.content
+        if not content and getattr(response.raw, "data", None):
+            content = response.raw.data
+        return self._scrub((content or b"").decode(response.encoding or "utf-8", "replace"))
 
     def retry_summary(self, shown=5):
         """One warning line about the retries this client made, or None when there were none."""
@@ -428,9 +555,9 @@ class HubSpotClient:
     def post(self, path, body, params=None, attempts=None):
         return self.request("POST", path, params=params, json_body=body, attempts=attempts)
 
-    def iter_items(self, path, params=None, page_size=API_PAGE_MAX, limit=None):
+    def iter_items(self, path, params=None, page_size=API_PAGE_MAX, limit=None, item_problem=None):
         """A ``Pager`` over the items of ``path``; read ``.total`` and ``.pages`` from it."""
-        return Pager(self, path, params=params, page_size=page_size, limit=limit)
+        return Pager(self, path, params=params, page_size=page_size, limit=limit, item_problem=item_problem)
 
     def _note_retries(self, method, path, response, attempts=None):
         history = getattr(getattr(response.raw, "retries", None), "history", None) or ()
@@ -454,11 +581,31 @@ class HubSpotClient:
                 reason = reason.reason
             else:
                 break
+        if isinstance(exc, requests.exceptions.SSLError):
+            return self._describe_tls_error(reason)
         text = "%s: %s" % (type(reason).__name__, reason)
         if isinstance(exc, requests.exceptions.Timeout) or "timed out" in text.lower():
             text = "timed out after %ss (%s)" % (self.timeout[1], type(reason).__name__)
-        if self.max_retries and not isinstance(exc, requests.exceptions.SSLError):
+        if self.max_retries:
             text += " (gave up after retrying up to %d times)" % self.max_retries
-        if isinstance(exc, requests.exceptions.SSLError):
-            text = "TLS error: %s (set validate_certs: false only for a trusted test endpoint)" % type(reason).__name__
         return text
+
+    def _describe_tls_error(self, reason):
+        """The TLS failure in words, with the advice that fits it (never the same advice for every cause)."""
+        detail = str(getattr(reason, "reason", None) or reason)
+        # The interesting part of an ssl error is the text in brackets or after the last colon.
+        match = re.search(r"\[SSL: ([A-Z_]+)\][^(\]]*", detail)
+        code = match.group(1) if match else ""
+        lower = detail.lower()
+        if "certificate verify failed" in lower or code.startswith("CERTIFICATE_VERIFY") or "hostname mismatch" in lower:
+            why = re.search(r"certificate verify failed: ([^(]*?)(?: \(_ssl|\)|'|$)", detail)
+            text = "TLS certificate verification failed%s" % (": %s" % why.group(1).strip() if why else "")
+            if self.validate_certs:
+                text += "; give the endpoint a certificate the controller trusts (set validate_certs: false only for a trusted test endpoint)"
+            return text
+        if code in ("WRONG_VERSION_NUMBER", "HTTP_REQUEST", "PACKET_LENGTH_TOO_LONG", "RECORD_LAYER_FAILURE") or "wrong version number" in lower:
+            return ("TLS handshake failed (%s): the server did not answer in TLS; is %s a plain http:// endpoint?"
+                    % (code or "wrong version number", self.base_url))
+        if code in ("UNSUPPORTED_PROTOCOL", "TLSV1_ALERT_PROTOCOL_VERSION", "NO_PROTOCOLS_AVAILABLE", "VERSION_TOO_LOW"):
+            return "TLS handshake failed (%s): the client and the server share no TLS protocol version" % code
+        return "TLS error: %s" % (code or type(reason).__name__)

@@ -21,8 +21,22 @@ __metaclass__ = type
 
 import json
 
+from collections.abc import Mapping, Sequence
+
 # HubSpot error bodies that are not JSON (a proxy's HTML page, say) are cut to this.
 _BODY_EXCERPT = 500
+
+
+def type_name(value):
+    """The YAML/JSON kind of ``value`` (``dict``, ``list``, ``str``, ``int``, ...) for messages that must not show it.
+
+    ansible-core hands plugins its own subclasses (``_AnsibleTaggedDict``, ...): name what a user wrote.
+    """
+    for kind, name in ((bool, "bool"), (str, "str"), (bytes, "bytes"), (int, "int"), (float, "float"),
+                       (Mapping, "dict"), (Sequence, "list")):
+        if isinstance(value, kind):
+            return name
+    return "null" if value is None else type(value).__name__
 
 
 class HubSpotError(Exception):

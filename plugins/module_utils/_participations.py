@@ -126,6 +126,18 @@ def normalize(item):
     }
 
 
+def breakdown_item_problem(item):
+    """Why one breakdown result cannot be read by ``normalize``, or None (the Pager names method, path, status)."""
+    for key in ("associations", "properties"):
+        if item.get(key) is not None and not isinstance(item[key], dict):
+            return "%s is %s, not an object" % (key, type(item[key]).__name__)
+    for key in ("contact", "marketingEvent"):
+        value = (item.get("associations") or {}).get(key)
+        if value is not None and not isinstance(value, dict):
+            return "associations.%s is %s, not an object" % (key, type(value).__name__)
+    return None
+
+
 def breakdown_pager(client, event=None, contact=None, state=None, limit=None, page_size=API_PAGE_MAX):
     """A client Pager over raw breakdown items.
 
@@ -143,7 +155,9 @@ def breakdown_pager(client, event=None, contact=None, state=None, limit=None, pa
         path = contact_breakdown_path(str(contact))
     else:
         raise ValueError("a breakdown needs an event or a contact")
-    return client.iter_items(path, params=params, page_size=page_size, limit=limit)
+    pager = client.iter_items(path, params=params, page_size=page_size, limit=limit)
+    pager.item_problem = breakdown_item_problem
+    return pager
 
 
 def read_breakdown(client, event=None, contact=None, state=None, limit=None, page_size=API_PAGE_MAX):

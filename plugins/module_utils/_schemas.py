@@ -41,6 +41,9 @@ TASK_TIMES = ("occurred_at", "joined_at", "left_at")
 ATTENDANCE_TIMES = ("joined_at", "left_at")
 
 # HubSpot contact ids are positive 64-bit integers; ids are given as ints or digit strings.
+# The string form is held to the same bound by the format "hubspot-contact-id" (see
+# _validation.contact_id_error, the one definition of a contact id).
+CONTACT_ID_MAX = 9223372036854775807
 CONTACT_ID_PATTERN = r"^[1-9][0-9]{0,18}$"
 EPOCH_MS_PATTERN = r"^[0-9]{1,15}$"
 # The syntax of RFC 3339 date-time; the calendar (month 13, February 30) is checked in Python.
@@ -74,10 +77,10 @@ _CONTACT = {
     "properties": {
         "id": {
             "anyOf": [
-                {"type": "integer", "minimum": 1, "maximum": 9223372036854775807},
-                {"type": "string", "pattern": CONTACT_ID_PATTERN},
+                {"type": "integer", "minimum": 1, "maximum": CONTACT_ID_MAX},
+                {"type": "string", "pattern": CONTACT_ID_PATTERN, "format": "hubspot-contact-id"},
             ],
-            "x-error": "must be a HubSpot contact id: a positive integer or a string of digits",
+            "x-error": "must be a HubSpot contact id: a positive integer up to %d, or a string of its digits" % CONTACT_ID_MAX,
         },
         "email": {
             "type": "string",

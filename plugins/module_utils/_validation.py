@@ -33,9 +33,91 @@ except ImportError:
     HAS_JSONSCHEMA = False
     JSONSCHEMA_IMPORT_ERROR = traceback.format_exc()
 
+from ansible_collections.hubspot.marketing.plugins.module_utils._errors import type_name
+from ansible_collections.hubspot.marketing.plugins.module_utils._schemas import CONTACT_ID_MAX, CONTACT_ID_PATTERN, MAX_EMAIL_LENGTH
+
 _VALUE_EXCERPT = 40
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _VALIDATORS = {}
+
+# The one definition of a contact identifier for every plugin and filter of the collection.
+#
+# An email address is an RFC 5322 dot-atom local part, ``@``, and a domain of two or more
+# labels: what a person types as an address, nothing that needs quoting. So no control
+# characters (NUL included), no whitespace, no ``<>``, quotes, commas, brackets or ``@`` in the
+# local part, no empty, leading or trailing dot anywhere, no label that starts or ends with a
+# hyphen, and a top-level label that is not all digits. Letters outside ASCII are accepted
+# (internationalised addresses).
+_ATEXT = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+/=?^_`{|}~-")
+_LOCAL_MAX = 64
+_LABEL_MAX = 63
+_CONTACT_ID_RE = re.compile(CONTACT_ID_PATTERN)
+
+
+def _intl_letter(ch):
+    return ord(ch) > 127 and ch.isalnum()
+
+
+def email_error(value):
+    """Why ``value`` is not an email address HubSpot can take, or None."""
+    if not isinstance(value, str):
+        return "must be a string, got %s" % type_name(value)
+    if not value:
+        return "must not be empty"
+    if len(value) > MAX_EMAIL_LENGTH:
+        return "must be at most %d characters long" % MAX_EMAIL_LENGTH
+    if any(ch.isspace() or not ch.isprintable() for ch in value):
+        return "must not contain whitespace or control characters"
+    if value.count("@") != 1:
+        return "must contain exactly one @"
+    local, domain = value.split("@")
+    if not local or len(local) > _LOCAL_MAX:
+        return "must have 1 to %d characters before the @" % _LOCAL_MAX
+    if any(not part for part in local.split(".")):
+        return "must not start or end with a dot, or have two dots in a row, before the @"
+    bad = sorted(set(ch for ch in local if ch != "." and ch not in _ATEXT and not _intl_letter(ch)))
+    if bad:
+        return "must not contain %s before the @" % " ".join(bad)
+    labels = domain.split(".")
+    if len(labels) < 2:
+        return "must have a domain with a dot after the @"
+    for label in labels:
+        if not label:
+            return "must not have an empty part (two dots in a row, or a dot at either end) in the domain"
+        if len(label) > _LABEL_MAX:
+            return "must not have a domain part longer than %d characters" % _LABEL_MAX
+        if any(not (ch.isascii() and ch.isalnum() or ch == "-" or _intl_letter(ch)) for ch in label):
+            return "must have only letters, digits and hyphens in the domain"
+        if label.startswith("-") or label.endswith("-"):
+            return "must not have a domain part that starts or ends with a hyphen"
+    if labels[-1].isdigit():
+        return "must not end with a numeric top-level domain"
+    return None
+
+
+def contact_id_error(value):
+    """Why ``value`` is not a HubSpot contact id (an int or a digit string, 1 to 2**63-1), or None."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        return "must be a positive integer or a string of digits, got %s" % type_name(value)
+    text = str(value)
+    if not _CONTACT_ID_RE.match(text) or int(text) > CONTACT_ID_MAX:
+        return "must be a HubSpot contact id: a positive integer up to %d" % CONTACT_ID_MAX
+    return None
+
+
+def contact_identifier_error(value):
+    """Why ``value`` is neither an email address nor a contact id, or None. Surrounding spaces are ignored."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        return "must be an email address or a HubSpot contact id, got %s" % type_name(value)
+    text = str(value).strip()
+    if not text:
+        return "must not be empty"
+    if text.isdigit() or isinstance(value, int):
+        reason = contact_id_error(text)
+        return reason and "must be an email address or a HubSpot contact id (a positive integer up to %d)" % CONTACT_ID_MAX
+    if "@" not in text:
+        return "must be an email address or a HubSpot contact id (a positive integer)"
+    reason = email_error(text)
+    return reason and "is not a valid email address: %s" % reason
 
 
 def _format_checker():
@@ -43,7 +125,11 @@ def _format_checker():
 
     @checker.checks("email")
     def _is_email(value):  # pylint: disable=unused-variable
-        return not isinstance(value, str) or bool(EMAIL_RE.match(value))
+        return not isinstance(value, str) or email_error(value) is None
+
+    @checker.checks("hubspot-contact-id")
+    def _is_contact_id(value):  # pylint: disable=unused-variable
+        return not isinstance(value, str) or contact_id_error(value) is None
 
     return checker
 

@@ -34,11 +34,12 @@ extends_documentation_fragment:
 options:
   contact:
     description:
-      - A contact's email address or HubSpot contact id (a positive integer).
+      - A contact's email address (a string) or HubSpot contact id (a positive integer, or a string of its digits).
       - Without an event, returns every participation of this contact across all marketing events.
       - With an event, returns only this contact's participation in that event.
       - An unknown contact gives an empty list, not a failure.
-    type: str
+      - Any other type (a list, a dict) is refused; the value is taken as given rather than converted to text.
+    type: raw
   state:
     description:
       - Only return participations in this state.
@@ -281,7 +282,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._participations 
 
 ARGUMENT_SPEC = dict(
     AUTH_ARGSPEC,
-    contact=dict(type="str"),
+    contact=dict(type="raw"),
     state=dict(type="str", choices=["registered", "attended", "cancelled", "no_show"]),
     limit=dict(type="int"),
     page_size=dict(type="int", default=API_PAGE_MAX),
@@ -327,7 +328,7 @@ def run(module, client):
     """Read what the options ask for and return the module result (never changes anything)."""
     params = module.params
     event = EventRef.from_params(params)
-    contact = params["contact"].strip() if params["contact"] is not None else None
+    contact = str(params["contact"]).strip() if params["contact"] is not None else None
 
     participations, total = read_participations(client, event, contact, params["state"], params["limit"], params["page_size"])
     result = dict(changed=False, participations=participations, total=total)

@@ -40,9 +40,14 @@ export SECRETS_GOOD SECRETS_RO SECRETS_BAD
 "$py" "$emulator" --port 0 --token "$SECRETS_GOOD" --read-only-token "$SECRETS_RO" --verbose --contact-lag 0 --event-lag 0 \
     </dev/null >"$out/emulator.out" 2>"$out/emulator.err" &
 emulator_pid=$!
+gateway_pid=""
 cleanup() {
     kill "$emulator_pid" 2>/dev/null || true
     wait "$emulator_pid" 2>/dev/null || true
+    if [ -n "$gateway_pid" ]; then
+        kill "$gateway_pid" 2>/dev/null || true
+        wait "$gateway_pid" 2>/dev/null || true
+    fi
     if [ -n "${SECRETS_NO_LEAK_KEEP:-}" ]; then echo "secrets_no_leak: output kept in ${out}"; else rm -rf "$out"; fi
 }
 trap cleanup EXIT
@@ -53,6 +58,16 @@ done
 SECRETS_URL="$(grep -o 'http://[^[:space:]]*' "$out/emulator.out")"
 export SECRETS_URL
 echo "secrets_no_leak: private emulator at ${SECRETS_URL}"
+
+# A gateway that echoes every request, Authorization header included, in its error pages.
+"$py" echo_gateway.py </dev/null >"$out/gateway.out" 2>"$out/gateway.err" &
+gateway_pid=$!
+for _ in $(seq 1 100); do
+    grep -q 'listening on' "$out/gateway.out" 2>/dev/null && break
+    sleep 0.1
+done
+SECRETS_ECHO_URL="$(grep -o 'http://[^[:space:]]*' "$out/gateway.out")"
+export SECRETS_ECHO_URL
 
 export ANSIBLE_LOG_PATH="$out/callback.log"
 export ANSIBLE_NOCOLOR=1
@@ -85,7 +100,10 @@ with open(os.path.join(out, "results-run.json")) as handle:
     results = json.load(handle)
 text = json.dumps(results)
 expected = ["INVALID_AUTHENTICATION", "MISSING_SCOPES", "INTERNAL_ERROR", "invalid arguments", "no response",
-            "not valid JSON", "non-JSON response body", "daily API request limit", "must not contain credentials"]
+            "not valid JSON", "non-JSON response body", "daily API request limit", "must not contain credentials",
+            # issue 11, items 1-3: tokens given as a dict or a list, gateways echoing the request, the lookup's vars form
+            "must be a string, got dict", "must be a string, got list", "502 Bad Gateway", "rejected header Authorization",
+            "<redacted>"]
 missing = [e for e in expected if e not in text]
 failed = sorted(k for k, v in results.items() if isinstance(v, dict) and v.get("failed"))
 print("secrets_no_leak: %d results, %d failed as intended" % (len(results), len(failed)))
@@ -95,6 +113,10 @@ statuses = set(r["status"] for r in json.load(open(os.path.join(out, "requests.j
 for status in (200, 401, 403, 500, 429, 0):
     if status not in statuses:
         sys.exit("secrets_no_leak: no request ended with status %s" % status)
+# The documented vars form (hubspot_access_token: "{{ token }}") really authenticated: it read the event.
+for name in ("lookup_vars_ok", "lookup_vars_ok_nospace"):
+    if not isinstance(results.get(name), list):
+        sys.exit("secrets_no_leak: the lookup's vars form did not run (%s): %r" % (name, results.get(name)))
 if not os.path.exists(os.path.join(out, "results-check.json")):
     sys.exit("secrets_no_leak: the --check run did not finish")
 PYEOF
@@ -108,7 +130,7 @@ for name in SECRETS_GOOD SECRETS_RO SECRETS_BAD; do
             echo "LEAK: the ${name} token appears in ${file#"$out"/}:"
             grep -nF -- "$value" "$file" | head -n 5 | sed "s/${value}/<${name}>/g" | cut -c1-400
         fi
-    done < <(find "$out" -type f ! -name 'emulator.out' -print0)
+    done < <(find "$out" -type f ! -name 'emulator.out' ! -name 'gateway.out' -print0)
 done
 # Ansible masks a no_log value it finds in output as ********: that too means a plugin tried to print a token.
 masked() { grep -nE -- '(^|[^*])[*]{8}([^*]|$)' "$1" | grep -vE '(TASK|PLAY|PLAYBOOK|HANDLER|RECAP|INCLUDED).*[*]+$' || true; }

@@ -17,6 +17,8 @@ from ansible_collections.hubspot.marketing.plugins.filter.attendance_summary imp
     attendance_summary,
 )
 
+# Task-level join and leave times, as the role passes them, so attendees need no time columns here.
+TIMES = {'joined_at': '2026-03-01T10:00:00Z', 'left_at': '2026-03-01T11:00:00Z'}
 CSV = (
     "email,contact_id,status\n"
     "a@x.io,,attended\n"        # 2: recorded
@@ -46,7 +48,7 @@ def test_registered_as_filter():
 
 
 def test_counts_and_outcomes():
-    out = attendance_summary(attendance_rows(CSV), results(), check_mode=True)
+    out = attendance_summary(attendance_rows(CSV, defaults=TIMES), results(), check_mode=True)
     assert out['check_mode'] is True and out['changed'] is True
     assert out['states'] == {
         'registered': {'requested': 1, 'recorded': 1, 'unchanged': 0, 'failed': 0},
@@ -106,3 +108,14 @@ def test_rejects_wrong_input():
         attendance_summary([], [])
     with pytest.raises(AnsibleFilterError, match='without a state as its loop item'):
         attendance_summary({'rows': []}, [{'item': 'maybe'}])
+
+
+def test_unconfirmed_and_not_attempted_contacts_fail_with_the_modules_reason():
+    parsed = attendance_rows("email,status\na@x.io,registered\nb@x.io,registered\nc@x.io,registered\n")
+    call = {'item': 'registered', 'recorded': [{'email': 'a@x.io'}], 'unchanged': [], 'batch_errors': [],
+            'unconfirmed': [{'index': 1, 'email': 'b@x.io', 'reason': 'not seen by verify within 60 s'}],
+            'not_attempted': [{'index': 2, 'email': 'c@x.io'}]}
+    out = attendance_summary(parsed, [call])
+    assert [c['outcome'] for c in out['contacts']] == ['recorded', 'failed', 'failed']
+    assert out['contacts'][1]['message'] == 'unconfirmed: not seen by verify within 60 s'
+    assert out['contacts'][2]['message'].startswith('not attempted: ')

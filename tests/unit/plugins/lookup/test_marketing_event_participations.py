@@ -16,7 +16,15 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from ansible.errors import AnsibleError, AnsibleLookupError
+from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.loader import lookup_loader
+from ansible.template import Templar
+
+try:
+    from ansible.template import trust_as_template  # ansible-core >= 2.19: only trusted text is templated
+except ImportError:
+    def trust_as_template(value):
+        return value
 
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotApiError, HubSpotPagingError
 
@@ -58,7 +66,9 @@ def _ensure_collection_loader():
 @pytest.fixture
 def lookup(monkeypatch):
     _ensure_collection_loader()
-    plugin = lookup_loader.get(NAME)
+    loader = DataLoader()
+    # As in a play, the lookup gets the task's templar (which knows the task's variables).
+    plugin = lookup_loader.get(NAME, loader=loader, templar=Templar(loader=loader))
     assert plugin is not None, "lookup %s not found" % NAME
     for var in ("HUBSPOT_ACCESS_TOKEN", "HUBSPOT_BASE_URL"):
         monkeypatch.delenv(var, raising=False)
@@ -227,10 +237,79 @@ class TestErrors:
         assert "access_token: must not contain whitespace" in str(exc.value)
         assert TOKEN not in str(exc.value)
 
+    @pytest.mark.parametrize("token", [{"token": TOKEN}, [TOKEN], {"nested": [TOKEN]}])
+    def test_token_of_another_type_is_refused_unseen(self, lookup, requests_mock, token):
+        # ansible-core's own type check would print the value; the plugin takes it raw and checks it.
+        with pytest.raises(AnsibleError) as exc:
+            lookup.run(["a@b.c"], variables=VARS, access_token=token)
+        assert "access_token: must be a string, got %s (its value is not shown)" % type(token).__name__ in str(exc.value)
+        assert TOKEN not in str(exc.value) and TOKEN not in repr(exc.value)
+        assert TOKEN not in display_text(lookup.test_display)
+        assert requests_mock.call_count == 0
+
+    def test_error_page_echoing_the_token_is_scrubbed(self, lookup, requests_mock):
+        requests_mock.get(BASE + PREFIX + "/contacts/51/breakdown", status_code=502,
+                          text="<html><pre>GET / HTTP/1.1\r\nAuthorization: Bearer %s\r\n</pre></html>" % TOKEN)
+        with pytest.raises(AnsibleLookupError) as exc:
+            lookup.run(["51"], variables=VARS, max_retries=0)
+        assert "502" in str(exc.value)
+        assert TOKEN not in str(exc.value) and "Bearer" not in str(exc.value)
+
+    @pytest.mark.parametrize("body", ["[]", "null", '{"results": "ab"}', '{"results": [1]}', '{"results": [{"associations": []}]}'])
+    def test_malformed_breakdown_names_method_path_and_status(self, lookup, requests_mock, body):
+        requests_mock.get(BASE + PREFIX + "/contacts/51/breakdown", text=body)
+        with pytest.raises(AnsibleLookupError) as exc:
+            lookup.run(["51"], variables=VARS)
+        assert "term 1 ('51'): GET %s/contacts/51/breakdown -> 200 MALFORMED_RESPONSE: " % PREFIX in str(exc.value)
+
     def test_requests_missing(self, lookup, requests_mock, monkeypatch):
         monkeypatch.setattr(sys.modules[type(lookup).__module__], "HAS_REQUESTS", False)
         with pytest.raises(AnsibleLookupError, match="requests"):
             lookup.run(["a@b.c"], variables=VARS)
+
+
+class TestVariablesAreTemplated:
+    """The documented form ``vars: {hubspot_access_token: "{{ vault_token }}"}`` (issue: it reached the plugin as text)."""
+
+    def run_with(self, lookup, variables, *terms, **kwargs):
+        variables = dict(variables)
+        lookup._templar.available_variables = variables
+        return lookup.run(list(terms), variables=variables, **kwargs)
+
+    @pytest.mark.parametrize("template", ["{{ vault_token }}", "{{vault_token}}"])
+    def test_token_and_base_url_from_templated_vars(self, lookup, requests_mock, template):
+        requests_mock.get(BASE + PREFIX + "/contacts/51/breakdown", json={"total": 0, "results": []})
+        variables = {"vault_token": TOKEN, "vault_url": BASE,
+                     "hubspot_access_token": trust_as_template(template),
+                     "hubspot_base_url": trust_as_template(template.replace("vault_token", "vault_url"))}
+        assert self.run_with(lookup, variables, "51") == []
+        assert requests_mock.call_count == 1
+        assert requests_mock.last_request.headers["Authorization"] == "Bearer " + TOKEN
+        assert requests_mock.last_request.url.startswith(BASE + PREFIX)
+
+    def test_direct_option_wins_without_templating_the_variable(self, lookup, requests_mock):
+        requests_mock.get(BASE + PREFIX + "/contacts/51/breakdown", json={"total": 0, "results": []})
+        # The variable would fail to template (undefined); the direct option makes it irrelevant.
+        variables = {"hubspot_access_token": trust_as_template("{{ undefined_variable }}"), "hubspot_base_url": BASE}
+        assert self.run_with(lookup, variables, "51", access_token=TOKEN) == []
+        assert requests_mock.last_request.headers["Authorization"] == "Bearer " + TOKEN
+
+    def test_variable_that_templates_to_omit_is_not_set(self, lookup, requests_mock, monkeypatch):
+        requests_mock.get(BASE + PREFIX + "/contacts/51/breakdown", json={"total": 0, "results": []})
+        monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", TOKEN)
+        variables = {"omit": "__omit_place_holder__abc", "hubspot_base_url": BASE,
+                     "hubspot_access_token": trust_as_template("{{ nothing | default(omit) }}")}
+        assert self.run_with(lookup, variables, "51") == []
+        assert requests_mock.last_request.headers["Authorization"] == "Bearer " + TOKEN  # from the environment
+
+    @pytest.mark.parametrize("value", [{"token": TOKEN}, [TOKEN]])
+    def test_token_var_templated_to_a_dict_or_list_is_refused_unseen(self, lookup, requests_mock, value):
+        variables = {"vault_token": value, "hubspot_access_token": trust_as_template("{{ vault_token }}"), "hubspot_base_url": BASE}
+        with pytest.raises(AnsibleError) as exc:
+            self.run_with(lookup, variables, "51")
+        assert "access_token: must be a string, got %s" % type(value).__name__ in str(exc.value)
+        assert TOKEN not in str(exc.value) and TOKEN not in display_text(lookup.test_display)
+        assert requests_mock.call_count == 0
 
 
 class TestPrecedence:

@@ -32,6 +32,8 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._client import (
     check_access_token,
     check_base_url,
     parallel_map,
+    path_segment_error,
+    scrub,
 )
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import (
     HubSpotApiError,
@@ -118,6 +120,32 @@ class TestHelpers:
         assert api_path("marketing", "v3", "contacts", "jane+x@example.com", "breakdown") == \
             "/marketing/v3/contacts/jane%2Bx%40example.com/breakdown"
         assert api_path("a/b", 12) == "/a%2Fb/12"
+
+    @pytest.mark.parametrize("token", [{"token": TOKEN}, [TOKEN], 12345])
+    def test_access_token_of_another_type_is_named_not_shown(self, token):
+        reason = check_access_token(token)
+        assert reason.startswith("must be a string, got %s" % type(token).__name__)
+        assert_no_secret(reason)
+
+    @pytest.mark.parametrize("segment", [".", "..", "", "\ud800"])
+    def test_path_segments_that_would_not_reach_the_server(self, segment):
+        assert path_segment_error(segment)
+        with pytest.raises(ValueError, match="request path segment"):
+            api_path("marketing", segment, "breakdown")
+
+    @pytest.mark.parametrize("segment", ["...", ".a", "a.", "%2e", "a/..", "webinar 2024", "caf\u00e9"])
+    def test_path_segments_that_survive(self, segment):
+        assert path_segment_error(segment) is None
+
+    def test_scrub(self):
+        page = "<html><pre>GET /x HTTP/1.1\r\nAuthorization: Bearer %s\r\nX-Other: bearer abc.def</pre>%s %s</html>" % (
+            TOKEN, json.dumps(TOKEN)[1:-1], TOKEN.replace("-", "%2D"))
+        cleaned = scrub(page, (TOKEN,))
+        assert TOKEN not in cleaned
+        assert "abc.def" not in cleaned
+        assert "Authorization: <redacted>" in cleaned and "X-Other: <redacted>" in cleaned
+        assert scrub("no secret here", (TOKEN,)) == "no secret here"
+        assert scrub(None, (TOKEN,)) is None
 
     def test_client_refuses_bad_options_without_echoing_the_token(self):
         with pytest.raises(ValueError) as exc:
@@ -256,12 +284,34 @@ class TestRequests:
         assert len(exc.value.message) < 600
         assert exc.value.message.endswith("...")
 
+    @pytest.mark.parametrize("status, body", [
+        (502, "<html><body><h1>502 Bad Gateway</h1><pre>GET /x HTTP/1.1\nHost: api\nAuthorization: Bearer {t}\n</pre></body></html>"),
+        (400, '{{"message": "bad header Authorization: Bearer {t}", "category": "VALIDATION_ERROR",'
+              ' "errors": [{{"message": "token {t} rejected"}}]}}'),
+        (401, '{{"message": "token \\"{t}\\" is unknown"}}'),
+        (500, "upstream said: authorization=bearer%20{t}"),
+    ])
+    def test_error_body_echoing_the_token_is_scrubbed(self, client, requests_mock, status, body):
+        requests_mock.get(BASE + "/x", status_code=status, text=body.format(t=TOKEN))
+        with pytest.raises(HubSpotApiError) as exc:
+            client.get("/x")
+        assert_no_secret(exc.value, exc.value.to_fail_kwargs(), exc.value.to_dict())
+        assert "<redacted>" in str(exc.value.to_dict())
+
     def test_error_body_echoing_the_token_is_still_the_servers_text(self, client, requests_mock):
         # The client never adds the token itself: only the method, the path and HubSpot's body.
         requests_mock.get(BASE + "/x", status_code=401, json={"message": "bad", "category": "INVALID_AUTHENTICATION"})
         with pytest.raises(HubSpotApiError) as exc:
             client.get("/x")
         assert_no_secret(exc.value, exc.value.to_fail_kwargs(), exc.value.to_dict())
+
+    @pytest.mark.parametrize("body", ["[]", "null", "1", '"text"', "[{}]"])
+    def test_2xx_that_is_not_an_object(self, client, requests_mock, body):
+        requests_mock.get(BASE + "/x", status_code=200, text=body)
+        with pytest.raises(HubSpotApiError) as exc:
+            client.get("/x")
+        assert exc.value.category == "MALFORMED_RESPONSE"
+        assert str(exc.value).startswith("GET /x -> 200 MALFORMED_RESPONSE: the response body is ")
 
     @pytest.mark.parametrize("exc_class, text", [
         (requests.exceptions.ConnectTimeout, "timed out"),
@@ -290,6 +340,30 @@ def page(start, count, total, after=None):
 
 
 class TestPagination:
+
+    @pytest.mark.parametrize("body, reason", [
+        ("[]", "the response body is list, not a JSON object"),
+        ("null", "the response body is null, not a JSON object"),
+        ('{"results": "ab"}', "results is str, not a list"),
+        ('{"results": [1]}', "results[0] is int, not an object"),
+        ('{"results": [{"id": "1"}], "paging": []}', "paging is list, not an object"),
+        ('{"results": [{"id": "1"}], "paging": {"next": "x"}}', "paging.next is str, not an object"),
+        ('{"results": [{"id": "1"}], "paging": {"next": {"after": {}}}}', "paging.next.after is dict, not a string"),
+    ])
+    def test_malformed_page(self, client, requests_mock, body, reason):
+        requests_mock.get(BASE + PATH, text=body)
+        with pytest.raises(HubSpotApiError) as exc:
+            list(client.iter_items(PATH))
+        assert exc.value.category == "MALFORMED_RESPONSE"
+        assert exc.value.method == "GET" and exc.value.path == PATH and exc.value.status == 200
+        assert str(exc.value).startswith("GET %s -> 200 MALFORMED_RESPONSE: " % PATH)
+        assert reason in str(exc.value)
+
+    def test_item_problem(self, client, requests_mock):
+        requests_mock.get(BASE + PATH, json={"results": [{"id": "1"}, {"id": 2}]})
+        pager = client.iter_items(PATH, item_problem=lambda item: None if isinstance(item["id"], str) else "id is not a string")
+        with pytest.raises(HubSpotApiError, match=r"results\[1\] id is not a string"):
+            list(pager)
 
     def test_cursor_followed_verbatim(self, client, requests_mock):
         cursor = "MTAwMg%3D%3D+/= é"
@@ -474,9 +548,10 @@ class Scripted:
                     self.close_connection = True
                     return
                 status, headers, body = entry
-                data = json.dumps(body).encode() if body is not None else b""
+                data = body if isinstance(body, bytes) else json.dumps(body).encode() if body is not None else b""
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                if "Content-Type" not in headers:
+                    self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 for key, value in headers.items():
                     self.send_header(key, value)
@@ -567,6 +642,33 @@ class TestRealServer:
         assert exc.value.policy == "DAILY"
         assert "correlationId d1d2e3f4-0000-4000-8000-000000000429" in str(exc.value)
         assert client.retries == []
+
+    def test_daily_429_known_only_by_its_body_fails_fast(self):
+        # No X-HubSpot-RateLimit-Daily-Remaining header (a proxy dropped it): the body's policyName decides.
+        with Scripted([(429, {"Retry-After": "1"}, DAILY), OK]) as srv, real_client(srv.url, max_retries=5) as client:
+            start = time.monotonic()
+            with pytest.raises(HubSpotDailyLimitError) as exc:
+                client.get("/x")
+            elapsed = time.monotonic() - start
+        assert len(srv.requests) == 1
+        assert elapsed < 1.0
+        assert exc.value.policy == "DAILY"
+        assert "correlationId d1d2e3f4-0000-4000-8000-000000000429" in str(exc.value)
+        assert client.retries == []
+
+    def test_ten_secondly_429_body_is_still_retried(self):
+        with Scripted([(429, {"Retry-After": "0"}, TEN_SECONDLY), OK]) as srv, real_client(srv.url) as client:
+            assert client.get("/x") == OK[2]
+        assert len(srv.requests) == 2
+
+    def test_gateway_page_echoing_the_request_is_scrubbed(self):
+        page = ("<html><h1>502 Bad Gateway</h1><pre>Authorization: Bearer %s</pre></html>" % TOKEN).encode()
+        with Scripted([(502, {"Content-Type": "text/html"}, page)]) as srv, real_client(srv.url, max_retries=1) as client:
+            with pytest.raises(HubSpotApiError) as exc:
+                client.get("/x")
+        assert len(srv.requests) == 2
+        assert "502 Bad Gateway" in str(exc.value)
+        assert_no_secret(exc.value, exc.value.to_dict())
 
     def test_gives_up_after_max_retries(self):
         with Scripted([(503, {}, {"message": "down", "correlationId": "c-503"})]) as srv, real_client(srv.url, max_retries=2) as client:

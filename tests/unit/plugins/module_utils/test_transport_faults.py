@@ -654,12 +654,26 @@ def test_self_signed_certificate_is_refused_by_default(tls_context):
             with pytest.raises(HubSpotTransportError) as info:
                 api.get(ME + "/participations/1/breakdown")
         failed, result = run_module(info_module, dict(access_token=TOKEN, base_url=url, event_id="1"))
-    assert "TLS error" in str(info.value)
+    assert "TLS certificate verification failed: self-signed certificate" in str(info.value)
     assert failed
     assert_clean_failure(result)
-    assert "TLS error" in result["msg"] and "validate_certs" in result["msg"]
+    assert "TLS certificate verification failed" in result["msg"] and "validate_certs: false" in result["msg"]
     # The handshake failed, so no request (and no token) ever reached the server.
     assert seen == []
+
+
+@pytest.mark.parametrize("validate_certs", [True, False])
+def test_https_to_a_plain_http_port_says_so(validate_certs):
+    with capture_server() as (url, seen):
+        https = url.replace("http://", "https://")
+        with HubSpotClient(TOKEN, base_url=https, max_retries=0, validate_certs=validate_certs) as api:
+            with pytest.raises(HubSpotTransportError) as info:
+                api.get(ME + "/participations/1/breakdown")
+    text = str(info.value)
+    assert "the server did not answer in TLS" in text and "plain http://" in text, text
+    # The certificate is not the problem: no advice to turn verification off.
+    assert "validate_certs" not in text
+    assert TOKEN not in text
 
 
 def test_validate_certs_false_works_and_warns(tls_context):

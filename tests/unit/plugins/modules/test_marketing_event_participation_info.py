@@ -248,6 +248,21 @@ class TestMain:
         (dict(external_event_id="e" * 1025, external_account_id="a"), "external_event_id", "must be at most 1024 characters long"),
         (dict(external_event_id="e", external_account_id=" "), "external_account_id", "must not be empty"),
         (dict(event_id="1", access_token="has space " + TOKEN), "access_token", "must not contain whitespace"),
+        # Wrong types are refused, never stringified (["a@b.c"] was sent as "['a@b.c']").
+        (dict(contact=["a@b.c"]), "contact", "must be an email address or a HubSpot contact id, got list"),
+        (dict(contact={"email": "a@b.c"}), "contact", "must be an email address or a HubSpot contact id, got dict"),
+        (dict(contact=True), "contact", "must be an email address or a HubSpot contact id, got bool"),
+        (dict(contact=1.5), "contact", "must be an email address or a HubSpot contact id, got float"),
+        # Dot segments would be removed by the HTTP stack and reach another event's breakdown.
+        (dict(external_event_id=".", external_account_id="a"), "external_event_id", "must not be '.'"),
+        (dict(external_event_id="e", external_account_id=".."), "external_account_id", "must not be '..'"),
+        # One definition of an email and of a contact id.
+        (dict(contact="a\u0000b@x.com"), "contact", "is not a valid email address: must not contain whitespace or control characters"),
+        (dict(contact="<a@x.com>"), "contact", "is not a valid email address: must not contain <"),
+        (dict(contact='a"b,c@x.com'), "contact", 'is not a valid email address: must not contain " ,'),
+        (dict(contact="a@x..com"), "contact", "is not a valid email address: must not have an empty part"),
+        (dict(contact="9223372036854775808"), "contact", "must be an email address or a HubSpot contact id (a positive integer up to"),
+        (dict(contact=9223372036854775808), "contact", "must be an email address or a HubSpot contact id (a positive integer up to"),
     ])
     def test_validation_fails_before_any_request(self, run_main, requests_mock, given, path, reason):
         result = run_main(args(**given), expect=Fail)
@@ -256,7 +271,8 @@ class TestMain:
         assert requests_mock.call_count == 0
         assert TOKEN not in json.dumps(result)
 
-    @pytest.mark.parametrize("contact", ["jane@example.com", "j\u00f6rg@b\u00fccher.example", "51", " 51 "])
+    @pytest.mark.parametrize("contact", ["jane@example.com", "j\u00f6rg@b\u00fccher.example", "51", " 51 ", 51,
+                                         "9223372036854775807", "o'brien+tag@sub.example.co.uk"])
     def test_valid_contacts(self, run_main, requests_mock, contact):
         requests_mock.get(requests_mock_any_breakdown(), json={"total": 0, "results": []})
         assert run_main(args(contact=contact))["participations"] == []

@@ -1,0 +1,263 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the hubspot.marketing collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Run every documented example of the collection against a private HubSpot emulator.
+
+The examples are taken as users see them: ``ansible-doc --json`` for every module, lookup and
+filter of hubspot.marketing, and the YAML blocks of each role's README.md. They run as written;
+only what points at HubSpot is replaced, through the table ``SUBSTITUTIONS`` below and the
+variables of ``EXAMPLE_VARS``:
+
+- the API address ``https://api.hubapi.com`` (and HUBSPOT_BASE_URL) -> the emulator;
+- the token variables the examples use (``vault_hubspot_access_token``) and HUBSPOT_ACCESS_TOKEN
+  -> the emulator's token;
+- the documented event and contact ids -> ids of events and contacts seeded in the emulator (which
+  assigns its own ids). Events given by external ids are seeded with exactly the documented ids.
+
+An example passes when ansible-playbook exits 0 and, when it uses a module, the lookup or a role
+of the collection, the emulator saw at least one API request from it (so it really talked to the
+emulator, not to HubSpot). Filter-only examples make no request. Input files the examples read
+(``attendees.csv``, ``cancellations.txt``, an export under ``exports/``) are written beside the
+playbooks, as a user would have them.
+
+Usage: python run_examples.py [--keep]   (ansible-doc and ansible-playbook from PATH)
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.request
+
+import yaml
+
+COLLECTION = "hubspot.marketing"
+PLUGIN_TYPES = ("module", "lookup", "filter")
+
+# Documented value -> what it becomes. Keys of the seeded objects are filled in by ``seed()``.
+EVENT_ID_PLACEHOLDER = "123456789"
+CONTACT_ID_PLACEHOLDERS = ("51", "52")
+HUBSPOT_API = "https://api.hubapi.com"
+
+# Events the examples name by external ids: seeded with exactly these ids.
+EXTERNAL_EVENTS = [
+    ("my-webinar-app", "webinar-2024-06"),
+    ("my-platform", "webinar-2026-03"),
+]
+
+# Files the examples read, relative to the playbook directory.
+INPUT_FILES = {
+    "attendees.csv": (
+        "email,contact_id,Status,joined_at,left_at\n"
+        "jane@example.com,,attended,2024-06-04T10:00:00Z,2024-06-04T11:00:00Z\n"
+        "john@example.com,,registered,,\n"
+    ),
+    "cancellations.txt": "ann@example.com\nbob@example.com\n\n",
+    "exports/webinar-2026-03.csv": (
+        "Email,contact_id,Attendance,Join Time,Leave Time\n"
+        "jane@example.com,,attended,2026-03-10T10:00:00Z,2026-03-10T11:00:00Z\n"
+        "john@example.com,,registered,,\n"
+        "max@example.com,,no-show,,\n"
+    ),
+}
+
+
+def emulator_dir(start):
+    """tests/emulator of the collection, found by walking up from ``start`` or along ANSIBLE_COLLECTIONS_PATH."""
+    here = os.path.abspath(start)
+    while here != os.path.dirname(here):
+        candidate = os.path.join(here, "tests", "emulator")
+        if os.path.isfile(os.path.join(candidate, "hubspot_emulator.py")):
+            return candidate
+        here = os.path.dirname(here)
+    for root in os.environ.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep):
+        candidate = os.path.join(root, "ansible_collections", "hubspot", "marketing", "tests", "emulator")
+        if os.path.isfile(os.path.join(candidate, "hubspot_emulator.py")):
+            return candidate
+    raise SystemExit("docs_examples: cannot find tests/emulator/hubspot_emulator.py")
+
+
+def call(url, method="GET", body=None):
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as answer:  # nosec - the emulator on 127.0.0.1
+        return json.loads(answer.read().decode() or "null")
+
+
+def seed(url):
+    """Seed the emulator; return the substitution table (documented value -> emulator value)."""
+    events = [{"externalAccountId": account, "externalEventId": event, "eventName": "Docs example %s" % event}
+              for account, event in EXTERNAL_EVENTS]
+    events.append({"externalAccountId": "docs-examples", "externalEventId": "event-" + EVENT_ID_PLACEHOLDER,
+                   "eventName": "The event documented as %s" % EVENT_ID_PLACEHOLDER})
+    contacts = [{"email": "documented-contact-%s@example.com" % cid} for cid in CONTACT_ID_PLACEHOLDERS]
+    participations = [
+        {"externalAccountId": "my-webinar-app", "externalEventId": "webinar-2024-06", "email": "jane@example.com",
+         "attendanceState": "REGISTERED"},
+        {"externalAccountId": "docs-examples", "externalEventId": "event-" + EVENT_ID_PLACEHOLDER,
+         "email": "jane@example.com", "attendanceState": "ATTENDED"},
+        {"externalAccountId": "docs-examples", "externalEventId": "event-" + EVENT_ID_PLACEHOLDER,
+         "email": "ann@example.com", "attendanceState": "REGISTERED"},
+    ]
+    answer = call(url + "/_emulator/seed", "POST", {"events": events, "contacts": contacts, "participations": participations})
+    event_id = [e["objectId"] for e in answer["events"] if e["externalAccountId"] == "docs-examples"][0]
+    by_email = dict((c["email"], str(c["id"])) for c in answer["contacts"])
+    table = {EVENT_ID_PLACEHOLDER: str(event_id)}
+    for cid in CONTACT_ID_PLACEHOLDERS:
+        table[cid] = by_email["documented-contact-%s@example.com" % cid]
+    return table
+
+
+def substitute(node, table, emulator_url, key=None):
+    """The example with the documented HubSpot address and ids replaced; nothing else changes.
+
+    The event id is distinctive and replaced wherever it appears (also inside templates); contact ids
+    only as whole values of an ``id`` or ``contact`` key; the API address wherever it appears.
+    """
+    if isinstance(node, dict):
+        return dict((k, substitute(v, table, emulator_url, k)) for k, v in node.items())
+    if isinstance(node, list):
+        return [substitute(v, table, emulator_url, key) for v in node]
+    if isinstance(node, bool) or not isinstance(node, (str, int)):
+        return node
+    text = str(node)
+    if key in ("id", "contact") and text in CONTACT_ID_PLACEHOLDERS:
+        return table[text] if isinstance(node, str) else int(table[text])
+    if isinstance(node, str):
+        return node.replace(EVENT_ID_PLACEHOLDER, table[EVENT_ID_PLACEHOLDER]).replace(HUBSPOT_API, emulator_url)
+    return node
+
+
+def as_plays(example, name):
+    """A list of plays: a task list (lookup and filter examples) runs in one play on localhost."""
+    if isinstance(example, list) and example and all(isinstance(p, dict) and "hosts" in p for p in example):
+        return example
+    if isinstance(example, list) and all(isinstance(t, dict) for t in example):
+        return [{"name": "Documented example of %s" % name, "hosts": "localhost", "gather_facts": False, "tasks": example}]
+    raise ValueError("%s: EXAMPLES is neither a playbook nor a task list" % name)
+
+
+def ansible_doc(*args):
+    output = subprocess.run(["ansible-doc"] + list(args), check=True, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                            universal_newlines=True).stdout
+    return json.loads(output)
+
+
+def plugin_examples():
+    """(label, parsed EXAMPLES) of every module, lookup and filter of the collection, from ansible-doc."""
+    found = []
+    for plugin_type in PLUGIN_TYPES:
+        names = sorted(ansible_doc("-t", plugin_type, "--list", "--json", COLLECTION))
+        if not names:
+            raise SystemExit("docs_examples: ansible-doc lists no %s of %s" % (plugin_type, COLLECTION))
+        for name in names:
+            doc = ansible_doc("-t", plugin_type, "--json", name)[name]
+            text = doc.get("examples") or ""
+            if not text.strip():
+                raise SystemExit("docs_examples: %s %s has no EXAMPLES" % (plugin_type, name))
+            found.append(("%s %s" % (plugin_type, name), yaml.safe_load(text)))
+    return found
+
+
+def role_examples(collection_root):
+    """(label, parsed block) of every YAML block of each role's README.md that is a play or a task list."""
+    found = []
+    roles = os.path.join(collection_root, "roles")
+    for role in sorted(os.listdir(roles)):
+        readme = os.path.join(roles, role, "README.md")
+        if not os.path.isfile(readme):
+            raise SystemExit("docs_examples: role %s has no README.md" % role)
+        with open(readme) as handle:
+            blocks = re.findall(r"^```ya?ml\n(.*?)^```", handle.read(), flags=re.S | re.M)
+        count = 0
+        for index, block in enumerate(blocks, 1):
+            data = yaml.safe_load(block)
+            if isinstance(data, list) and data and all(isinstance(p, dict) and ("hosts" in p or "name" in p) for p in data):
+                found.append(("role %s.%s README block %d" % (COLLECTION, role, index), data))
+                count += 1
+        if not count:
+            raise SystemExit("docs_examples: role %s: README.md has no example play" % role)
+    return found
+
+
+def requests_seen(url):
+    return len(call(url + "/_emulator/requests")["requests"])
+
+
+def run_all(url, token, workdir, collection_root):
+    table = seed(url)
+    print("docs_examples: emulator at %s; documented ids -> emulator ids: %s" % (url, json.dumps(table, sort_keys=True)))
+    for relative, content in INPUT_FILES.items():
+        path = os.path.join(workdir, relative)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as handle:
+            handle.write(content)
+    # The token variables the examples use, and nothing else.
+    with open(os.path.join(workdir, "example_vars.yml"), "w") as handle:
+        yaml.safe_dump({"vault_hubspot_access_token": token}, handle)
+    with open(os.path.join(workdir, "inventory"), "w") as handle:
+        handle.write("localhost ansible_connection=local ansible_python_interpreter=%s\n" % sys.executable)
+    env = dict(os.environ, HUBSPOT_ACCESS_TOKEN=token, HUBSPOT_BASE_URL=url, ANSIBLE_NOCOLOR="1",
+               ANSIBLE_RETRY_FILES_ENABLED="0")
+
+    examples = plugin_examples() + role_examples(collection_root)
+    # What sends requests: the collection's modules and lookups, and its roles.
+    api_users = [COLLECTION + "." + name for plugin_type in ("module", "lookup")
+                 for name in [n.split(".")[-1] for n in ansible_doc("-t", plugin_type, "--list", "--json", COLLECTION)]]
+    api_users += ["%s.%s" % (COLLECTION, role) for role in os.listdir(os.path.join(collection_root, "roles"))]
+    failures = []
+    for index, (label, example) in enumerate(examples, 1):
+        playbook = os.path.join(workdir, "example_%02d.yml" % index)
+        with open(playbook, "w") as handle:
+            yaml.safe_dump(substitute(as_plays(example, label), table, url), handle, sort_keys=False)
+        before = requests_seen(url)
+        result = subprocess.run(["ansible-playbook", "-i", "inventory", "-e", "@example_vars.yml", os.path.basename(playbook)],
+                                cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, universal_newlines=True, check=False)
+        sent = requests_seen(url) - before
+        talks = any(name in yaml.safe_dump(example) for name in api_users)
+        ok = result.returncode == 0 and (sent > 0 or not talks)
+        print("docs_examples: %s: %s (exit %d, %d API request(s) to the emulator)"
+              % (label, "ok" if ok else "FAILED", result.returncode, sent))
+        if not ok:
+            failures.append(label)
+            print("----- %s (%s) -----" % (label, os.path.basename(playbook)))
+            print(result.stdout[-6000:].replace(token, "<token>"))
+    print("docs_examples: %d of %d documented examples ran against the emulator" % (len(examples) - len(failures), len(examples)))
+    return failures
+
+
+def main():
+    keep = "--keep" in sys.argv[1:]
+    here = os.path.dirname(os.path.abspath(__file__))
+    emulator = emulator_dir(here)
+    collection_root = os.path.dirname(os.path.dirname(emulator))
+    sys.path.insert(0, emulator)
+    from process import running_emulator  # pylint: disable=import-error
+
+    token = "pat-docs-examples-" + secrets.token_hex(12)
+    workdir = tempfile.mkdtemp(prefix="docs_examples.")
+    try:
+        with running_emulator("--token", token) as url:
+            failures = run_all(url, token, workdir, collection_root)
+    finally:
+        if keep:
+            print("docs_examples: playbooks kept in %s" % workdir)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    if failures:
+        sys.exit("docs_examples: failed: %s" % ", ".join(failures))
+
+
+if __name__ == "__main__":
+    main()
