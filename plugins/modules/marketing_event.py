@@ -277,20 +277,16 @@ actions:
   sample: [create, complete]
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
 from ansible_collections.hubspot.marketing.plugins.module_utils._args import (
     AUTH_ARGSPEC,
     EVENT_ARGSPEC,
     EVENT_MUTUALLY_EXCLUSIVE,
     EVENT_REQUIRED_TOGETHER,
     auth_errors,
-    client_from_params,
     event_errors,
 )
-from ansible_collections.hubspot.marketing.plugins.module_utils._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
-from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotError, HubSpotValidationError
 from ansible_collections.hubspot.marketing.plugins.module_utils import _events
+from ansible_collections.hubspot.marketing.plugins.module_utils._module import HubSpotModule, checked
 from ansible_collections.hubspot.marketing.plugins.module_utils._participations import EventRef
 
 ARGUMENT_SPEC = dict(
@@ -316,7 +312,7 @@ def input_errors(params):
     return sorted(errors, key=lambda e: e["path"])
 
 
-def run(module, client):
+def run(module, client, prepared=None):
     """Bring the event to the desired state; returns the module result."""
     params = module.params
     outcome = _events.ensure_event(client, EventRef.from_params(params), params["state"],
@@ -326,36 +322,17 @@ def run(module, client):
         result["diff"] = dict(before=outcome.before, after=outcome.after)
     for warning in outcome.warnings:
         module.warn(warning)
-    summary = client.retry_summary()
-    if summary:
-        module.warn(summary)
     return result
 
 
 def main():
-    module = AnsibleModule(
+    module = HubSpotModule(
         argument_spec=ARGUMENT_SPEC,
-        supports_check_mode=True,
         required_one_of=REQUIRED_ONE_OF,
         mutually_exclusive=EVENT_MUTUALLY_EXCLUSIVE,
         required_together=EVENT_REQUIRED_TOGETHER,
     )
-    if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
-
-    errors = input_errors(module.params)
-    if errors:
-        error = HubSpotValidationError(errors)
-        module.fail_json(msg=str(error), **error.to_fail_kwargs())
-    if not module.params["validate_certs"]:
-        module.warn("validate_certs is false: the TLS certificate of %s is not verified." % module.params["base_url"])
-
-    try:
-        with client_from_params(module.params) as client:
-            result = run(module, client)
-    except HubSpotError as exc:
-        module.fail_json(msg=str(exc), **exc.to_fail_kwargs())
-    module.exit_json(**result)
+    module.execute(run, checked(input_errors))
 
 
 if __name__ == "__main__":

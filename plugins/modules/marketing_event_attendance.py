@@ -471,28 +471,21 @@ validation_errors:
 
 import time
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
 from ansible_collections.hubspot.marketing.plugins.module_utils._args import (
     AUTH_ARGSPEC,
     EVENT_ARGSPEC,
     EVENT_MUTUALLY_EXCLUSIVE,
     EVENT_REQUIRED_TOGETHER,
     auth_errors,
-    client_from_params,
     event_errors,
 )
 from ansible_collections.hubspot.marketing.plugins.module_utils._attendance import input_errors, prepare_contacts
-from ansible_collections.hubspot.marketing.plugins.module_utils._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotValidationError
+from ansible_collections.hubspot.marketing.plugins.module_utils._module import HubSpotModule
 from ansible_collections.hubspot.marketing.plugins.module_utils._participations import EventRef
 from ansible_collections.hubspot.marketing.plugins.module_utils._reconcile import reconcile
 from ansible_collections.hubspot.marketing.plugins.module_utils._schemas import TASK_TIMES
-from ansible_collections.hubspot.marketing.plugins.module_utils._validation import (
-    HAS_JSONSCHEMA,
-    JSONSCHEMA_IMPORT_ERROR,
-    sort_errors,
-)
+from ansible_collections.hubspot.marketing.plugins.module_utils._validation import sort_errors
 
 
 def argument_spec():
@@ -545,36 +538,18 @@ def run(module, client, request=None):
     """Do the work; return the result dict (with ``failed`` and ``msg`` when the task must fail)."""
     if request is None:
         request = build_request(module.params)
-    result = reconcile(client, request, check_mode=module.check_mode, diff=module._diff, warn=module.warn)
-    summary = client.retry_summary()
-    if summary:
-        module.warn(summary)
-    return result
+    return reconcile(client, request, check_mode=module.check_mode, diff=module._diff, warn=module.warn)
 
 
 def main():
-    module = AnsibleModule(
+    module = HubSpotModule(
         argument_spec=argument_spec(),
+        needs_jsonschema=True,
         required_one_of=[("event_id", "external_event_id")],
         mutually_exclusive=EVENT_MUTUALLY_EXCLUSIVE,
         required_together=EVENT_REQUIRED_TOGETHER,
-        supports_check_mode=True,
     )
-    if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
-    if not HAS_JSONSCHEMA:
-        module.fail_json(msg=missing_required_lib("jsonschema"), exception=JSONSCHEMA_IMPORT_ERROR)
-    try:
-        request = build_request(module.params)
-    except HubSpotValidationError as exc:
-        module.fail_json(msg=str(exc), **exc.to_fail_kwargs())
-    if not module.params["validate_certs"]:
-        module.warn("validate_certs is false: the TLS certificate of %s is not verified" % module.params["base_url"])
-    with client_from_params(module.params) as client:
-        result = run(module, client, request)
-    if result.pop("failed", False):
-        module.fail_json(**result)
-    module.exit_json(**result)
+    module.execute(run, build_request)
 
 
 if __name__ == "__main__":

@@ -154,19 +154,16 @@ api_calls:
       sample: 1
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
 from ansible_collections.hubspot.marketing.plugins.module_utils._args import (
     AUTH_ARGSPEC,
     EVENT_ARGSPEC,
     EVENT_MUTUALLY_EXCLUSIVE,
     auth_errors,
-    client_from_params,
     event_errors,
 )
-from ansible_collections.hubspot.marketing.plugins.module_utils._client import API_PAGE_MAX, HAS_REQUESTS, REQUESTS_IMPORT_ERROR
-from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotError, HubSpotValidationError
+from ansible_collections.hubspot.marketing.plugins.module_utils._client import API_PAGE_MAX
 from ansible_collections.hubspot.marketing.plugins.module_utils import _events
+from ansible_collections.hubspot.marketing.plugins.module_utils._module import HubSpotModule, checked
 from ansible_collections.hubspot.marketing.plugins.module_utils._participations import EventRef
 
 ARGUMENT_SPEC = dict(
@@ -206,39 +203,20 @@ def find(client, params):
     return events
 
 
-def run(module, client):
+def run(module, client, prepared=None):
     """Read what the options ask for and return the module result (never changes anything)."""
     result = dict(changed=False, events=find(client, module.params))
     result["api_calls"] = {"reads": client.request_count}
-    summary = client.retry_summary()
-    if summary:
-        module.warn(summary)
     return result
 
 
 def main():
-    module = AnsibleModule(
+    module = HubSpotModule(
         argument_spec=ARGUMENT_SPEC,
-        supports_check_mode=True,
         mutually_exclusive=EVENT_MUTUALLY_EXCLUSIVE,
         required_by=REQUIRED_BY,
     )
-    if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
-
-    errors = input_errors(module.params)
-    if errors:
-        error = HubSpotValidationError(errors)
-        module.fail_json(msg=str(error), **error.to_fail_kwargs())
-    if not module.params["validate_certs"]:
-        module.warn("validate_certs is false: the TLS certificate of %s is not verified." % module.params["base_url"])
-
-    try:
-        with client_from_params(module.params) as client:
-            result = run(module, client)
-    except HubSpotError as exc:
-        module.fail_json(msg=str(exc), **exc.to_fail_kwargs())
-    module.exit_json(**result)
+    module.execute(run, checked(input_errors))
 
 
 if __name__ == "__main__":

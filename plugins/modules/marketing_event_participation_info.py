@@ -252,28 +252,18 @@ api_calls:
 '''
 
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
 from ansible_collections.hubspot.marketing.plugins.module_utils._args import (
     AUTH_ARGSPEC,
     EVENT_ARGSPEC,
     EVENT_MUTUALLY_EXCLUSIVE,
     EVENT_REQUIRED_TOGETHER,
     auth_errors,
-    client_from_params,
     contact_error,
     event_errors,
 )
-from ansible_collections.hubspot.marketing.plugins.module_utils._client import (
-    API_PAGE_MAX,
-    HAS_REQUESTS,
-    REQUESTS_IMPORT_ERROR,
-)
-from ansible_collections.hubspot.marketing.plugins.module_utils._errors import (
-    HubSpotApiError,
-    HubSpotError,
-    HubSpotValidationError,
-)
+from ansible_collections.hubspot.marketing.plugins.module_utils._client import API_PAGE_MAX
+from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotApiError
+from ansible_collections.hubspot.marketing.plugins.module_utils._module import HubSpotModule, checked
 from ansible_collections.hubspot.marketing.plugins.module_utils._participations import (
     EventRef,
     read_breakdown,
@@ -324,7 +314,7 @@ def read_participations(client, event, contact, state, limit, page_size):
     return items, total
 
 
-def run(module, client):
+def run(module, client, prepared=None):
     """Read what the options ask for and return the module result (never changes anything)."""
     params = module.params
     event = EventRef.from_params(params)
@@ -336,37 +326,18 @@ def run(module, client):
         result["counters"] = read_counters(client, event)
     result["api_calls"] = {"reads": client.request_count}
 
-    summary = client.retry_summary()
-    if summary:
-        module.warn(summary)
     return result
 
 
 def main():
-    module = AnsibleModule(
+    module = HubSpotModule(
         argument_spec=ARGUMENT_SPEC,
-        supports_check_mode=True,
         required_one_of=REQUIRED_ONE_OF,
         mutually_exclusive=EVENT_MUTUALLY_EXCLUSIVE,
         required_together=EVENT_REQUIRED_TOGETHER,
         required_if=REQUIRED_IF,
     )
-    if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
-
-    errors = input_errors(module.params)
-    if errors:
-        error = HubSpotValidationError(errors)
-        module.fail_json(msg=str(error), **error.to_fail_kwargs())
-    if not module.params["validate_certs"]:
-        module.warn("validate_certs is false: the TLS certificate of %s is not verified." % module.params["base_url"])
-
-    try:
-        with client_from_params(module.params) as client:
-            result = run(module, client)
-    except HubSpotError as exc:
-        module.fail_json(msg=str(exc), **exc.to_fail_kwargs())
-    module.exit_json(**result)
+    module.execute(run, checked(input_errors))
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ import pytest
 from ansible_collections.hubspot.marketing.plugins.module_utils._client import HubSpotClient, Pager
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotApiError, HubSpotTransportError
 from ansible_collections.hubspot.marketing.plugins.module_utils._attendance import NO_OP_REASON, READ_REASON
+from ansible_collections.hubspot.marketing.plugins.module_utils import _module
 from ansible_collections.hubspot.marketing.plugins.module_utils._reconcile import state_filter
 from ansible_collections.hubspot.marketing.plugins.modules import marketing_event_attendance as module_under_test
 from ansible_collections.hubspot.marketing.tests.unit.plugins.modules.utils import run_module
@@ -272,13 +273,13 @@ def test_validation_never_echoes_the_token(capsys, requests_mock):
 
 
 def test_missing_requests(capsys, monkeypatch):
-    monkeypatch.setattr(module_under_test, "HAS_REQUESTS", False)
+    monkeypatch.setattr(_module, "HAS_REQUESTS", False)
     failed, result = run_main(base_args(), capsys)
     assert failed and "requests" in result["msg"]
 
 
 def test_missing_jsonschema(capsys, monkeypatch):
-    monkeypatch.setattr(module_under_test, "HAS_JSONSCHEMA", False)
+    monkeypatch.setattr(_module, "HAS_JSONSCHEMA", False)
     failed, result = run_main(base_args(), capsys)
     assert failed and "jsonschema" in result["msg"]
 
@@ -626,16 +627,6 @@ def test_a_write_whose_answer_was_lost_is_unconfirmed_and_changed():
     assert result["unconfirmed"][0]["id"] == "1"
     assert "may have been recorded" in result["unconfirmed"][0]["reason"]
     assert fake.parts[0]["state"] == "REGISTERED"
-
-
-def test_warns_about_retries():
-    client = make_client(FakeHubSpot([(1, None, "registered")]))
-    client.retries = ["GET /p: 429"] * 7
-    module = make_module(contacts=ids(1))
-    module_under_test.run(module, client)
-    message = module.warn.call_args[0][0]
-    assert message.startswith("HubSpot requests were retried 7 time(s): GET /p: 429")
-    assert message.endswith("and 2 more (rate limits or transient errors)")
 
 
 def test_diff_is_limited_to_this_tasks_contacts_and_has_no_token():

@@ -1,0 +1,77 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the hubspot.marketing collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# FOR INTERNAL COLLECTION USE ONLY
+# The interfaces in this file are meant for use within the hubspot.marketing collection
+# and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix release.
+
+"""The one shape of every module of the collection.
+
+A module is its documentation, its argspec, a ``prepare(params)`` that validates the options
+(raising ``HubSpotValidationError`` before any request) and a ``run(module, client, prepared)``
+that returns the result dict (with ``failed`` and ``msg`` when the task must fail).
+``HubSpotModule`` does the rest, once: the library checks, the ``validate_certs`` warning,
+building the run's one client, the retry warning, and turning any ``HubSpotError`` into
+``fail_json``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.hubspot.marketing.plugins.module_utils._args import client_from_params
+from ansible_collections.hubspot.marketing.plugins.module_utils._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotError, HubSpotValidationError
+from ansible_collections.hubspot.marketing.plugins.module_utils._validation import HAS_JSONSCHEMA, JSONSCHEMA_IMPORT_ERROR
+
+
+def checked(errors_of):
+    """A ``prepare`` step from a function that lists validation errors (``[{"path", "message"}]``)."""
+    def prepare(params):
+        errors = errors_of(params)
+        if errors:
+            raise HubSpotValidationError(errors)
+        return None
+    return prepare
+
+
+class HubSpotModule(AnsibleModule):
+    """``AnsibleModule`` for HubSpot: check mode is supported by every module of the collection."""
+
+    def __init__(self, argument_spec, needs_jsonschema=False, **kwargs):
+        kwargs.setdefault("supports_check_mode", True)
+        super(HubSpotModule, self).__init__(argument_spec=argument_spec, **kwargs)
+        if not HAS_REQUESTS:
+            self.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+        if needs_jsonschema and not HAS_JSONSCHEMA:
+            self.fail_json(msg=missing_required_lib("jsonschema"), exception=JSONSCHEMA_IMPORT_ERROR)
+
+    def execute(self, run, prepare):
+        """Validate with ``prepare``, run ``run`` with the run's one client, and exit."""
+        try:
+            prepared = prepare(self.params)
+        except HubSpotValidationError as exc:
+            self.fail_json(msg=str(exc), **exc.to_fail_kwargs())
+        if not self.params["validate_certs"]:
+            self.warn("validate_certs is false: the TLS certificate of %s is not verified." % self.params["base_url"])
+        try:
+            with client_from_params(self.params) as client:
+                try:
+                    result = run(self, client, prepared)
+                finally:
+                    self.warn_retries(client)
+        except HubSpotError as exc:
+            self.fail_json(msg=str(exc), **exc.to_fail_kwargs())
+        if result.pop("failed", False):
+            self.fail_json(**result)
+        self.exit_json(**result)
+
+    def warn_retries(self, client):
+        """Tell the user when requests were retried (rate limits, transient errors)."""
+        summary = client.retry_summary()
+        if summary:
+            self.warn(summary)

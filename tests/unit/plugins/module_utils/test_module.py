@@ -1,0 +1,104 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the hubspot.marketing collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""HubSpotModule: the one shape every module runs in (validation, client, retry warning, errors)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import contextlib
+from unittest.mock import Mock
+
+import pytest
+
+from ansible_collections.hubspot.marketing.plugins.module_utils import _module
+from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotApiError, HubSpotValidationError
+
+
+class Exited(Exception):
+    pass
+
+
+def fake_module(validate_certs=True):
+    module = Mock(spec_set=["params", "warn", "fail_json", "exit_json", "warn_retries"])
+    module.params = {"validate_certs": validate_certs, "base_url": "https://api.example.test"}
+    module.fail_json.side_effect = lambda **kw: (_ for _ in ()).throw(Exited(("fail", kw)))
+    module.exit_json.side_effect = lambda **kw: (_ for _ in ()).throw(Exited(("exit", kw)))
+    module.warn_retries.side_effect = lambda client: _module.HubSpotModule.warn_retries(module, client)
+    return module
+
+
+@pytest.fixture
+def client(monkeypatch):
+    client = Mock()
+    client.retry_summary.return_value = "HubSpot requests were retried 7 time(s): GET /p: 429 and 2 more (rate limits or transient errors)"
+
+    @contextlib.contextmanager
+    def from_params(params):
+        yield client
+
+    monkeypatch.setattr(_module, "client_from_params", from_params)
+    return client
+
+
+def execute(module, run, prepare=lambda params: "prepared"):
+    with pytest.raises(Exited) as info:
+        _module.HubSpotModule.execute(module, run, prepare)
+    return info.value.args[0]
+
+
+def test_run_gets_the_prepared_input_and_its_result_is_the_exit(client):
+    module = fake_module()
+    how, result = execute(module, lambda m, c, prepared: {"changed": False, "seen": prepared})
+    assert (how, result) == ("exit", {"changed": False, "seen": "prepared"})
+    module.warn.assert_called_once_with(client.retry_summary.return_value)
+
+
+def test_a_result_that_failed_fails_and_the_retries_are_still_warned(client):
+    module = fake_module()
+    how, result = execute(module, lambda m, c, p: {"failed": True, "msg": "2 of 3 contacts failed", "changed": True})
+    assert (how, result) == ("fail", {"msg": "2 of 3 contacts failed", "changed": True})
+    assert module.warn.call_count == 1
+
+
+def test_an_api_error_fails_with_its_fields_after_the_retry_warning(client):
+    module = fake_module()
+
+    def run(m, c, p):
+        raise HubSpotApiError("GET", "/p", 503, category="SERVICE_UNAVAILABLE", message="down", retries=5)
+
+    how, result = execute(module, run)
+    assert how == "fail"
+    assert result["msg"].startswith("GET /p -> 503 SERVICE_UNAVAILABLE: down")
+    assert result["error"]["status"] == 503
+    module.warn.assert_called_once_with(client.retry_summary.return_value)
+
+
+def test_invalid_input_fails_before_any_client_exists(monkeypatch):
+    monkeypatch.setattr(_module, "client_from_params", Mock(side_effect=AssertionError("no client for invalid input")))
+    module = fake_module()
+
+    def prepare(params):
+        raise HubSpotValidationError([{"path": "contacts[3].email", "message": "'x' is not a valid email"}])
+
+    how, result = execute(module, Mock(), prepare)
+    assert how == "fail"
+    assert result["msg"] == "invalid arguments: contacts[3].email: 'x' is not a valid email"
+    assert result["validation_errors"] == [{"path": "contacts[3].email", "message": "'x' is not a valid email"}]
+
+
+def test_validate_certs_false_is_warned(client):
+    client.retry_summary.return_value = None
+    module = fake_module(validate_certs=False)
+    execute(module, lambda m, c, p: {"changed": False})
+    module.warn.assert_called_once_with("validate_certs is false: the TLS certificate of https://api.example.test is not verified.")
+
+
+def test_checked_turns_an_error_list_into_a_validation_error():
+    assert _module.checked(lambda params: [])({}) is None
+    with pytest.raises(HubSpotValidationError) as info:
+        _module.checked(lambda params: [{"path": "limit", "message": "must be at least 1"}])({})
+    assert info.value.errors == [{"path": "limit", "message": "must be at least 1"}]
