@@ -139,9 +139,8 @@ EXAMPLES = r'''
         state: attended
         contacts:
           - email: jane@example.com
-            properties:
-              joinedAt: "2026-03-01T10:02:00Z"
-              leftAt: "2026-03-01T10:58:00Z"
+            joined_at: "2026-03-01T10:02:00Z"
+            left_at: "2026-03-01T10:58:00Z"
 
     - name: Mark it completed, so HubSpot computes durations and no-shows
       hubspot.marketing.marketing_event:

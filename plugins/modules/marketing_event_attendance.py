@@ -246,11 +246,11 @@ EXAMPLES = r'''
         event_id: "123456789"
         state: cancelled
         # Each line becomes {"email": line}, with ansible-core's filters only.
-        contacts: >-
-          {{ emails | map('to_json') | map('regex_replace', '^(.*)$', '{"email": \\1}') | map('from_json') }}
+        contacts: "{{ emails | map('to_json') | map('regex_replace', '^(.*)$', as_contact) | map('from_json') }}"
         allow_partial: true
       vars:
         emails: "{{ lookup('ansible.builtin.file', 'cancellations.txt').splitlines() | select }}"
+        as_contact: '{"email": \1}'
       register: cancellations
 
     - name: Report the rejected contacts
