@@ -150,7 +150,7 @@ EXAMPLES = r'''
 
     - name: Rename an event another app created (by HubSpot's id)
       hubspot.marketing.marketing_event:
-        event_id: "58000123"
+        event_id: "123456789"
         event_name: Partner summit (rescheduled)
 
     - name: Cancel an event
