@@ -153,10 +153,12 @@ EXAMPLES = r'''
         event_id: "123456789"
         event_name: Partner summit (rescheduled)
 
-    - name: Cancel an event
+    - name: Cancel an event (created cancelled, with these details, if it does not exist yet)
       hubspot.marketing.marketing_event:
         external_account_id: my-webinar-app
         external_event_id: webinar-2026-04
+        event_name: April webinar
+        event_organizer: Marketing team
         state: cancelled
 
     - name: Delete an event
