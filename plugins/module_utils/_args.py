@@ -22,6 +22,8 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._client import (
     HubSpotClient,
     check_access_token,
     check_base_url,
+    check_ca_path,
+    check_proxy_url,
     path_segment_error,
 )
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotValidationError, type_name
@@ -33,6 +35,10 @@ AUTH_ARGSPEC = dict(
     validate_certs=dict(type="bool", default=True),
     timeout=dict(type="float", default=30),
     max_retries=dict(type="int", default=5),
+    use_proxy=dict(type="bool", default=True),
+    # no_log: a proxy URL may carry credentials. Messages name the proxy as host:port only.
+    proxy=dict(type="str", no_log=True),
+    ca_path=dict(type="path"),
 )
 
 # The same event identification for both modules.
@@ -72,6 +78,14 @@ def auth_errors(params):
     retries = params.get("max_retries")
     if retries is not None and not 0 <= retries <= 20:
         errors.append({"path": "max_retries", "message": "must be between 0 and 20"})
+    if params.get("proxy") is not None:
+        dummy, reason = check_proxy_url(params["proxy"])
+        if reason:
+            errors.append({"path": "proxy", "message": reason})
+    if params.get("ca_path") is not None:
+        reason = check_ca_path(params["ca_path"])
+        if reason:
+            errors.append({"path": "ca_path", "message": reason})
     return errors
 
 
@@ -126,5 +140,8 @@ def client_from_params(params, **kwargs):
         validate_certs=params["validate_certs"],
         timeout=params["timeout"],
         max_retries=params["max_retries"],
+        use_proxy=params.get("use_proxy", True),
+        proxy=params.get("proxy"),
+        ca_path=params.get("ca_path"),
         **kwargs
     )

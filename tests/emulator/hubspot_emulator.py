@@ -21,6 +21,7 @@ import random
 import re
 import signal
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -1888,6 +1889,8 @@ def build_parser():
     parser.add_argument("--event-lag", type=_lag_arg, default=DEFAULT_EVENT_LAG, metavar="S",
                         help="seconds before a write shows in the event breakdowns and counters (default %d)" % DEFAULT_EVENT_LAG)
     parser.add_argument("--verbose", action="store_true", help="log requests (method, path, status) to stderr")
+    parser.add_argument("--tls-cert", metavar="PEM", help="serve https with this certificate (chain) file")
+    parser.add_argument("--tls-key", metavar="PEM", help="the private key of --tls-cert (default: in the same file)")
     return parser
 
 
@@ -1900,6 +1903,12 @@ def main(argv=None):
     emulator = Emulator(args.token or None, args.read_only_token, args.latency_ms, args.rate_limit, args.daily_limit,
                         args.contact_lag, args.event_lag)
     server = EmulatorServer((args.host, args.port), emulator, verbose=args.verbose)
+    scheme = "http"
+    if args.tls_cert:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        scheme = "https"
     stop = threading.Event()
 
     def _on_signal(signum, frame):
@@ -1912,7 +1921,7 @@ def main(argv=None):
     thread.start()
     host, port = server.server_address[:2]
     shown = "[%s]" % host if ":" in host else host
-    sys.stdout.write("HubSpot emulator listening on http://%s:%d\n" % (shown, port))
+    sys.stdout.write("HubSpot emulator listening on %s://%s:%d\n" % (scheme, shown, port))
     sys.stdout.flush()
     while not stop.wait(0.25):
         pass
