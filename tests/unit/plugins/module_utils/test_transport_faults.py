@@ -580,19 +580,6 @@ def test_redirects_are_not_followed_so_the_token_stays_home():
     assert len(seen) == 1 and stolen == []
 
 
-def test_proxy_and_netrc_environment_is_ignored(monkeypatch):
-    """trust_env is off: a proxy variable cannot divert the token through another host."""
-    with capture_server() as (proxy, via_proxy):
-        with capture_server() as (url, seen):
-            monkeypatch.setenv("HTTP_PROXY", proxy)
-            monkeypatch.setenv("http_proxy", proxy)
-            monkeypatch.delenv("NO_PROXY", raising=False)
-            monkeypatch.delenv("no_proxy", raising=False)
-            failed, result = run_module(info_module, dict(access_token=TOKEN, base_url=url, event_id="123"))
-    assert not failed, result
-    assert via_proxy == [] and len(seen) == 1
-
-
 # ---------------------------------------------------------------------------------------------
 # TLS
 
