@@ -46,21 +46,22 @@ cleanup() {
 }
 trap cleanup EXIT
 
-start() {  # start NAME READY-PATTERN COMMAND...: run it in the background, wait for its ready line, print its URL
-    local name="$1" pattern="$2"; shift 2
+start() {  # start NAME VARIABLE COMMAND...: run it in the background, wait for its ready line, set VARIABLE to its URL
+    local name="$1" variable="$2" pattern="listening on"; shift 2
     "$@" </dev/null >"$out/$name.out" 2>"$out/$name.err" &
     pids+=("$!")
     for _ in $(seq 1 100); do
         grep -q "$pattern" "$out/$name.out" 2>/dev/null && break
         sleep 0.1
     done
-    grep -m1 -o 'https\?://[^[:space:]]*' "$out/$name.out"
+    printf -v "$variable" '%s' "$(grep -m1 -o 'https\?://[^[:space:]]*' "$out/$name.out")"
+    [ -n "${!variable}" ] || { echo "proxy_and_ca: ${name} did not start" >&2; cat "$out/$name.err" >&2; exit 1; }
 }
 emu=("$py" "$tests/emulator/hubspot_emulator.py" --port 0 --token "$PROXY_TOKEN" --contact-lag 0 --event-lag 0)
-HTTP_URL="$(start emulator-http 'listening on' "${emu[@]}")"
-HTTPS_URL="$(start emulator-https 'listening on' "${emu[@]}" --tls-cert "$out/server.pem" --tls-key "$out/server-key.pem")"
-OPEN_PROXY="$(start proxy-open 'listening on' "$py" "$tests/proxy/forward_proxy.py")"
-AUTH_PROXY_PLAIN="$(start proxy-auth 'listening on' "$py" "$tests/proxy/forward_proxy.py" --user "$PROXY_USER" --password "$PROXY_PASSWORD")"
+start emulator-http HTTP_URL "${emu[@]}"
+start emulator-https HTTPS_URL "${emu[@]}" --tls-cert "$out/server.pem" --tls-key "$out/server-key.pem"
+start proxy-open OPEN_PROXY "$py" "$tests/proxy/forward_proxy.py"
+start proxy-auth AUTH_PROXY_PLAIN "$py" "$tests/proxy/forward_proxy.py" --user "$PROXY_USER" --password "$PROXY_PASSWORD"
 AUTH_PROXY="${AUTH_PROXY_PLAIN/http:\/\//http://${PROXY_USER}:${PROXY_PASSWORD_URL}@}"
 WRONG_PROXY="${AUTH_PROXY_PLAIN/http:\/\//http://${PROXY_USER}:wrong-${PROXY_PASSWORD_URL}@}"
 export HTTP_URL HTTPS_URL OPEN_PROXY AUTH_PROXY_PLAIN AUTH_PROXY WRONG_PROXY
