@@ -32,6 +32,7 @@ PROXY_TOKEN="$("$py" -c 'import secrets; print("pat-na1-proxy-" + secrets.token_
 PROXY_USER="ansible-user"
 PROXY_PASSWORD="$("$py" -c 'import secrets; print("pw-" + secrets.token_hex(12) + "!")')"
 PROXY_PASSWORD_URL="${PROXY_PASSWORD%!}%21"
+# shellcheck disable=SC2034  # read through ${!name} below
 PROXY_BASIC="$("$py" -c 'import base64, sys; print(base64.b64encode(sys.argv[1].encode()).decode())' "${PROXY_USER}:${PROXY_PASSWORD}")"
 export PROXY_TOKEN
 
