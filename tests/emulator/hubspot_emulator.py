@@ -72,6 +72,8 @@ DEFAULT_EVENT_LAG = 6
 # (HubSpot indexes new events asynchronously: "a few minutes after creation").
 EVENT_CONFIG_DEFAULTS = {"identifiers_lag_ms": 0, "search_lag_ms": 0}
 CONFIG_KEYS += tuple(sorted(EVENT_CONFIG_DEFAULTS))
+# token_ttl_ms > 0: a token expires that long after its first accepted request (like an OAuth access token, ~30 min).
+CONFIG_KEYS += ("token_ttl_ms",)
 RULE_KEYS = frozenset(["method", "path_regex", "count", "rate", "action", "retry_after", "delay_ms", "policy", "body",
                        "match", "named"])
 RULE_ACTIONS = ("reset", "malformed", "delay", "stored_nothing", "cut", "reject_input")
@@ -564,7 +566,7 @@ class Emulator(object):
     """All state and behaviour; every state access happens under ``self.lock``."""
 
     def __init__(self, tokens=None, read_only_tokens=None, latency_ms=0, rate_limit=0, daily_limit=0,
-                 contact_lag=DEFAULT_CONTACT_LAG, event_lag=DEFAULT_EVENT_LAG):
+                 contact_lag=DEFAULT_CONTACT_LAG, event_lag=DEFAULT_EVENT_LAG, token_ttl_ms=0):
         self.lock = threading.Lock()
         self.tokens = {}
         for token in (tokens or [DEFAULT_TOKEN]):
@@ -576,6 +578,7 @@ class Emulator(object):
         self.defaults = {"latency_ms": latency_ms, "rate_limit": rate_limit, "daily_limit": daily_limit, "partial_status": 200,
                          "contact_lag": lag_value(contact_lag), "event_lag": lag_value(event_lag)}
         self.defaults.update(EVENT_CONFIG_DEFAULTS)
+        self.defaults["token_ttl_ms"] = token_ttl_ms
         self.salt = base64.urlsafe_b64encode(os.urandom(6)).decode("ascii")
         with self.lock:
             self._reset_locked()
@@ -601,6 +604,7 @@ class Emulator(object):
         self.rng = random.Random(1234)
         self.windows = {}
         self.daily_used = {}
+        self.token_first_use = {}
 
     def reset(self):
         with self.lock:
@@ -811,7 +815,16 @@ class Emulator(object):
         if len(parts) != 2 or parts[0].lower() != "bearer" or parts[1].strip() not in self.tokens:
             raise ApiError(401, "INVALID_AUTHENTICATION",
                            "The access token provided is invalid, malformed or expired. Check the Authorization header.")
-        return parts[1].strip()
+        token = parts[1].strip()
+        with self.lock:
+            ttl = self.config["token_ttl_ms"] / 1000.0
+            if ttl:
+                now = time.monotonic()
+                age = now - self.token_first_use.setdefault(token, now)
+                if age > ttl:
+                    raise ApiError(401, "EXPIRED_AUTHENTICATION",
+                                   "The OAuth token used to make this call expired %d second(s) ago." % int(age - ttl))
+        return token
 
     def rate_check(self, token):
         """Count an accepted request against the token's limits; return rate headers or raise a 429 ApiError-like reply."""
@@ -1889,6 +1902,8 @@ def build_parser():
     parser.add_argument("--event-lag", type=_lag_arg, default=DEFAULT_EVENT_LAG, metavar="S",
                         help="seconds before a write shows in the event breakdowns and counters (default %d)" % DEFAULT_EVENT_LAG)
     parser.add_argument("--verbose", action="store_true", help="log requests (method, path, status) to stderr")
+    parser.add_argument("--token-ttl-ms", type=int, default=0,
+                        help="tokens expire this long after their first accepted request (0 = never; /_emulator/config token_ttl_ms)")
     parser.add_argument("--tls-cert", metavar="PEM", help="serve https with this certificate (chain) file")
     parser.add_argument("--tls-key", metavar="PEM", help="the private key of --tls-cert (default: in the same file)")
     return parser
@@ -1896,12 +1911,12 @@ def build_parser():
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    for name in ("latency_ms", "rate_limit", "daily_limit"):
+    for name in ("latency_ms", "rate_limit", "daily_limit", "token_ttl_ms"):
         if getattr(args, name) < 0:
             sys.stderr.write("--%s must be >= 0\n" % name.replace("_", "-"))
             return 2
     emulator = Emulator(args.token or None, args.read_only_token, args.latency_ms, args.rate_limit, args.daily_limit,
-                        args.contact_lag, args.event_lag)
+                        args.contact_lag, args.event_lag, args.token_ttl_ms)
     server = EmulatorServer((args.host, args.port), emulator, verbose=args.verbose)
     scheme = "http"
     if args.tls_cert:

@@ -580,6 +580,21 @@ def test_redirects_are_not_followed_so_the_token_stays_home():
     assert len(seen) == 1 and stolen == []
 
 
+def test_token_expiring_mid_run_says_what_to_do():
+    """An OAuth-like token that expires between two requests: the 401 says expired or revoked, and what is accepted."""
+    with running_emulator("--token", TOKEN, "--token-ttl-ms", "300", python=sys.executable) as url:
+        with client(url, max_retries=0) as api:
+            api.get(ME + "/events/search", params={"q": "x"})
+            time.sleep(0.4)
+            with pytest.raises(HubSpotApiError) as info:
+                api.get(ME + "/events/search", params={"q": "x"})
+    text = str(info.value)
+    assert info.value.status == 401 and info.value.category == "EXPIRED_AUTHENTICATION", text
+    assert "may be expired" in text and "revoked" in text, text
+    assert "service keys, private-app access tokens and OAuth access tokens" in text, text
+    assert TOKEN not in text
+
+
 # ---------------------------------------------------------------------------------------------
 # TLS
 
