@@ -15,8 +15,9 @@ class ModuleDocFragment(object):
 options:
   access_token:
     description:
-      - A HubSpot private-app access token (or an OAuth access token) with the scope
-        C(crm.objects.marketing_events.read), plus C(crm.objects.marketing_events.write) to record attendance.
+      - A HubSpot service key (recommended for new setups), a private-app access token (legacy, still working) or an
+        OAuth access token (it expires after about 30 minutes; refresh it before the play), with the scope
+        C(crm.objects.marketing_events.read), plus C(crm.objects.marketing_events.write) for the modules that write.
       - Modules fall back to the environment variable E(HUBSPOT_ACCESS_TOKEN) on the host that runs them
         (the controller for C(localhost), or the C(delegate_to) host).
       - Never logged, returned or shown in a diff.
