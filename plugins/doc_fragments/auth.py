@@ -77,6 +77,19 @@ options:
       - Use it for a private CA, or for a TLS-inspecting proxy that presents certificates signed by its own CA.
       - The path is on the host that runs the module (the controller for the lookup). Ignored when O(validate_certs=false).
     type: path
+  api_version:
+    description:
+      - The version of HubSpot's Marketing Events API to call.
+      - V(v3) uses the legacy numbered paths (C(/marketing/v3/marketing-events/...)), which HubSpot has announced to become
+        unsupported in September 2027. V(2026-03) and V(2026-09) use the date-based paths
+        (C(/marketing/marketing-events/2026-09/...)); HubSpot releases a version every March and September and supports each
+        for 18 months. The requests and answers the collection uses are the same in all three.
+      - V(v3) stays the default for the 0.x releases. Switch a play with C(module_defaults) (or E(HUBSPOT_API_VERSION))
+        and test it before HubSpot retires v3.
+      - Falls back to the environment variable E(HUBSPOT_API_VERSION).
+    type: str
+    choices: [v3, '2026-03', '2026-09']
+    default: v3
 '''
 
     # What the lookup adds: variables and environment, read on the controller.
@@ -101,4 +114,9 @@ options:
   ca_path:
     vars:
       - name: hubspot_ca_path
+  api_version:
+    env:
+      - name: HUBSPOT_API_VERSION
+    vars:
+      - name: hubspot_api_version
 '''

@@ -131,7 +131,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._participations 
 
 display = Display()
 
-OPTIONS = ("access_token", "base_url", "validate_certs", "timeout", "max_retries", "use_proxy", "proxy", "ca_path",
+OPTIONS = ("access_token", "base_url", "validate_certs", "timeout", "max_retries", "use_proxy", "proxy", "ca_path", "api_version",
            "event_id", "external_event_id", "external_account_id", "state", "limit", "page_size")
 
 

@@ -18,6 +18,8 @@ import re
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.hubspot.marketing.plugins.module_utils._client import (
+    API_VERSIONS,
+    DEFAULT_API_VERSION,
     DEFAULT_BASE_URL,
     HubSpotClient,
     check_access_token,
@@ -39,6 +41,8 @@ AUTH_ARGSPEC = dict(
     # no_log: a proxy URL may carry credentials. Messages name the proxy as host:port only.
     proxy=dict(type="str", no_log=True),
     ca_path=dict(type="path"),
+    api_version=dict(type="str", default=DEFAULT_API_VERSION, choices=list(API_VERSIONS),
+                     fallback=(env_fallback, ["HUBSPOT_API_VERSION"])),
 )
 
 # The same event identification for both modules.
@@ -82,6 +86,8 @@ def auth_errors(params):
         dummy, reason = check_proxy_url(params["proxy"])
         if reason:
             errors.append({"path": "proxy", "message": reason})
+    if params.get("api_version") is not None and params["api_version"] not in API_VERSIONS:
+        errors.append({"path": "api_version", "message": "must be one of %s" % ", ".join(API_VERSIONS)})
     if params.get("ca_path") is not None:
         reason = check_ca_path(params["ca_path"])
         if reason:
@@ -143,5 +149,6 @@ def client_from_params(params, **kwargs):
         use_proxy=params.get("use_proxy", True),
         proxy=params.get("proxy"),
         ca_path=params.get("ca_path"),
+        api_version=params.get("api_version") or DEFAULT_API_VERSION,
         **kwargs
     )

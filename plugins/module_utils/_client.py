@@ -58,6 +58,23 @@ USER_AGENT = "hubspot.marketing/%s" % COLLECTION_VERSION
 DEFAULT_BASE_URL = "https://api.hubapi.com"
 API_PAGE_MAX = 100
 
+# HubSpot's API versions: the legacy numbered v3 paths (unsupported from September 2027) and the date-based
+# versions, released every March and September. Paths are written in their v3 form and versioned in request().
+API_VERSIONS = ("v3", "2026-03", "2026-09")
+DEFAULT_API_VERSION = "v3"
+V3_PREFIX = "/marketing/v3/marketing-events"
+
+
+def versioned_path(path, api_version=DEFAULT_API_VERSION):
+    """``path`` (written for v3) as the given API version spells it.
+
+    ``/marketing/v3/marketing-events/x`` becomes ``/marketing/marketing-events/2026-09/x`` for ``2026-09``;
+    other paths are left alone.
+    """
+    if api_version == "v3" or not (path == V3_PREFIX or path.startswith(V3_PREFIX + "/")):
+        return path
+    return "/marketing/marketing-events/%s%s" % (api_version, path[len(V3_PREFIX):])
+
 # Retry policy.
 #
 # Every status here means HubSpot did not process the request (429 rate limits, 423 locked
@@ -514,7 +531,8 @@ class HubSpotClient:
 
     def __init__(self, access_token, base_url=DEFAULT_BASE_URL, validate_certs=True, timeout=30,
                  max_retries=5, backoff_factor=BACKOFF_FACTOR, retry_after_cap=RETRY_AFTER_CAP,
-                 connect_timeout=None, pool_size=10, pace=True, use_proxy=True, proxy=None, ca_path=None):
+                 connect_timeout=None, pool_size=10, pace=True, use_proxy=True, proxy=None, ca_path=None,
+                 api_version=DEFAULT_API_VERSION):
         if not HAS_REQUESTS:
             raise RuntimeError("the requests library is required")  # callers check HAS_REQUESTS first
         reason = check_access_token(access_token)
@@ -531,7 +549,10 @@ class HubSpotClient:
             reason = check_ca_path(ca_path)
             if reason:
                 raise ValueError("ca_path %s" % reason)
+        if api_version not in API_VERSIONS:
+            raise ValueError("api_version must be one of %s" % ", ".join(API_VERSIONS))
         self.base_url = url
+        self.api_version = api_version
         self.proxy = select_proxy(url, use_proxy, proxy)
         self.ca_path = ca_path
         self.timeout = (connect_timeout or min(float(timeout), 10.0), float(timeout))
@@ -590,6 +611,7 @@ class HubSpotClient:
         When ``attempts`` is a list, the transport's retry history of this request (urllib3
         ``RequestHistory`` entries, one per attempt that was retried) is appended to it.
         """
+        path = versioned_path(path, self.api_version)
         stamp = self._pacer.before_request() if self._pacer else None
         with self._lock:
             self.request_count += 1

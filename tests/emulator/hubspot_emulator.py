@@ -32,6 +32,15 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 DEFAULT_TOKEN = "emulator-token"
 ME = "/marketing/v3/marketing-events"
+# HubSpot's date-based versions of the same API; one store serves all of them (see canonical_path).
+DATE_VERSIONS = ("2026-03", "2026-09")
+_DATED = re.compile(r"^/marketing/marketing-events/(%s)(?=/|$)" % "|".join(re.escape(v) for v in DATE_VERSIONS))
+
+
+def canonical_path(path):
+    """The v3 spelling of a path: ``/marketing/marketing-events/2026-09/x`` -> ``/marketing/v3/marketing-events/x``."""
+    return _DATED.sub(ME, path, count=1)
+
 READ_SCOPE = "crm.objects.marketing_events.read"
 WRITE_SCOPE = "crm.objects.marketing_events.write"
 CONTACTS_READ_SCOPE = "crm.objects.contacts.read"
@@ -884,7 +893,7 @@ class Emulator(object):
             if isinstance(checked, Reply):
                 return checked
             rate_headers = checked
-            name, params, allowed = ROUTER.match(method, path)
+            name, params, allowed = ROUTER.match(method, canonical_path(path))
             if name is None:
                 if allowed:
                     raise ApiError(405, "METHOD_NOT_ALLOWED", "HTTP method %s is not supported by this endpoint" % method,
