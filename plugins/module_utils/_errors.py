@@ -86,7 +86,7 @@ class HubSpotPagingError(HubSpotError):
 # What a 401 means for the user (HubSpot's own message says little).
 AUTH_HINT = ("HubSpot refused the access token: it may be expired (OAuth access tokens last about 30 minutes; refresh "
              "it before the play) or revoked, or belong to another account. Accepted are service keys, private-app "
-             "access tokens and OAuth access tokens, sent as a Bearer token.")
+             "access tokens and OAuth access tokens, with the scopes the task needs.")
 
 
 class HubSpotApiError(HubSpotError):
