@@ -75,6 +75,7 @@ def versioned_path(path, api_version=DEFAULT_API_VERSION):
         return path
     return "/marketing/marketing-events/%s%s" % (api_version, path[len(V3_PREFIX):])
 
+
 # Retry policy.
 #
 # Every status here means HubSpot did not process the request (429 rate limits, 423 locked

@@ -41,6 +41,7 @@ def canonical_path(path):
     """The v3 spelling of a path: ``/marketing/marketing-events/2026-09/x`` -> ``/marketing/v3/marketing-events/x``."""
     return _DATED.sub(ME, path, count=1)
 
+
 READ_SCOPE = "crm.objects.marketing_events.read"
 WRITE_SCOPE = "crm.objects.marketing_events.write"
 CONTACTS_READ_SCOPE = "crm.objects.contacts.read"
