@@ -1899,7 +1899,7 @@ def _lag_arg(text):
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(description="Local HubSpot Marketing Events v3 API emulator (see tests/emulator/README.md).")
+    parser = argparse.ArgumentParser(description="Local HubSpot Marketing Events API emulator: v3, 2026-03 and 2026-09 paths (see tests/emulator/README.md).")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free port (default 0)")
     parser.add_argument("--token", action="append", default=[], help="accepted full-scope token (repeatable; default: %s)" % DEFAULT_TOKEN)
