@@ -15,8 +15,9 @@ class ModuleDocFragment(object):
 options:
   access_token:
     description:
-      - A HubSpot private-app access token (or an OAuth access token) with the scope
-        C(crm.objects.marketing_events.read), plus C(crm.objects.marketing_events.write) to record attendance.
+      - A HubSpot service key (recommended for new setups), a private-app access token (legacy, still working) or an
+        OAuth access token (it expires after about 30 minutes; refresh it before the play), with the scope
+        C(crm.objects.marketing_events.read), plus C(crm.objects.marketing_events.write) for the modules that write.
       - Modules fall back to the environment variable E(HUBSPOT_ACCESS_TOKEN) on the host that runs them
         (the controller for C(localhost), or the C(delegate_to) host).
       - Never logged, returned or shown in a diff.
@@ -49,6 +50,46 @@ options:
       - V(0) disables retrying.
     type: int
     default: 5
+  use_proxy:
+    description:
+      - Send the requests through a proxy when the environment asks for one, like M(ansible.builtin.uri).
+      - The proxy comes from E(HTTPS_PROXY) (or E(HTTP_PROXY) for an C(http://) O(base_url), or E(ALL_PROXY)), upper or
+        lower case, unless E(NO_PROXY) names the host of O(base_url). The variables are read on the host that runs the
+        module (the controller for the lookup).
+      - Only the proxy settings are taken from the environment. C(.netrc) files and E(REQUESTS_CA_BUNDLE) are never used,
+        and nothing in the environment can replace the access token.
+      - V(false) sends every request directly, ignoring O(proxy) and the environment.
+    type: bool
+    default: true
+  proxy:
+    description:
+      - The URL of the proxy to use, C(http://HOST:PORT) or C(http://USER:PASSWORD@HOST:PORT) (percent-encode special
+        characters in the user and password), or C(https://...) when the connection to the proxy itself uses TLS.
+      - HTTPS requests are tunnelled through the proxy with C(CONNECT); the access token is sent inside the tunnel only.
+      - When set, it is used for every request, whatever E(HTTPS_PROXY) and E(NO_PROXY) say. Ignored when O(use_proxy=false).
+      - Treated as a secret because it may contain credentials, so it is never logged or returned; messages name the proxy
+        as C(HOST:PORT) only.
+    type: str
+  ca_path:
+    description:
+      - A PEM file of CA certificates (or a directory of hashed certificates, as made by C(c_rehash)) used instead of the
+        system's trusted CAs to verify the TLS certificate of O(base_url), and of the proxy when O(proxy) is an C(https://) URL.
+      - Use it for a private CA, or for a TLS-inspecting proxy that presents certificates signed by its own CA.
+      - The path is on the host that runs the module (the controller for the lookup). Ignored when O(validate_certs=false).
+    type: path
+  api_version:
+    description:
+      - The version of HubSpot's Marketing Events API to call.
+      - V(v3) uses the legacy numbered paths (C(/marketing/v3/marketing-events/...)), which HubSpot has announced to become
+        unsupported in September 2027. V(2026-03) and V(2026-09) use the date-based paths
+        (C(/marketing/marketing-events/2026-09/...)); HubSpot releases a version every March and September and supports each
+        for 18 months. The requests and answers the collection uses are the same in all three.
+      - V(v3) stays the default for the 0.x releases. Switch a play with C(module_defaults) (or E(HUBSPOT_API_VERSION))
+        and test it before HubSpot retires v3.
+      - Falls back to the environment variable E(HUBSPOT_API_VERSION).
+    type: str
+    choices: [v3, '2026-03', '2026-09']
+    default: v3
 '''
 
     # What the lookup adds: variables and environment, read on the controller.
@@ -64,4 +105,18 @@ options:
       - name: HUBSPOT_BASE_URL
     vars:
       - name: hubspot_base_url
+  use_proxy:
+    vars:
+      - name: hubspot_use_proxy
+  proxy:
+    vars:
+      - name: hubspot_proxy
+  ca_path:
+    vars:
+      - name: hubspot_ca_path
+  api_version:
+    env:
+      - name: HUBSPOT_API_VERSION
+    vars:
+      - name: hubspot_api_version
 '''

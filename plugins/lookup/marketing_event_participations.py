@@ -35,7 +35,7 @@ extends_documentation_fragment:
 options:
   access_token:
     description:
-      - A HubSpot private-app access token (or an OAuth access token) with the scope C(crm.objects.marketing_events.read).
+      - A HubSpot service key, private-app access token or OAuth access token with the scope C(crm.objects.marketing_events.read).
       - Read, in this order, from the option, the variable C(hubspot_access_token) (templated, so it may be set to
         C("{{ vault_token }}")) or the environment variable E(HUBSPOT_ACCESS_TOKEN) on the controller.
       - Never logged, returned or shown in an error.
@@ -131,7 +131,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._participations 
 
 display = Display()
 
-OPTIONS = ("access_token", "base_url", "validate_certs", "timeout", "max_retries",
+OPTIONS = ("access_token", "base_url", "validate_certs", "timeout", "max_retries", "use_proxy", "proxy", "ca_path", "api_version",
            "event_id", "external_event_id", "external_account_id", "state", "limit", "page_size")
 
 

@@ -18,10 +18,14 @@ import re
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.hubspot.marketing.plugins.module_utils._client import (
+    API_VERSIONS,
+    DEFAULT_API_VERSION,
     DEFAULT_BASE_URL,
     HubSpotClient,
     check_access_token,
     check_base_url,
+    check_ca_path,
+    check_proxy_url,
     path_segment_error,
 )
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotValidationError, type_name
@@ -33,6 +37,12 @@ AUTH_ARGSPEC = dict(
     validate_certs=dict(type="bool", default=True),
     timeout=dict(type="float", default=30),
     max_retries=dict(type="int", default=5),
+    use_proxy=dict(type="bool", default=True),
+    # no_log: a proxy URL may carry credentials. Messages name the proxy as host:port only.
+    proxy=dict(type="str", no_log=True),
+    ca_path=dict(type="path"),
+    api_version=dict(type="str", default=DEFAULT_API_VERSION, choices=list(API_VERSIONS),
+                     fallback=(env_fallback, ["HUBSPOT_API_VERSION"])),
 )
 
 # The same event identification for both modules.
@@ -72,6 +82,16 @@ def auth_errors(params):
     retries = params.get("max_retries")
     if retries is not None and not 0 <= retries <= 20:
         errors.append({"path": "max_retries", "message": "must be between 0 and 20"})
+    if params.get("proxy") is not None:
+        dummy, reason = check_proxy_url(params["proxy"])
+        if reason:
+            errors.append({"path": "proxy", "message": reason})
+    if params.get("api_version") is not None and params["api_version"] not in API_VERSIONS:
+        errors.append({"path": "api_version", "message": "must be one of %s" % ", ".join(API_VERSIONS)})
+    if params.get("ca_path") is not None:
+        reason = check_ca_path(params["ca_path"])
+        if reason:
+            errors.append({"path": "ca_path", "message": reason})
     return errors
 
 
@@ -126,5 +146,9 @@ def client_from_params(params, **kwargs):
         validate_certs=params["validate_certs"],
         timeout=params["timeout"],
         max_retries=params["max_retries"],
+        use_proxy=params.get("use_proxy", True),
+        proxy=params.get("proxy"),
+        ca_path=params.get("ca_path"),
+        api_version=params.get("api_version") or DEFAULT_API_VERSION,
         **kwargs
     )

@@ -18,8 +18,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
 import bisect
 import json
+import os
 import re
 import threading
 import time
@@ -55,6 +57,24 @@ COLLECTION_VERSION = "0.1.0"
 USER_AGENT = "hubspot.marketing/%s" % COLLECTION_VERSION
 DEFAULT_BASE_URL = "https://api.hubapi.com"
 API_PAGE_MAX = 100
+
+# HubSpot's API versions: the legacy numbered v3 paths (unsupported from September 2027) and the date-based
+# versions, released every March and September. Paths are written in their v3 form and versioned in request().
+API_VERSIONS = ("v3", "2026-03", "2026-09")
+DEFAULT_API_VERSION = "v3"
+V3_PREFIX = "/marketing/v3/marketing-events"
+
+
+def versioned_path(path, api_version=DEFAULT_API_VERSION):
+    """``path`` (written for v3) as the given API version spells it.
+
+    ``/marketing/v3/marketing-events/x`` becomes ``/marketing/marketing-events/2026-09/x`` for ``2026-09``;
+    other paths are left alone.
+    """
+    if api_version == "v3" or not (path == V3_PREFIX or path.startswith(V3_PREFIX + "/")):
+        return path
+    return "/marketing/marketing-events/%s%s" % (api_version, path[len(V3_PREFIX):])
+
 
 # Retry policy.
 #
@@ -189,6 +209,87 @@ def check_access_token(token):
         return "must not contain whitespace or control characters"
     if any(ord(ch) > 126 for ch in token):
         return "must contain only ASCII characters"
+    return None
+
+
+PROXY_SCHEMES = ("http", "https")
+
+
+def check_proxy_url(proxy):
+    """Return the proxy URL or a reason it is unusable (never both); the reason never quotes the URL.
+
+    ``scheme://[user:password@]host[:port]``, scheme http or https (the scheme of the connection to
+    the proxy; HTTPS requests are tunnelled with CONNECT either way), no path, query or fragment.
+    """
+    if not isinstance(proxy, str) or not proxy.strip():
+        return None, "must be a non-empty URL such as http://proxy.example.com:3128"
+    url = proxy.strip()
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises on a bad port
+    except ValueError:
+        return None, "is not a valid URL (its value is not shown: it may hold credentials)"
+    del port
+    if parts.scheme not in PROXY_SCHEMES:
+        return None, "must start with http:// or https://, got scheme %r" % (parts.scheme or "")
+    if not parts.hostname:
+        return None, "has no host name"
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        return None, "must not contain a path, query string or fragment"
+    return url.rstrip("/"), None
+
+
+def proxy_display(proxy):
+    """``host:port`` of a proxy URL: what messages say about it (never its scheme and credentials).
+
+    Without the scheme the text never equals the whole option value, which Ansible would mask.
+    """
+    parts = urlsplit(proxy)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = "[%s]" % host
+    return "%s:%s" % (host, parts.port or (443 if parts.scheme == "https" else 80))
+
+
+def proxy_secrets(proxy):
+    """The forms in which a proxy URL's credentials could show up in a message (URL, userinfo, Basic value)."""
+    if not proxy:
+        return ()
+    parts = urlsplit(proxy)
+    if parts.username is None and parts.password is None:
+        return ()
+    userinfo = parts.netloc.rpartition("@")[0]
+    plain = "%s:%s" % (unquote(parts.username or ""), unquote(parts.password or ""))
+    found = [proxy, userinfo, plain, base64.b64encode(plain.encode("utf-8")).decode("ascii")]
+    password = parts.password or ""
+    if len(unquote(password)) >= 4:  # a shorter one would blank out ordinary words; its other forms are covered
+        found.extend((password, unquote(password)))
+    return tuple(found)
+
+
+def select_proxy(base_url, use_proxy=True, proxy=None):
+    """The proxy URL requests to ``base_url`` go through, or None.
+
+    An explicit ``proxy`` always wins. Otherwise, with ``use_proxy``, the environment's proxy
+    variables (``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY`` and ``NO_PROXY``, lower or upper case)
+    are read through requests' own helpers. Only those: the session keeps ``trust_env`` off, so
+    ``.netrc`` credentials and ``REQUESTS_CA_BUNDLE`` never apply.
+    """
+    if not use_proxy:
+        return None
+    if proxy:
+        return proxy
+    return requests.utils.select_proxy(base_url, requests.utils.get_environ_proxies(base_url)) or None
+
+
+def check_ca_path(ca_path):
+    """Why ``ca_path`` cannot be used as a CA bundle (a PEM file or a c_rehash directory), or None."""
+    if not isinstance(ca_path, str) or not ca_path.strip():
+        return "must be the path of a CA bundle (a PEM file) or of a directory of hashed CA certificates"
+    if not os.path.exists(ca_path):
+        return "%s does not exist" % ca_path
+    if not os.access(ca_path, os.R_OK):
+        return "%s is not readable" % ca_path
     return None
 
 
@@ -431,7 +532,8 @@ class HubSpotClient:
 
     def __init__(self, access_token, base_url=DEFAULT_BASE_URL, validate_certs=True, timeout=30,
                  max_retries=5, backoff_factor=BACKOFF_FACTOR, retry_after_cap=RETRY_AFTER_CAP,
-                 connect_timeout=None, pool_size=10, pace=True):
+                 connect_timeout=None, pool_size=10, pace=True, use_proxy=True, proxy=None, ca_path=None,
+                 api_version=DEFAULT_API_VERSION):
         if not HAS_REQUESTS:
             raise RuntimeError("the requests library is required")  # callers check HAS_REQUESTS first
         reason = check_access_token(access_token)
@@ -440,7 +542,20 @@ class HubSpotClient:
         url, reason = check_base_url(base_url)
         if reason:
             raise ValueError("base_url %s" % reason)
+        if proxy is not None:
+            proxy, reason = check_proxy_url(proxy)
+            if reason:
+                raise ValueError("proxy %s" % reason)
+        if ca_path is not None:
+            reason = check_ca_path(ca_path)
+            if reason:
+                raise ValueError("ca_path %s" % reason)
+        if api_version not in API_VERSIONS:
+            raise ValueError("api_version must be one of %s" % ", ".join(API_VERSIONS))
         self.base_url = url
+        self.api_version = api_version
+        self.proxy = select_proxy(url, use_proxy, proxy)
+        self.ca_path = ca_path
         self.timeout = (connect_timeout or min(float(timeout), 10.0), float(timeout))
         self.validate_certs = validate_certs
         self.max_retries = max_retries
@@ -450,8 +565,12 @@ class HubSpotClient:
         self._local = threading.local()
         self._pacer = _Pacer() if pace else None
         self._session = requests.Session()
-        self._session.trust_env = False  # no .netrc credentials or proxy variables in front of the token
-        self._session.verify = bool(validate_certs)
+        # trust_env off: no .netrc credentials in front of the token, no REQUESTS_CA_BUNDLE; the proxy
+        # variables are read by select_proxy() alone, and credentials in a proxy URL go only to the proxy.
+        self._session.trust_env = False
+        self._session.proxies = {"http": self.proxy, "https": self.proxy} if self.proxy else {}
+        self._session.verify = (ca_path or True) if validate_certs else False
+        self._secrets = proxy_secrets(self.proxy)
         self._session.headers.update({
             "Authorization": "Bearer %s" % access_token,
             "Accept": "application/json",
@@ -464,6 +583,11 @@ class HubSpotClient:
 
     def __repr__(self):
         return "HubSpotClient(base_url=%r)" % self.base_url
+
+    @property
+    def proxy_shown(self):
+        """The proxy in messages (``host:port``), or None when requests go direct."""
+        return proxy_display(self.proxy) if self.proxy else None
 
     def __enter__(self):
         return self
@@ -488,6 +612,7 @@ class HubSpotClient:
         When ``attempts`` is a list, the transport's retry history of this request (urllib3
         ``RequestHistory`` entries, one per attempt that was retried) is appended to it.
         """
+        path = versioned_path(path, self.api_version)
         stamp = self._pacer.before_request() if self._pacer else None
         with self._lock:
             self.request_count += 1
@@ -501,6 +626,9 @@ class HubSpotClient:
                 self._pacer.after_response({}, stamp)
             raise HubSpotTransportError(method, path, self._scrub(self._describe_transport_error(exc)))
         retries = self._note_retries(method, path, response, attempts)
+        if response.status_code == 407 and self.proxy:
+            response.close()
+            raise HubSpotTransportError(method, path, self._proxy_auth_text())
         self._local.status = response.status_code
         if self._pacer:
             self._pacer.after_response(response.headers, stamp)
@@ -527,8 +655,16 @@ class HubSpotClient:
         return getattr(self._local, "status", None)
 
     def _scrub(self, text):
+        """``text`` without the token and without the proxy's credentials."""
         token = self._session.headers.get("Authorization", "")[len("Bearer "):]
-        return scrub(text, (token,))
+        return scrub(text, (token,) + self._secrets)
+
+    def _proxy_auth_text(self):
+        if self._secrets:
+            return ("the proxy %s refused its credentials (407 Proxy Authentication Required); check the user and "
+                    "password in the proxy URL (option proxy, or HTTPS_PROXY/HTTP_PROXY)" % self.proxy_shown)
+        return ("the proxy %s requires credentials (407 Proxy Authentication Required); give them in the proxy URL, "
+                "http://USER:PASSWORD@HOST:PORT (option proxy, or HTTPS_PROXY/HTTP_PROXY)" % self.proxy_shown)
 
     def _body_text(self, response):
         """The response body as text, scrubbed of the token.
@@ -583,9 +719,29 @@ class HubSpotClient:
                 break
         if isinstance(exc, requests.exceptions.SSLError):
             return self._describe_tls_error(reason)
+        if isinstance(exc, requests.exceptions.ProxyError):
+            return self._describe_proxy_error(reason)
         text = "%s: %s" % (type(reason).__name__, reason)
         if isinstance(exc, requests.exceptions.Timeout) or "timed out" in text.lower():
             text = "timed out after %ss (%s)" % (self.timeout[1], type(reason).__name__)
+        if self.max_retries:
+            text += " (gave up after retrying up to %d times)" % self.max_retries
+        return text
+
+    def _describe_proxy_error(self, reason):
+        """The proxy failure in words: unreachable proxy, refused tunnel (407 above all), or another cause."""
+        causes = [arg for arg in getattr(reason, "args", ()) if isinstance(arg, BaseException)]
+        cause = causes[-1] if causes else reason
+        detail = str(cause)
+        if "407" in detail:
+            return self._proxy_auth_text()
+        tunnel = re.search(r"Tunnel connection failed: (.*)", detail)
+        if tunnel:
+            text = "the proxy %s refused to open a tunnel to %s: %s" % (self.proxy_shown, self.base_url, tunnel.group(1).strip())
+        else:
+            # urllib3 prefixes the connection object's repr; keep the OS error.
+            detail = re.sub(r"^<[^>]*>:\s*", "", detail)
+            text = "could not connect to the proxy %s: %s: %s" % (self.proxy_shown, type(cause).__name__, detail)
         if self.max_retries:
             text += " (gave up after retrying up to %d times)" % self.max_retries
         return text
@@ -600,8 +756,11 @@ class HubSpotClient:
         if "certificate verify failed" in lower or code.startswith("CERTIFICATE_VERIFY") or "hostname mismatch" in lower:
             why = re.search(r"certificate verify failed: ([^(]*?)(?: \(_ssl|\)|'|$)", detail)
             text = "TLS certificate verification failed%s" % (": %s" % why.group(1).strip() if why else "")
-            if self.validate_certs:
-                text += "; give the endpoint a certificate the controller trusts (set validate_certs: false only for a trusted test endpoint)"
+            if self.validate_certs and self.ca_path:
+                text += "; the CA bundle given as ca_path (%s) does not vouch for this certificate" % self.ca_path
+            elif self.validate_certs:
+                text += ("; give ca_path the CA bundle that signed it (a private CA, or the CA of a TLS-inspecting proxy), "
+                         "or set validate_certs: false only for a trusted test endpoint")
             return text
         if code in ("WRONG_VERSION_NUMBER", "HTTP_REQUEST", "PACKET_LENGTH_TOO_LONG", "RECORD_LAYER_FAILURE") or "wrong version number" in lower:
             return ("TLS handshake failed (%s): the server did not answer in TLS; is %s a plain http:// endpoint?"

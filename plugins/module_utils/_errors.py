@@ -83,6 +83,12 @@ class HubSpotPagingError(HubSpotError):
     """The API handed back a cursor it had already given: following it would loop forever."""
 
 
+# What a 401 means for the user (HubSpot's own message says little).
+AUTH_HINT = ("HubSpot refused the access token: it may be expired (OAuth access tokens last about 30 minutes; refresh "
+             "it before the play) or revoked, or belong to another account. Accepted are service keys, private-app "
+             "access tokens and OAuth access tokens, with the scopes the task needs.")
+
+
 class HubSpotApiError(HubSpotError):
     """HubSpot answered with an error status (after any retries)."""
 
@@ -112,6 +118,8 @@ class HubSpotApiError(HubSpotError):
         text = self.message or "no error message in the response"
         if self.required_scopes:
             text += " Required scopes: %s." % ", ".join(self.required_scopes)
+        if self.status == 401:
+            text += " " + AUTH_HINT
         if self.retries:
             text += " (gave up after %d retries)" % self.retries
         return "%s: %s" % (head, text)

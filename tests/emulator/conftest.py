@@ -1,7 +1,8 @@
 """Shared set-up for the HubSpot emulator contract tests.
 
 Puts this directory on sys.path (for ``hubspot_emulator`` and ``process``) and provides the
-``openapi`` fixture: the OpenAPI copy (marketing-events-v3.openapi.json) loaded with openapi-core.
+``openapi`` fixture: the OpenAPI copy (marketing-events-v3.openapi.json) loaded with openapi-core, and
+``openapi_versions``: the copies of the v3, 2026-03 and 2026-09 documents (2026-09's int32 ``vid`` read as int64).
 The emulator process, the client and the spec validation helper live in test_contract.py, so that
 no test module imports ``conftest`` (which could clash with other conftest.py files).
 
@@ -24,20 +25,41 @@ if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
 SPEC_PATH = os.path.join(HERE, "marketing-events-v3.openapi.json")
+# Byte-for-byte copies of HubSpot's documents for each API version (their origins: tests/emulator/README.md).
+SPEC_PATHS = {version: os.path.join(HERE, "marketing-events-%s.openapi.json" % version) for version in ("v3", "2026-03", "2026-09")}
+# 2026-09 types the contact id ``vid`` as int32, but real contact ids exceed 2^31: it is validated as int64, as in v3.
+VID_SCHEMAS = ("MarketingEventSubscriber", "SubscriberVidResponse", "SubscriberEmailResponse")
 
 
 def _json_deserializer(value, **parameters):
     return json.loads(value)
 
 
-@pytest.fixture(scope="session")
-def openapi():
+def load_openapi(version="v3"):
+    """The OpenAPI document of ``version``, with the deviations described above applied in memory."""
     # The spec's error responses use the media type */*; HubSpot sends JSON there.
     config = Config(extra_media_type_deserializers={"*/*": _json_deserializer})
-    with open(SPEC_PATH) as handle:
+    path = SPEC_PATHS[version]
+    with open(path) as handle:
         spec = json.load(handle)
-    sub_category = spec["components"]["schemas"]["StandardError"]["properties"]["subCategory"]
+    schemas = spec["components"]["schemas"]
+    sub_category = schemas["StandardError"]["properties"]["subCategory"]
     assert sub_category["type"] == "object", "the spec changed: review the subCategory patch in conftest.py"
     sub_category.clear()
     sub_category.update({"type": "string", "description": "The Sub-category of the error (a string on the live API)"})
-    return OpenAPI.from_dict(spec, config=config, base_uri="file://" + SPEC_PATH)
+    for name in VID_SCHEMAS:
+        vid = schemas[name]["properties"]["vid"]
+        assert vid.get("format") in ("int32", "int64"), "the spec changed: review the vid patch in conftest.py"
+        vid["format"] = "int64"
+    return OpenAPI.from_dict(spec, config=config, base_uri="file://" + path)
+
+
+@pytest.fixture(scope="session")
+def openapi():
+    return load_openapi("v3")
+
+
+@pytest.fixture(scope="session")
+def openapi_versions():
+    """``{"v3": OpenAPI, "2026-03": ..., "2026-09": ...}``."""
+    return {version: load_openapi(version) for version in SPEC_PATHS}

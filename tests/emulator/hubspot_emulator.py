@@ -21,6 +21,7 @@ import random
 import re
 import signal
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -31,6 +32,16 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 DEFAULT_TOKEN = "emulator-token"
 ME = "/marketing/v3/marketing-events"
+# HubSpot's date-based versions of the same API; one store serves all of them (see canonical_path).
+DATE_VERSIONS = ("2026-03", "2026-09")
+_DATED = re.compile(r"^/marketing/marketing-events/(%s)(?=/|$)" % "|".join(re.escape(v) for v in DATE_VERSIONS))
+
+
+def canonical_path(path):
+    """The v3 spelling of a path: ``/marketing/marketing-events/2026-09/x`` -> ``/marketing/v3/marketing-events/x``."""
+    return _DATED.sub(ME, path, count=1)
+
+
 READ_SCOPE = "crm.objects.marketing_events.read"
 WRITE_SCOPE = "crm.objects.marketing_events.write"
 CONTACTS_READ_SCOPE = "crm.objects.contacts.read"
@@ -71,6 +82,8 @@ DEFAULT_EVENT_LAG = 6
 # (HubSpot indexes new events asynchronously: "a few minutes after creation").
 EVENT_CONFIG_DEFAULTS = {"identifiers_lag_ms": 0, "search_lag_ms": 0}
 CONFIG_KEYS += tuple(sorted(EVENT_CONFIG_DEFAULTS))
+# token_ttl_ms > 0: a token expires that long after its first accepted request (like an OAuth access token, ~30 min).
+CONFIG_KEYS += ("token_ttl_ms",)
 RULE_KEYS = frozenset(["method", "path_regex", "count", "rate", "action", "retry_after", "delay_ms", "policy", "body",
                        "match", "named"])
 RULE_ACTIONS = ("reset", "malformed", "delay", "stored_nothing", "cut", "reject_input")
@@ -563,7 +576,7 @@ class Emulator(object):
     """All state and behaviour; every state access happens under ``self.lock``."""
 
     def __init__(self, tokens=None, read_only_tokens=None, latency_ms=0, rate_limit=0, daily_limit=0,
-                 contact_lag=DEFAULT_CONTACT_LAG, event_lag=DEFAULT_EVENT_LAG):
+                 contact_lag=DEFAULT_CONTACT_LAG, event_lag=DEFAULT_EVENT_LAG, token_ttl_ms=0):
         self.lock = threading.Lock()
         self.tokens = {}
         for token in (tokens or [DEFAULT_TOKEN]):
@@ -575,6 +588,7 @@ class Emulator(object):
         self.defaults = {"latency_ms": latency_ms, "rate_limit": rate_limit, "daily_limit": daily_limit, "partial_status": 200,
                          "contact_lag": lag_value(contact_lag), "event_lag": lag_value(event_lag)}
         self.defaults.update(EVENT_CONFIG_DEFAULTS)
+        self.defaults["token_ttl_ms"] = token_ttl_ms
         self.salt = base64.urlsafe_b64encode(os.urandom(6)).decode("ascii")
         with self.lock:
             self._reset_locked()
@@ -600,6 +614,7 @@ class Emulator(object):
         self.rng = random.Random(1234)
         self.windows = {}
         self.daily_used = {}
+        self.token_first_use = {}
 
     def reset(self):
         with self.lock:
@@ -810,7 +825,16 @@ class Emulator(object):
         if len(parts) != 2 or parts[0].lower() != "bearer" or parts[1].strip() not in self.tokens:
             raise ApiError(401, "INVALID_AUTHENTICATION",
                            "The access token provided is invalid, malformed or expired. Check the Authorization header.")
-        return parts[1].strip()
+        token = parts[1].strip()
+        with self.lock:
+            ttl = self.config["token_ttl_ms"] / 1000.0
+            if ttl:
+                now = time.monotonic()
+                age = now - self.token_first_use.setdefault(token, now)
+                if age > ttl:
+                    raise ApiError(401, "EXPIRED_AUTHENTICATION",
+                                   "The OAuth token used to make this call expired %d second(s) ago." % int(age - ttl))
+        return token
 
     def rate_check(self, token):
         """Count an accepted request against the token's limits; return rate headers or raise a 429 ApiError-like reply."""
@@ -870,7 +894,7 @@ class Emulator(object):
             if isinstance(checked, Reply):
                 return checked
             rate_headers = checked
-            name, params, allowed = ROUTER.match(method, path)
+            name, params, allowed = ROUTER.match(method, canonical_path(path))
             if name is None:
                 if allowed:
                     raise ApiError(405, "METHOD_NOT_ALLOWED", "HTTP method %s is not supported by this endpoint" % method,
@@ -1875,7 +1899,7 @@ def _lag_arg(text):
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(description="Local HubSpot Marketing Events v3 API emulator (see tests/emulator/README.md).")
+    parser = argparse.ArgumentParser(description="Local HubSpot Marketing Events API emulator: v3, 2026-03 and 2026-09 paths (see tests/emulator/README.md).")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free port (default 0)")
     parser.add_argument("--token", action="append", default=[], help="accepted full-scope token (repeatable; default: %s)" % DEFAULT_TOKEN)
@@ -1888,18 +1912,28 @@ def build_parser():
     parser.add_argument("--event-lag", type=_lag_arg, default=DEFAULT_EVENT_LAG, metavar="S",
                         help="seconds before a write shows in the event breakdowns and counters (default %d)" % DEFAULT_EVENT_LAG)
     parser.add_argument("--verbose", action="store_true", help="log requests (method, path, status) to stderr")
+    parser.add_argument("--token-ttl-ms", type=int, default=0,
+                        help="tokens expire this long after their first accepted request (0 = never; /_emulator/config token_ttl_ms)")
+    parser.add_argument("--tls-cert", metavar="PEM", help="serve https with this certificate (chain) file")
+    parser.add_argument("--tls-key", metavar="PEM", help="the private key of --tls-cert (default: in the same file)")
     return parser
 
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    for name in ("latency_ms", "rate_limit", "daily_limit"):
+    for name in ("latency_ms", "rate_limit", "daily_limit", "token_ttl_ms"):
         if getattr(args, name) < 0:
             sys.stderr.write("--%s must be >= 0\n" % name.replace("_", "-"))
             return 2
     emulator = Emulator(args.token or None, args.read_only_token, args.latency_ms, args.rate_limit, args.daily_limit,
-                        args.contact_lag, args.event_lag)
+                        args.contact_lag, args.event_lag, args.token_ttl_ms)
     server = EmulatorServer((args.host, args.port), emulator, verbose=args.verbose)
+    scheme = "http"
+    if args.tls_cert:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        scheme = "https"
     stop = threading.Event()
 
     def _on_signal(signum, frame):
@@ -1912,7 +1946,7 @@ def main(argv=None):
     thread.start()
     host, port = server.server_address[:2]
     shown = "[%s]" % host if ":" in host else host
-    sys.stdout.write("HubSpot emulator listening on http://%s:%d\n" % (shown, port))
+    sys.stdout.write("HubSpot emulator listening on %s://%s:%d\n" % (scheme, shown, port))
     sys.stdout.flush()
     while not stop.wait(0.25):
         pass

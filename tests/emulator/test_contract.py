@@ -269,6 +269,19 @@ def test_auth_401_and_403(api):
     assert api.state() == []
 
 
+def test_token_expires_after_token_ttl(api):
+    """token_ttl_ms: a token works until that long after its first use, then 401 EXPIRED_AUTHENTICATION; reset renews it."""
+    api.config(token_ttl_ms=300)
+    assert api.get(ME + "/events/search", params={"q": "x"}).status_code == 200
+    assert api.get(ME + "/events/search", params={"q": "x"}, token=READ_TOKEN).status_code == 200
+    time.sleep(0.4)
+    body = assert_error(api.get(ME + "/events/search", params={"q": "x"}), 401, "EXPIRED_AUTHENTICATION")
+    assert body["message"].startswith("The OAuth token used to make this call expired")
+    assert FULL_TOKEN not in json.dumps(body)
+    api.reset()
+    assert api.get(ME + "/events/search", params={"q": "x"}).status_code == 200
+
+
 def test_unknown_event_404_on_reads_and_writes(api):
     api.event()
     cases = [
@@ -1227,7 +1240,7 @@ def test_state_shape(api):
 
 
 DEFAULT_CONFIG = {"latency_ms": 0, "rate_limit": 0, "daily_limit": 0, "partial_status": 200, "contact_lag": 1, "event_lag": 6,
-                  "identifiers_lag_ms": 0, "search_lag_ms": 0}
+                  "identifiers_lag_ms": 0, "search_lag_ms": 0, "token_ttl_ms": 0}
 
 
 def test_config_and_latency(api):

@@ -729,3 +729,27 @@ class TestRealServer:
                 client.get("/x")
         assert client.pacing_wait == 0
         assert len(srv.requests) == 5
+
+
+# ---------------------------------------------------------------------------------------------
+# api_version
+
+
+@pytest.mark.parametrize("version, expected", [
+    ("v3", "/marketing/v3/marketing-events/participations/1/breakdown"),
+    ("2026-03", "/marketing/marketing-events/2026-03/participations/1/breakdown"),
+    ("2026-09", "/marketing/marketing-events/2026-09/participations/1/breakdown"),
+])
+def test_versioned_path(version, expected):
+    assert _client.versioned_path("/marketing/v3/marketing-events/participations/1/breakdown", version) == expected
+
+
+def test_versioned_path_keeps_the_list_path_and_other_apis():
+    assert _client.versioned_path("/marketing/v3/marketing-events", "2026-09") == "/marketing/marketing-events/2026-09"
+    assert _client.versioned_path("/crm/v3/objects/contacts", "2026-09") == "/crm/v3/objects/contacts"
+    assert _client.versioned_path("/marketing/v3/marketing-events-other", "2026-09") == "/marketing/v3/marketing-events-other"
+
+
+def test_unknown_api_version_is_refused():
+    with pytest.raises(ValueError, match="api_version must be one of v3, 2026-03, 2026-09"):
+        _client.HubSpotClient("pat-na1-x", api_version="2025-09")

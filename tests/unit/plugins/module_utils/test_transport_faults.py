@@ -580,17 +580,19 @@ def test_redirects_are_not_followed_so_the_token_stays_home():
     assert len(seen) == 1 and stolen == []
 
 
-def test_proxy_and_netrc_environment_is_ignored(monkeypatch):
-    """trust_env is off: a proxy variable cannot divert the token through another host."""
-    with capture_server() as (proxy, via_proxy):
-        with capture_server() as (url, seen):
-            monkeypatch.setenv("HTTP_PROXY", proxy)
-            monkeypatch.setenv("http_proxy", proxy)
-            monkeypatch.delenv("NO_PROXY", raising=False)
-            monkeypatch.delenv("no_proxy", raising=False)
-            failed, result = run_module(info_module, dict(access_token=TOKEN, base_url=url, event_id="123"))
-    assert not failed, result
-    assert via_proxy == [] and len(seen) == 1
+def test_token_expiring_mid_run_says_what_to_do():
+    """An OAuth-like token that expires between two requests: the 401 says expired or revoked, and what is accepted."""
+    with running_emulator("--token", TOKEN, "--token-ttl-ms", "300", python=sys.executable) as url:
+        with client(url, max_retries=0) as api:
+            api.get(ME + "/events/search", params={"q": "x"})
+            time.sleep(0.4)
+            with pytest.raises(HubSpotApiError) as info:
+                api.get(ME + "/events/search", params={"q": "x"})
+    text = str(info.value)
+    assert info.value.status == 401 and info.value.category == "EXPIRED_AUTHENTICATION", text
+    assert "may be expired" in text and "revoked" in text, text
+    assert "service keys, private-app access tokens and OAuth access tokens" in text, text
+    assert TOKEN not in text
 
 
 # ---------------------------------------------------------------------------------------------

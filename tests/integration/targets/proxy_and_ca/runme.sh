@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Proxies and private CAs, end to end: two emulators (plain http, and https with a certificate from a
+# private CA) and two forwarding proxies from tests/proxy (an open one, one that requires credentials).
+# The modules and the lookup reach both emulators through the proxies (explicit `proxy`, HTTPS_PROXY,
+# the lookup's hubspot_proxy), the https one with `ca_path`; NO_PROXY and use_proxy=false go direct.
+# Everything runs at -vvvv; afterwards no token and no proxy credential may appear in any output,
+# and the proxies' logs must show exactly the traffic the playbook claims.
+#
+# Never `set -x` here: it would print the secrets.
+set -eu -o pipefail
+
+py="${ANSIBLE_TEST_PYTHON_INTERPRETER:-python3}"
+here="$(pwd)"
+out="$(mktemp -d "${TMPDIR:-/tmp}/proxy_and_ca.XXXXXX")"
+
+tests=""
+dir="$here"
+while [ "$dir" != "/" ]; do
+    if [ -f "$dir/tests/emulator/hubspot_emulator.py" ] && [ -f "$dir/tests/proxy/forward_proxy.py" ]; then tests="$dir/tests"; break; fi
+    dir="$(dirname "$dir")"
+done
+if [ -z "$tests" ]; then
+    IFS=: read -r -a roots <<<"${ANSIBLE_COLLECTIONS_PATH:-}"
+    for root in "${roots[@]}"; do
+        cand="$root/ansible_collections/hubspot/marketing/tests"
+        if [ -f "$cand/proxy/forward_proxy.py" ]; then tests="$cand"; break; fi
+    done
+fi
+[ -n "$tests" ] || { echo "proxy_and_ca: cannot find tests/emulator and tests/proxy" >&2; exit 1; }
+
+PROXY_TOKEN="$("$py" -c 'import secrets; print("pat-na1-proxy-" + secrets.token_hex(16))')"
+PROXY_USER="ansible-user"
+PROXY_PASSWORD="$("$py" -c 'import secrets; print("pw-" + secrets.token_hex(12) + "!")')"
+PROXY_PASSWORD_URL="${PROXY_PASSWORD%!}%21"
+# shellcheck disable=SC2034  # read through ${!name} below
+PROXY_BASIC="$("$py" -c 'import base64, sys; print(base64.b64encode(sys.argv[1].encode()).decode())' "${PROXY_USER}:${PROXY_PASSWORD}")"
+export PROXY_TOKEN
+
+"$py" "$tests/proxy/tls_ca.py" "$out" >/dev/null
+PROXY_CA="$out/ca.pem"
+export PROXY_CA
+
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+    if [ -n "${PROXY_AND_CA_KEEP:-}" ]; then echo "proxy_and_ca: output kept in ${out}"; else rm -rf "$out"; fi
+}
+trap cleanup EXIT
+
+start() {  # start NAME VARIABLE COMMAND...: run it in the background, wait for its ready line, set VARIABLE to its URL
+    local name="$1" variable="$2" pattern="listening on"; shift 2
+    "$@" </dev/null >"$out/$name.out" 2>"$out/$name.err" &
+    pids+=("$!")
+    for _ in $(seq 1 100); do
+        grep -q "$pattern" "$out/$name.out" 2>/dev/null && break
+        sleep 0.1
+    done
+    printf -v "$variable" '%s' "$(grep -m1 -o 'https\?://[^[:space:]]*' "$out/$name.out")"
+    [ -n "${!variable}" ] || { echo "proxy_and_ca: ${name} did not start" >&2; cat "$out/$name.err" >&2; exit 1; }
+}
+emu=("$py" "$tests/emulator/hubspot_emulator.py" --port 0 --token "$PROXY_TOKEN" --contact-lag 0 --event-lag 0)
+start emulator-http HTTP_URL "${emu[@]}"
+start emulator-https HTTPS_URL "${emu[@]}" --tls-cert "$out/server.pem" --tls-key "$out/server-key.pem"
+start proxy-open OPEN_PROXY "$py" "$tests/proxy/forward_proxy.py"
+start proxy-auth AUTH_PROXY_PLAIN "$py" "$tests/proxy/forward_proxy.py" --user "$PROXY_USER" --password "$PROXY_PASSWORD"
+AUTH_PROXY="${AUTH_PROXY_PLAIN/http:\/\//http://${PROXY_USER}:${PROXY_PASSWORD_URL}@}"
+WRONG_PROXY="${AUTH_PROXY_PLAIN/http:\/\//http://${PROXY_USER}:wrong-${PROXY_PASSWORD_URL}@}"
+export HTTP_URL HTTPS_URL OPEN_PROXY AUTH_PROXY_PLAIN AUTH_PROXY WRONG_PROXY
+echo "proxy_and_ca: emulators ${HTTP_URL} ${HTTPS_URL}, proxies ${OPEN_PROXY} ${AUTH_PROXY_PLAIN}"
+
+export ANSIBLE_LOG_PATH="$out/callback.log"
+export ANSIBLE_NOCOLOR=1
+unset NO_PROXY no_proxy HTTP_PROXY http_proxy ALL_PROXY all_proxy
+common=(-i "localhost," -c local -e "ansible_python_interpreter=${py}")
+
+# 1. Through the proxies: HTTPS_PROXY (with credentials) for https, explicit proxy options for http.
+HTTPS_PROXY="$AUTH_PROXY" ansible-playbook -vvvv "${common[@]}" proxy.yml >"$out/proxied.stdout" 2>"$out/proxied.stderr" </dev/null \
+    || { tail -n 60 "$out/proxied.stdout"; exit 1; }
+proxied="$(wc -l <"$out/proxy-auth.out")"
+
+# 2. NO_PROXY names the emulators' host: the same proxy variable is not used (lookup and modules).
+HTTPS_PROXY="$AUTH_PROXY" NO_PROXY="127.0.0.1" ansible-playbook -vvvv "${common[@]}" direct.yml >"$out/direct.stdout" 2>"$out/direct.stderr" </dev/null \
+    || { tail -n 60 "$out/direct.stdout"; exit 1; }
+[ "$(wc -l <"$out/proxy-auth.out")" -eq "$proxied" ] || { echo "proxy_and_ca: NO_PROXY was not honoured"; tail -n 5 "$out/proxy-auth.out"; exit 1; }
+
+# The proxies' logs: what went through which proxy.
+"$py" - "$out" "$HTTP_URL" "$HTTPS_URL" <<'PYEOF'
+import json, sys
+out, http_url, https_url = sys.argv[1:]
+def log(name):
+    with open("%s/%s.out" % (out, name)) as handle:
+        return [json.loads(line) for line in handle.read().splitlines()[1:]]
+auth, open_ = log("proxy-auth"), log("proxy-open")
+tunnel = https_url.split("//")[1]
+connects = [e for e in auth if e["method"] == "CONNECT" and e["target"] == tunnel]
+if len([e for e in connects if e["authorized"]]) < 2:
+    sys.exit("proxy_and_ca: the https module and lookup did not tunnel through the authenticated proxy: %r" % auth)
+if not any(not e["authorized"] for e in auth):
+    sys.exit("proxy_and_ca: the wrong-credentials case never reached the proxy: %r" % auth)
+methods = set(e["method"] for e in open_ if e["target"].startswith(http_url + "/marketing/"))
+if not {"GET", "POST"} <= methods:
+    sys.exit("proxy_and_ca: the http modules and lookup did not go through the open proxy: %r" % open_)
+print("proxy_and_ca: %d requests through the authenticated proxy, %d through the open one" % (len(auth), len(open_)))
+PYEOF
+
+leaks=0
+for name in PROXY_TOKEN PROXY_PASSWORD PROXY_PASSWORD_URL PROXY_BASIC; do
+    value="${!name}"
+    while IFS= read -r -d '' file; do
+        if grep -qF -- "$value" "$file"; then
+            leaks=$((leaks + 1))
+            echo "LEAK: ${name} appears in ${file#"$out"/}:"
+            grep -nF -- "$value" "$file" | head -n 3 | sed "s/${value}/<${name}>/g" | cut -c1-300
+        fi
+    done < <(find "$out" -type f \( -name '*.stdout' -o -name '*.stderr' -o -name 'callback.log' \) -print0)
+done
+masked() { grep -nE -- '(^|[^*])[*]{8}([^*]|$)' "$1" | grep -vE '(TASK|PLAY|PLAYBOOK|HANDLER|RECAP|INCLUDED).*[*]+$' || true; }
+for file in "$out"/*.stdout "$out"/callback.log; do
+    if [ -n "$(masked "$file")" ]; then
+        leaks=$((leaks + 1))
+        echo "MASKED VALUE: Ansible had to mask a secret in ${file#"$out"/}:"
+        masked "$file" | head -n 3 | cut -c1-300
+    fi
+done
+[ "$leaks" -eq 0 ] || { echo "proxy_and_ca: FAILED, ${leaks} leak(s)"; exit 1; }
+echo "proxy_and_ca: passed; no token or proxy credential in the output"
