@@ -22,11 +22,17 @@ class Exited(Exception):
     pass
 
 
+def exiting(how):
+    def leave(**kwargs):
+        raise Exited((how, kwargs))
+    return leave
+
+
 def fake_module(validate_certs=True):
     module = Mock(spec_set=["params", "warn", "fail_json", "exit_json", "warn_retries"])
     module.params = {"validate_certs": validate_certs, "base_url": "https://api.example.test"}
-    module.fail_json.side_effect = lambda **kw: (_ for _ in ()).throw(Exited(("fail", kw)))
-    module.exit_json.side_effect = lambda **kw: (_ for _ in ()).throw(Exited(("exit", kw)))
+    module.fail_json.side_effect = exiting("fail")
+    module.exit_json.side_effect = exiting("exit")
     module.warn_retries.side_effect = lambda client: _module.HubSpotModule.warn_retries(module, client)
     return module
 

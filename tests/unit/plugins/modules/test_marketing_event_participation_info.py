@@ -249,7 +249,8 @@ class TestMain:
         (dict(external_event_id=".", external_account_id="a"), "external_event_id", "must not be '.'"),
         (dict(external_event_id="e", external_account_id=".."), "external_account_id", "must not be '..'"),
         # One definition of an email and of a contact id.
-        (dict(contact="a\u0000b@x.com"), "contact", "is not a valid email address: must not contain whitespace or control characters"),
+        # (a NUL never reaches a module on ansible-core 2.21: core refuses it first; another control character does)
+        (dict(contact="a\u0007b@x.com"), "contact", "is not a valid email address: must not contain whitespace or control characters"),
         (dict(contact="<a@x.com>"), "contact", "is not a valid email address: must not contain <"),
         (dict(contact='a"b,c@x.com'), "contact", 'is not a valid email address: must not contain " ,'),
         (dict(contact="a@x..com"), "contact", "is not a valid email address: must not have an empty part"),
