@@ -52,7 +52,7 @@ options:
     default: 5
   use_proxy:
     description:
-      - Send the requests through a proxy when the environment asks for one, like M(ansible.builtin.uri).
+      - Send the requests through a proxy when the environment asks for one, like C(ansible.builtin.uri).
       - The proxy comes from E(HTTPS_PROXY) (or E(HTTP_PROXY) for an C(http://) O(base_url), or E(ALL_PROXY)), upper or
         lower case, unless E(NO_PROXY) names the host of O(base_url). The variables are read on the host that runs the
         module (the controller for the lookup).
