@@ -5,8 +5,11 @@
 #   make test                 everything (what CI runs)
 #   make setup                create/update the venvs only
 #   make sanity|units|integration [CORE=2.19] [TARGETS="name ..."] (integration targets)
+#                             integration: every target on the newest core, the `all_cores` ones on the others
+#   make emulator-tests       the emulator's contract tests and tests/functional (emulator processes)
+#   make complexity           flake8's C90 gate (max-complexity in .flake8)
 #   make lint                 build/install, ansible-lint, antsibull-docs, changelog, galaxy-importer, ansible-builder
-#   make docs                 build the HTML docs site offline (fails on broken references)
+#   make docs                 build the HTML docs site offline into build/docs (fails on broken references)
 #   make awx-test             run the demo through ansible-runner (AWX's engine) from the built tarball
 #   make demo                 start the HubSpot emulator and run playbooks/demo.yml against it
 #   make bench                benchmark requests and wall time against the alternatives (not a test)
@@ -14,6 +17,7 @@
 #   make distclean            also remove the cached venvs
 #
 # CORE restricts the ansible-core versions under test (2.16, 2.19, 2.21; default all).
+# With CI=true a supported core that cannot be set up (no suitable Python) fails the run.
 
 SHELL := /bin/bash
 RUN := bash hack/run.sh
@@ -21,10 +25,10 @@ CACHE := $(or $(HUBSPOT_MARKETING_CACHE),$(HOME)/.cache/hubspot-marketing)
 
 export CORE TARGETS BENCH_ARGS
 
-.PHONY: help test setup sanity units integration emulator-tests lint docs awx-test demo bench clean distclean
+.PHONY: help test setup complexity sanity units integration emulator-tests lint docs awx-test demo bench clean distclean
 
 help:
-	@sed -n '2,18p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
 
 test:
 	@$(RUN) test
@@ -44,6 +48,9 @@ integration:
 emulator-tests:
 	@$(RUN) emulator
 
+complexity:
+	@$(RUN) complexity
+
 lint:
 	@$(RUN) lint
 
@@ -60,7 +67,7 @@ bench:
 	@bash hack/bench.sh
 
 clean:
-	rm -rf tests/output tests/integration/inventory tests/integration/integration_config.yml .ansible .pytest_cache
+	rm -rf build tests/output tests/integration/inventory tests/integration/integration_config.yml .ansible .pytest_cache
 	rm -f hubspot-marketing-*.tar.gz
 	find . -name __pycache__ -type d -prune -not -path './.git/*' -exec rm -rf {} +
 
