@@ -11,7 +11,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)  # the package, also under ``python -P`` / ``-I`` or when imported from elsewhere
 
-# pylint: disable-next=wrong-import-position
 from hubspot_emu import READ_STATES, Emulator, EmulatorHandler, EmulatorServer, build_parser, is_loopback, iso_ms, main, now_ms  # noqa: E402
 
 __all__ = ["READ_STATES", "Emulator", "EmulatorHandler", "EmulatorServer", "build_parser", "is_loopback", "iso_ms", "main", "now_ms"]
