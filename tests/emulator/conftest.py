@@ -1,10 +1,16 @@
 """Shared set-up for the HubSpot emulator contract tests.
 
-Puts this directory on sys.path (for ``hubspot_emulator`` and ``process``) and provides the
-``openapi`` fixture: the OpenAPI copy (marketing-events-v3.openapi.json) loaded with openapi-core, and
-``openapi_versions``: the copies of the v3, 2026-03 and 2026-09 documents (2026-09's int32 ``vid`` read as int64).
-The emulator process, the client and the spec validation helper live in test_contract.py, so that
-no test module imports ``conftest`` (which could clash with other conftest.py files).
+Puts this directory on sys.path (for ``hubspot_emulator``, ``contract_client`` and ``process``) and provides
+the fixtures:
+
+- ``openapi``: the OpenAPI copy (marketing-events-v3.openapi.json) loaded with openapi-core, and
+  ``openapi_versions``: the copies of the v3, 2026-03 and 2026-09 documents (2026-09's int32 ``vid`` read as int64);
+- ``emulator_url``: one emulator process per test module (full and read-only contract tokens, default lags);
+  a module that needs other flags defines its own ``emulator_url``;
+- ``api``: a ``contract_client.Api`` on that emulator, reset before each test.
+
+The client and the spec validation helper live in contract_client.py, so that no test module imports
+``conftest`` (which could clash with other conftest.py files).
 
 One deviation from the file, applied in memory: the spec types ``StandardError.subCategory`` (an entry of a
 batch answer's ``errors[]``) as an object, but live HubSpot sends a string there, e.g.
@@ -23,6 +29,9 @@ from openapi_core import Config, OpenAPI
 HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
+
+from contract_client import FULL_TOKEN, READ_TOKEN, Api  # noqa: E402  pylint: disable=wrong-import-position
+from process import running_emulator  # noqa: E402  pylint: disable=wrong-import-position
 
 SPEC_PATH = os.path.join(HERE, "marketing-events-v3.openapi.json")
 # Byte-for-byte copies of HubSpot's documents for each API version (their origins: tests/emulator/README.md).
@@ -63,3 +72,18 @@ def openapi():
 def openapi_versions():
     """``{"v3": OpenAPI, "2026-03": ..., "2026-09": ...}``."""
     return {version: load_openapi(version) for version in SPEC_PATHS}
+
+
+@pytest.fixture(scope="module")
+def emulator_url():
+    with running_emulator("--token", FULL_TOKEN, "--read-only-token", READ_TOKEN) as url:
+        yield url
+
+
+@pytest.fixture
+def api(emulator_url, openapi):
+    """A reset emulator with the default lags (contact breakdown 1 s, event breakdowns and counters 6 s)."""
+    client = Api(emulator_url, openapi)
+    client.reset()
+    yield client
+    client.session.close()

@@ -18,132 +18,11 @@ from urllib.parse import quote, urlsplit
 import pytest
 import requests
 
-from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
-
 import hubspot_emulator
+from contract_client import FULL_TOKEN, ME, READ_TOKEN, T0, UUID_RE, assert_error, attend_input, email_input, iso, span, validate_against_spec, vid_input
 from process import EMULATOR_SCRIPT, READY_PREFIX, running_emulator, stop_emulator
 
-HUBSPOT_BASE = "https://api.hubapi.com"
-FULL_TOKEN = "contract-full-token"
-READ_TOKEN = "contract-read-token"
-ME = "/marketing/v3/marketing-events"
-T0 = 1767225600000
 now_ms = hubspot_emulator.now_ms
-UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
-
-
-REGISTER_PATH_RE = re.compile(r"/attendance/(?:[^/]+/)?register/(?:email-)?create$")
-
-
-def validate_against_spec(openapi_app, resp, status=None):
-    """Validate a requests.Response against the spec (the server entry is https://api.hubapi.com).
-
-    HubSpot answers a successful ``register`` with 201 (CONTRACT.md section 12, row 8) where the spec
-    documents only 200: such a 201 body is validated as the 200 response.
-    """
-    sent = resp.request
-    if status is None and resp.status_code == 201 and REGISTER_PATH_RE.search(urlsplit(sent.url).path):
-        status = 200
-    prepared = requests.Request(sent.method, HUBSPOT_BASE + sent.path_url, headers=dict(sent.headers), data=sent.body).prepare()
-    if status is not None and status != resp.status_code:
-        clone = requests.Response()
-        clone.status_code = status
-        clone._content = resp.content  # pylint: disable=protected-access
-        clone.headers = resp.headers
-        clone.request = sent
-        resp = clone
-    openapi_app.validate_response(RequestsOpenAPIRequest(prepared), RequestsOpenAPIResponse(resp))
-
-
-class Api(object):
-    """A small client for the emulator: API calls (validated) and control endpoints."""
-
-    def __init__(self, base_url, openapi_app, token=FULL_TOKEN):
-        self.base_url = base_url
-        self.openapi = openapi_app
-        self.session = requests.Session()
-        self.token = token
-
-    def request(self, method, path, validate=True, token=None, headers=None, **kwargs):
-        all_headers = {"Authorization": "Bearer %s" % (token or self.token)}
-        if token is False:
-            del all_headers["Authorization"]
-        all_headers.update(headers or {})
-        resp = self.session.request(method, self.base_url + path, headers=all_headers, timeout=30, **kwargs)
-        if validate and path.startswith("/marketing/"):
-            validate_against_spec(self.openapi, resp)
-        return resp
-
-    def get(self, path, **kwargs):
-        return self.request("GET", path, **kwargs)
-
-    def post(self, path, body=None, **kwargs):
-        if body is not None:
-            kwargs["json"] = body
-        return self.request("POST", path, **kwargs)
-
-    # ---- control endpoints
-
-    def control(self, method, name, body=None):
-        resp = self.session.request(method, self.base_url + "/_emulator/" + name, json=body, timeout=30)
-        return resp
-
-    def reset(self):
-        assert self.control("POST", "reset").json() == {"ok": True}
-
-    def log(self):
-        return self.control("GET", "requests").json()["requests"]
-
-    def state(self):
-        return self.control("GET", "state").json()["participations"]
-
-    def config(self, **values):
-        resp = self.control("POST", "config", values)
-        assert resp.status_code == 200, resp.text
-        return resp.json()
-
-    def faults(self, rules):
-        return self.control("POST", "faults", {"rules": rules})
-
-    def seed(self, **body):
-        resp = self.control("POST", "seed", body)
-        assert resp.status_code == 200, resp.text
-        return resp.json()
-
-    # ---- helpers
-
-    def contact(self, email, firstname=None, lastname=None):
-        props = {"email": email}
-        if firstname:
-            props["firstname"] = firstname
-        if lastname:
-            props["lastname"] = lastname
-        resp = self.post("/crm/v3/objects/contacts", {"properties": props})
-        assert resp.status_code == 201, resp.text
-        return int(resp.json()["id"])
-
-    def event(self, account="acc-1", external="ev-1", name="Webinar", **extra):
-        body = {"externalAccountId": account, "externalEventId": external, "eventName": name,
-                "eventOrganizer": "Org", "customProperties": []}
-        body.update(extra)
-        resp = self.post(ME + "/events", body)
-        assert resp.status_code == 200, resp.text
-        return resp.json()["objectId"]
-
-
-@pytest.fixture(scope="module")
-def emulator_url():
-    with running_emulator("--token", FULL_TOKEN, "--read-only-token", READ_TOKEN) as url:
-        yield url
-
-
-@pytest.fixture
-def api(emulator_url, openapi):
-    """A reset emulator with the default lags (contact breakdown 1 s, event breakdowns and counters 6 s)."""
-    client = Api(emulator_url, openapi)
-    client.reset()
-    yield client
-    client.session.close()
 
 
 @pytest.fixture
@@ -152,37 +31,6 @@ def api0(api):
     writing: eventual consistency is not what they test (test_lag_* and test_default_lags_* do)."""
     assert api.config(contact_lag=0, event_lag=0)["event_lag"] == 0
     return api
-
-
-def iso(ms):
-    return hubspot_emulator.iso_ms(ms)
-
-
-def span(seconds, start=T0):
-    """joinedAt/leftAt properties (ISO-8601, as HubSpot wants them) for an attendance of ``seconds``."""
-    return {"joinedAt": iso(start), "leftAt": iso(start + int(seconds * 1000))}
-
-
-def vid_input(vid, at=T0, **props):
-    return {"vid": vid, "interactionDateTime": at, "properties": props}
-
-
-def attend_input(vid, at=T0, seconds=60):
-    return vid_input(vid, at, **span(seconds))
-
-
-def email_input(email, at=T0, props=None, contact=None):
-    return {"email": email, "interactionDateTime": at, "properties": props or {}, "contactProperties": contact or {}}
-
-
-def assert_error(resp, status, category):
-    assert resp.status_code == status, resp.text
-    body = resp.json()
-    assert body["status"] == "error"
-    assert body["category"] == category
-    assert isinstance(body["message"], str) and body["message"]
-    assert UUID_RE.match(body["correlationId"])
-    return body
 
 
 def register(api, object_id, *vids, state="register", at=T0):
@@ -814,7 +662,7 @@ def test_event_rollup_matches_a_full_recount(monkeypatch):
     """The incrementally kept event rollup equals a recount of every participation, whatever the sequence of
     writes, seeds, completes, lag changes and clock steps (in process, with a fake clock)."""
     clock = [5000.0]
-    monkeypatch.setattr(hubspot_emulator.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
     emulator = hubspot_emulator.Emulator(contact_lag=1, event_lag=6)
     seeded = emulator.seed({"contacts": [{"email": "r%d@example.com" % i} for i in range(12)],
                             "events": [{"externalAccountId": "acc", "externalEventId": "ev", "eventName": "E"}]})
@@ -851,7 +699,7 @@ def test_event_rollup_matches_a_full_recount(monkeypatch):
             if view is not None:
                 expected[view[0]] += 1
         with emulator.lock:
-            counts, visible = emulator._event_counts(event, cutoff, now)  # pylint: disable=protected-access
+            counts, visible = emulator.store.event_counts(event, cutoff, now)
         assert (counts, visible) == (expected, sum(expected.values())), step
         page = json.loads(call("GET", "%s/participations/%s/breakdown" % (ME, oid), query="limit=100").payload())
         assert page["total"] == visible == len(page["results"]), step
@@ -980,7 +828,7 @@ def test_rolling_rate_limit_headers_and_429(api):
 
 def test_rolling_window_arithmetic(monkeypatch):
     clock = [1000.0]
-    monkeypatch.setattr(hubspot_emulator.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
     emulator = hubspot_emulator.Emulator(rate_limit=2)
     assert emulator.rate_check("emulator-token")["X-HubSpot-RateLimit-Remaining"] == "1"
     clock[0] += 4

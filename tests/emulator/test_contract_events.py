@@ -8,10 +8,7 @@ import json
 import os
 import time
 
-import pytest
-
-from process import running_emulator
-from test_contract import FULL_TOKEN, ME, READ_TOKEN, Api, assert_error, validate_against_spec, vid_input
+from contract_client import ME, assert_error, validate_against_spec, vid_input
 
 OTHER_APP = 7654321
 TIMES = {"startDateTime": "2026-03-01T10:00:00Z", "endDateTime": "2026-03-01T11:00:00Z"}
@@ -19,20 +16,6 @@ CREATE = {"externalAccountId": "acc", "externalEventId": "web-1", "eventName": "
           "eventType": "WEBINAR", "startDateTime": "2026-03-01T10:00:00Z", "endDateTime": "2026-03-01T11:00:00Z",
           "eventUrl": "https://example.com/w/1", "eventDescription": "About Ansible",
           "customProperties": [{"name": "topic", "value": "ansible"}]}
-
-
-@pytest.fixture(scope="module")
-def emulator_url():
-    with running_emulator("--token", FULL_TOKEN, "--read-only-token", READ_TOKEN) as url:
-        yield url
-
-
-@pytest.fixture
-def api(emulator_url, openapi):
-    client = Api(emulator_url, openapi)
-    client.reset()
-    yield client
-    client.session.close()
 
 
 with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "marketing-events-v3.openapi.json")) as _spec:

@@ -7,8 +7,8 @@ one version is read through the others.
 
 import pytest
 
+from contract_client import FULL_TOKEN, ME, READ_TOKEN, Api, attend_input, email_input
 from process import running_emulator
-from test_contract import FULL_TOKEN, ME, READ_TOKEN, Api, attend_input, email_input
 
 VERSIONS = ("v3", "2026-03", "2026-09")
 
