@@ -76,3 +76,9 @@ def run_module(module, args):
     result = json.loads(text[text.index("{"):])
     result["_warned"] = warned
     return code, result
+
+
+def run_task(module, args):
+    """``run_module`` as a task sees it: ``(failed, result)``; failed when it exited non-zero or said so."""
+    code, result = run_module(module, args)
+    return code != 0 or bool(result.get("failed")), result
