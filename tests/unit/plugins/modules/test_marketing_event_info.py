@@ -27,12 +27,6 @@ def args(**kwargs):
     return dict((k, v) for k, v in base.items() if v is not None)
 
 
-@pytest.fixture(autouse=True)
-def no_env(monkeypatch):
-    monkeypatch.delenv("HUBSPOT_ACCESS_TOKEN", raising=False)
-    monkeypatch.delenv("HUBSPOT_BASE_URL", raising=False)
-
-
 @pytest.mark.parametrize("given, message", [
     (dict(external_account_id="a"), "missing parameter(s) required by 'external_account_id': external_event_id"),
     (dict(event_id="1", external_event_id="e"), "mutually exclusive: event_id|external_event_id"),
