@@ -24,6 +24,7 @@ __metaclass__ = type
 import json
 import os
 import re
+import threading
 from unittest.mock import create_autospec
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -54,6 +55,15 @@ def query_of(request):
     return {k: v[0] if len(v) == 1 else v for k, v in parse_qs(urlsplit(request.url).query, keep_blank_values=True).items()}
 
 
+_COUNT_LOCK = threading.Lock()
+
+
+def count_request(client):
+    """One more request on ``client.request_count``; thread-safe, as the real client's counters are."""
+    with _COUNT_LOCK:
+        client.request_count += 1
+
+
 def spec_client(get=(), post=(), request=(), counted=True):
     """An autospec'd ``HubSpotClient``: each method answers its items in order (an exception item is
     raised), or calls the callable given instead.
@@ -71,7 +81,7 @@ def spec_client(get=(), post=(), request=(), counted=True):
 
         def call(*args, **kwargs):
             if counted:
-                client.request_count += 1
+                count_request(client)
             if queue is None:
                 return answers(*args, **kwargs)
             answer = next(queue)
@@ -120,7 +130,7 @@ class FakeHubSpot:
     def count(self):
         """One more request on the client (``get`` and ``post`` count themselves; a test's own answer calls this)."""
         if self.api is not None:
-            self.api.request_count += 1
+            count_request(self.api)
 
     def with_ids(self, known):
         """This fake, knowing the contact ids ``known`` too (writes to unknown ids fail)."""

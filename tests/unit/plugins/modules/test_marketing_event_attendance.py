@@ -23,7 +23,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils import _module
 from ansible_collections.hubspot.marketing.plugins.module_utils._reconcile import state_filter
 from ansible_collections.hubspot.marketing.plugins.modules import marketing_event_attendance as module_under_test
 from ansible_collections.hubspot.marketing.tests.unit.conftest import NOW, FakeHubSpot
-from ansible_collections.hubspot.marketing.tests.unit.plugins.modules.utils import run_module
+from ansible_collections.hubspot.marketing.tests.unit.plugins.modules.utils import assert_not_printed, run_module
 
 TOKEN = "pat-na1-unit-secret-attendance-0123"
 BASE = "https://api.example.test"
@@ -155,7 +155,7 @@ def test_validation_never_echoes_the_token(capsys, requests_mock):
     failed, result = run_main(base_args(access_token="bad token with spaces"), capsys)
     assert failed
     assert "access_token: must not contain whitespace" in result["msg"]
-    assert "bad token" not in json.dumps(result)
+    assert_not_printed(result, "bad token")
 
 
 def test_missing_requests(capsys, monkeypatch):
@@ -216,7 +216,7 @@ def test_main_end_to_end_real_client(capsys, requests_mock):
                                        "sub_category": None, "message": "Contact with vid 99 does not exist", "correlation_id": None}]
     assert result["unconfirmed"] == []
     assert any("1 of 4 contacts failed" in w for w in result["_warned"])
-    assert TOKEN not in json.dumps(result)
+    assert_not_printed(result, TOKEN)
 
 
 def test_main_partial_failure_fails_and_still_reports_what_was_recorded(capsys, requests_mock):
@@ -256,7 +256,7 @@ def test_main_401_on_read(capsys, requests_mock):
     assert failed
     assert "401 INVALID_AUTHENTICATION (correlationId corr-401): The access token provided is invalid" in result["msg"]
     assert result["api_calls"] == {"reads": 1, "writes": 0, "verify_reads": 0}
-    assert TOKEN not in json.dumps(result)
+    assert_not_printed(result, TOKEN)
 
 
 def test_main_404_event(capsys, requests_mock):
