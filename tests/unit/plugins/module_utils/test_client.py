@@ -671,10 +671,12 @@ class TestRealServer:
         assert len(srv.requests) == 1
         assert exc.value.status == 429
 
-    def test_retry_after_cap_applied(self, monkeypatch):
-        # The default cap is 60 s; a small cap proves a huge Retry-After is clamped.
-        monkeypatch.setattr(_client._Retry, "retry_after_cap", 0.3)
+    def test_retry_after_cap_applied(self):
+        # The default cap is 60 s; a small cap proves a huge Retry-After is clamped. The cap is the
+        # instance's (never set on the class): urllib3 makes a new Retry per attempt with new(),
+        # which must carry it on.
         retry = _client.build_retry(3, 0.01, retry_after_cap=0.3)
+        assert _client._Retry.retry_after_cap == _client.RETRY_AFTER_CAP
         assert retry.parse_retry_after("3600") == 0.3
         assert retry.new().retry_after_cap == 0.3
         assert _client.build_retry(3).parse_retry_after("3600") == _client.RETRY_AFTER_CAP == 60
