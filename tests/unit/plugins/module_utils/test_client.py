@@ -282,11 +282,14 @@ class TestRequests:
         assert "<redacted>" in str(exc.value.to_dict())
 
     def test_error_body_echoing_the_token_is_still_the_servers_text(self, client, requests_mock):
-        # The client never adds the token itself: only the method, the path and HubSpot's body.
-        requests_mock.get(BASE + "/x", status_code=401, json={"message": "bad", "category": "INVALID_AUTHENTICATION"})
+        # Only the token is cut out of HubSpot's message; the rest of its text stays, and the client adds
+        # nothing of the request but the method and the path.
+        requests_mock.get(BASE + "/x", status_code=401, json={"message": "token %s is unknown" % TOKEN, "category": "INVALID_AUTHENTICATION"})
         with pytest.raises(HubSpotApiError) as exc:
             client.get("/x")
         assert_no_secret(exc.value, exc.value.to_fail_kwargs(), exc.value.to_dict())
+        assert exc.value.message == "token <redacted> is unknown"
+        assert str(exc.value).startswith("GET /x -> 401 INVALID_AUTHENTICATION: token <redacted> is unknown")
 
     @pytest.mark.parametrize("body", ["[]", "null", "1", '"text"', "[{}]"])
     def test_2xx_that_is_not_an_object(self, client, requests_mock, body):
