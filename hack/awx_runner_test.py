@@ -15,7 +15,8 @@ that same interpreter.
    env/extravars names the event; the inventory is localhost with ansible_connection=local and
    ansible_python_interpreter set to this Python. The playbook carries no token.
 4. Runs the playbook with the ansible-runner Python API, then checks the job status, the
-   changed/ok counts of the playbook_on_stats job event, the emulator's state, and that the token
+   changed/ok counts of the playbook_on_stats job event, the emulator's state (every attendee
+   ATTENDED), and that the token
    appears in no file ansible-runner wrote (stdout, job_events, fact_cache, ...) outside env/.
    One exception, checked to be the only one: artifacts/<ident>/command is ansible-runner's copy
    of the launch command and of the input environment (env/envvars) it was given.
@@ -38,6 +39,8 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ACCOUNT = "runner-account"
 EVENT = "runner-webinar-%s" % secrets.token_hex(3)
+# The attendees the job records (given as extra vars, as a job template's survey would).
+ATTENDEES = ["ada.runner@example.com", "grace.runner@example.com", "alan.runner@example.com"]
 
 RESULTS: list[tuple[bool, str]] = []
 
@@ -167,7 +170,8 @@ def main() -> int:
             with open(os.path.join(pdd, "env", "envvars"), "w", encoding="utf-8") as handle:
                 json.dump(envvars, handle)
             with open(os.path.join(pdd, "env", "extravars"), "w", encoding="utf-8") as handle:
-                json.dump({"demo_external_account_id": ACCOUNT, "demo_external_event_id": EVENT}, handle)
+                json.dump({"demo_external_account_id": ACCOUNT, "demo_external_event_id": EVENT,
+                           "demo_attendees": [{"email": email} for email in ATTENDEES]}, handle)
             with open(os.path.join(pdd, "inventory", "hosts"), "w", encoding="utf-8") as handle:
                 handle.write("localhost ansible_connection=local ansible_python_interpreter=%s\n" % sys.executable)
             playbook_name = os.path.basename(args.playbook)
@@ -195,10 +199,13 @@ def main() -> int:
                               if e.get("event") == "runner_on_ok" and e.get("event_data", {}).get("res", {}).get("changed")]
             check(len(changed_events) == args.expect_changed, "changed task events match the stats", str(changed_events))
 
+            # The emulator's state is the judge: the three attendees, ATTENDED for the playbook's hour.
             state = http_json(base_url + "/_emulator/state")
             parts = [p for p in state.get("participations", []) if str(p.get("eventObjectId")) == object_id]
-            check(len(parts) > 0, "the emulator holds the recorded participations (token accepted from env)",
-                  "%d participations" % len(parts))
+            held = sorted((p.get("email", "").lower(), p.get("attendanceState"), p.get("attendanceDurationSeconds")) for p in parts)
+            check(held == sorted((email, "ATTENDED", 3600) for email in ATTENDEES),
+                  "the emulator holds the %d attendees as ATTENDED for 3600 s (token accepted from env)" % len(ATTENDEES),
+                  json.dumps(held))
 
         # 5. The token is in the input env only.
         with open(os.path.join(pdd, "env", "envvars"), "rb") as handle:

@@ -10,8 +10,8 @@ __metaclass__ = type
 import json
 import os
 import sys
+from urllib.parse import urlsplit
 from unittest.mock import MagicMock
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -27,21 +27,12 @@ except ImportError:
         return value
 
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotApiError, HubSpotPagingError
+from ansible_collections.hubspot.marketing.tests.unit.conftest import load_fixture, query_of
 
 NAME = "hubspot.marketing.marketing_event_participations"
 TOKEN = "pat-na1-lookup-test-secret-77"
 BASE = "https://api.example.test"
 PREFIX = "/marketing/v3/marketing-events/participations"
-FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures")
-
-
-def fixture(name):
-    with open(os.path.join(FIXTURES, name)) as handle:
-        return json.load(handle)
-
-
-def query_of(request):
-    return {k: v[0] for k, v in parse_qs(urlsplit(request.url).query).items()}
 
 
 def _ensure_collection_loader():
@@ -88,8 +79,8 @@ def display_text(display):
 class TestTerms:
 
     def test_contacts_in_term_order(self, lookup, requests_mock):
-        requests_mock.get(BASE + PREFIX + "/contacts/jane%40example.com/breakdown", json=fixture("breakdown_contact.json"))
-        requests_mock.get(BASE + PREFIX + "/contacts/53/breakdown", json=fixture("breakdown_event_page2.json"))
+        requests_mock.get(BASE + PREFIX + "/contacts/jane%40example.com/breakdown", json=load_fixture("breakdown_contact.json"))
+        requests_mock.get(BASE + PREFIX + "/contacts/53/breakdown", json=load_fixture("breakdown_event_page2.json"))
         result = lookup.run(["53", "jane@example.com"], variables=VARS)
         assert [p["id"] for p in result] == ["1003", "2001", "1001"]
         assert [p["email"] for p in result] == ["ann@example.com", "jane@example.com", "jane@example.com"]
@@ -106,7 +97,7 @@ class TestTerms:
 
     def test_event_and_no_terms_reads_the_whole_event(self, lookup, requests_mock):
         requests_mock.get(BASE + PREFIX + "/456/breakdown",
-                          [{"json": fixture("breakdown_event_page1.json")}, {"json": fixture("breakdown_event_page2.json")}])
+                          [{"json": load_fixture("breakdown_event_page1.json")}, {"json": load_fixture("breakdown_event_page2.json")}])
         result = lookup.run([], variables=VARS, event_id="456", page_size=2)
         assert [p["id"] for p in result] == ["1001", "1002", "1003"]
         assert requests_mock.call_count == 2
@@ -122,18 +113,18 @@ class TestTerms:
         ]
 
     def test_limit_per_term(self, lookup, requests_mock):
-        requests_mock.get(BASE + PREFIX + "/456/breakdown", json=fixture("breakdown_event_page1.json"))
+        requests_mock.get(BASE + PREFIX + "/456/breakdown", json=load_fixture("breakdown_event_page1.json"))
         result = lookup.run(["a@b.c", "c@d.e"], variables=VARS, event_id="456", limit=1)
         assert len(result) == 2
         assert [query_of(r)["limit"] for r in requests_mock.request_history] == ["1", "1"]
 
     def test_unknown_contact_adds_nothing(self, lookup, requests_mock):
-        requests_mock.get(BASE + PREFIX + "/contacts/nobody%40example.com/breakdown", status_code=404, json=fixture("error_404_event.json"))
-        requests_mock.get(BASE + PREFIX + "/contacts/51/breakdown", json=fixture("breakdown_contact.json"))
+        requests_mock.get(BASE + PREFIX + "/contacts/nobody%40example.com/breakdown", status_code=404, json=load_fixture("error_404_event.json"))
+        requests_mock.get(BASE + PREFIX + "/contacts/51/breakdown", json=load_fixture("breakdown_contact.json"))
         assert len(lookup.run(["nobody@example.com", "51"], variables=VARS)) == 2
 
     def test_page_counts_only_in_verbose_output(self, lookup, requests_mock):
-        requests_mock.get(BASE + PREFIX + "/456/breakdown", json=fixture("breakdown_event_page2.json"))
+        requests_mock.get(BASE + PREFIX + "/456/breakdown", json=load_fixture("breakdown_event_page2.json"))
         lookup.run(["a@b.c"], variables=VARS, event_id="456")
         lookup.test_display.vvv.assert_called_once()
         (line,), dummy = lookup.test_display.vvv.call_args
@@ -150,7 +141,7 @@ class TestErrors:
         assert requests_mock.call_count == 0
 
     def test_unknown_event_names_the_term_and_the_correlation_id(self, lookup, requests_mock):
-        answers = [{"json": {"total": 0, "results": []}}, {"status_code": 404, "json": fixture("error_404_event.json")}]
+        answers = [{"json": {"total": 0, "results": []}}, {"status_code": 404, "json": load_fixture("error_404_event.json")}]
         requests_mock.get(BASE + PREFIX + "/999/breakdown", answers)
         with pytest.raises(AnsibleLookupError) as exc:
             lookup.run(["a@b.c", "51"], variables=VARS, event_id="999")
@@ -161,12 +152,12 @@ class TestErrors:
         assert TOKEN not in message
 
     def test_whole_event_error_names_the_event(self, lookup, requests_mock):
-        requests_mock.get(BASE + PREFIX + "/acc/ev/breakdown", status_code=404, json=fixture("error_404_event.json"))
+        requests_mock.get(BASE + PREFIX + "/acc/ev/breakdown", status_code=404, json=load_fixture("error_404_event.json"))
         with pytest.raises(AnsibleLookupError, match=r"^event ev \(external account acc\): GET .* -> 404"):
             lookup.run([], variables=VARS, external_account_id="acc", external_event_id="ev")
 
     def test_bad_token(self, lookup, requests_mock):
-        requests_mock.get(BASE + PREFIX + "/contacts/51/breakdown", status_code=401, json=fixture("error_401.json"))
+        requests_mock.get(BASE + PREFIX + "/contacts/51/breakdown", status_code=401, json=load_fixture("error_401.json"))
         with pytest.raises(AnsibleLookupError) as exc:
             lookup.run(["51"], variables=VARS)
         assert "term 1 ('51'): " in str(exc.value)
@@ -175,7 +166,7 @@ class TestErrors:
         assert TOKEN not in display_text(lookup.test_display)
 
     def test_repeated_cursor(self, lookup, requests_mock):
-        page = fixture("breakdown_event_page1.json")
+        page = load_fixture("breakdown_event_page1.json")
         page["total"] = 100
         requests_mock.get(BASE + PREFIX + "/456/breakdown", json=page)
         with pytest.raises(AnsibleLookupError, match=r"^term 1 \('a@b.c'\): .*a second time") as exc:

@@ -11,13 +11,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-import os
 import socket
 import struct
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -41,21 +39,11 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._errors import (
     HubSpotPagingError,
     HubSpotTransportError,
 )
+from ansible_collections.hubspot.marketing.tests.unit.conftest import fixture_text, load_fixture, query_of
 
 TOKEN = "pat-na1-unit-test-secret-0123456789"
 BASE = "https://api.example.test"
 PATH = "/marketing/v3/marketing-events/participations/456/breakdown"
-FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures")
-
-
-def fixture(name):
-    with open(os.path.join(FIXTURES, name)) as handle:
-        return json.load(handle)
-
-
-def fixture_text(name):
-    with open(os.path.join(FIXTURES, name)) as handle:
-        return handle.read()
 
 
 def assert_no_secret(*things):
@@ -69,11 +57,6 @@ def assert_no_secret(*things):
 def client():
     with HubSpotClient(TOKEN, base_url=BASE + "/", max_retries=0, pace=False) as c:
         yield c
-
-
-def query_of(request):
-    """The decoded query of a recorded request, case preserved (requests-mock's .qs lowercases)."""
-    return {k: v[0] if len(v) == 1 else v for k, v in parse_qs(urlsplit(request.url).query, keep_blank_values=True).items()}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -208,12 +191,12 @@ class TestRequests:
         assert client.get("/x") == {}
 
     def test_207_partial_body_is_returned(self, client, requests_mock):
-        body = fixture("batch_207_partial.json")
+        body = load_fixture("batch_207_partial.json")
         requests_mock.post(BASE + "/x", status_code=207, json=body)
         assert client.post("/x", {"inputs": []}) == body
 
     def test_200_with_errors_is_returned(self, client, requests_mock):
-        body = dict(fixture("batch_207_partial.json"))
+        body = dict(load_fixture("batch_207_partial.json"))
         requests_mock.post(BASE + "/x", status_code=200, json=body)
         result = client.post("/x", {"inputs": []})
         assert result["numErrors"] == 1
@@ -299,11 +282,14 @@ class TestRequests:
         assert "<redacted>" in str(exc.value.to_dict())
 
     def test_error_body_echoing_the_token_is_still_the_servers_text(self, client, requests_mock):
-        # The client never adds the token itself: only the method, the path and HubSpot's body.
-        requests_mock.get(BASE + "/x", status_code=401, json={"message": "bad", "category": "INVALID_AUTHENTICATION"})
+        # Only the token is cut out of HubSpot's message; the rest of its text stays, and the client adds
+        # nothing of the request but the method and the path.
+        requests_mock.get(BASE + "/x", status_code=401, json={"message": "token %s is unknown" % TOKEN, "category": "INVALID_AUTHENTICATION"})
         with pytest.raises(HubSpotApiError) as exc:
             client.get("/x")
         assert_no_secret(exc.value, exc.value.to_fail_kwargs(), exc.value.to_dict())
+        assert exc.value.message == "token <redacted> is unknown"
+        assert str(exc.value).startswith("GET /x -> 401 INVALID_AUTHENTICATION: token <redacted> is unknown")
 
     @pytest.mark.parametrize("body", ["[]", "null", "1", '"text"', "[{}]"])
     def test_2xx_that_is_not_an_object(self, client, requests_mock, body):
@@ -577,8 +563,8 @@ class Scripted:
 
 
 OK = (200, {}, {"total": 0, "results": []})
-TEN_SECONDLY = fixture("error_429_ten_secondly.json")
-DAILY = fixture("error_429_daily.json")
+TEN_SECONDLY = load_fixture("error_429_ten_secondly.json")
+DAILY = load_fixture("error_429_daily.json")
 
 
 def real_client(url, **kwargs):
@@ -688,10 +674,12 @@ class TestRealServer:
         assert len(srv.requests) == 1
         assert exc.value.status == 429
 
-    def test_retry_after_cap_applied(self, monkeypatch):
-        # The default cap is 60 s; a small cap proves a huge Retry-After is clamped.
-        monkeypatch.setattr(_client._Retry, "retry_after_cap", 0.3)
+    def test_retry_after_cap_applied(self):
+        # The default cap is 60 s; a small cap proves a huge Retry-After is clamped. The cap is the
+        # instance's (never set on the class): urllib3 makes a new Retry per attempt with new(),
+        # which must carry it on.
         retry = _client.build_retry(3, 0.01, retry_after_cap=0.3)
+        assert _client._Retry.retry_after_cap == _client.RETRY_AFTER_CAP
         assert retry.parse_retry_after("3600") == 0.3
         assert retry.new().retry_after_cap == 0.3
         assert _client.build_retry(3).parse_retry_after("3600") == _client.RETRY_AFTER_CAP == 60

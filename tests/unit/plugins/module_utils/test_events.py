@@ -8,14 +8,13 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-from unittest.mock import create_autospec
 
 import pytest
 
 from ansible_collections.hubspot.marketing.plugins.module_utils import _events as ev
-from ansible_collections.hubspot.marketing.plugins.module_utils._client import HubSpotClient, Pager
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotApiError
 from ansible_collections.hubspot.marketing.plugins.module_utils._participations import EventRef
+from ansible_collections.hubspot.marketing.tests.unit.conftest import spec_client
 
 ME = "/marketing/v3/marketing-events"
 REF = EventRef(external_account_id="acc", external_event_id="web-1")
@@ -48,13 +47,8 @@ CONFLICT_BODY = {
 
 
 def client_answering(gets=(), posts=(), requests=()):
-    """An autospec'd client; each method answers (or raises) the given items in order."""
-    client = create_autospec(HubSpotClient, instance=True)
-    client.get.side_effect = list(gets)
-    client.post.side_effect = list(posts)
-    client.request.side_effect = list(requests)
-    client.iter_items.side_effect = lambda path, params=None, page_size=100, limit=None: Pager(client, path, params, page_size, limit)
-    return client
+    """A spec'd client; each method answers (or raises) the given items in order."""
+    return spec_client(get=gets, post=posts, request=requests)
 
 
 def desired(**params):

@@ -9,9 +9,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
-import os
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -27,21 +24,12 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._participations 
     read_breakdown,
     read_counters,
 )
+from ansible_collections.hubspot.marketing.tests.unit.conftest import load_fixture, query_of
 
 BASE = "https://api.example.test"
 PREFIX = "/marketing/v3/marketing-events"
-FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures")
 KEYS = {"id", "created_at", "event_id", "event_name", "external_account_id", "external_event_id", "contact_id", "email",
         "firstname", "lastname", "state", "occurred_at", "attendance_duration_seconds", "attendance_percentage"}
-
-
-def fixture(name):
-    with open(os.path.join(FIXTURES, name)) as handle:
-        return json.load(handle)
-
-
-def query_of(request):
-    return {k: v[0] for k, v in parse_qs(urlsplit(request.url).query).items()}
 
 
 @pytest.fixture
@@ -84,7 +72,7 @@ class TestEventRef:
 class TestNormalize:
 
     def test_full_item(self):
-        item = fixture("breakdown_event_page1.json")["results"][0]
+        item = load_fixture("breakdown_event_page1.json")["results"][0]
         assert normalize(item) == {
             "id": "1001",
             "created_at": "2024-06-04T10:00:00Z",
@@ -103,7 +91,7 @@ class TestNormalize:
         }
 
     def test_absent_fields_are_none_and_every_key_is_present(self):
-        item = fixture("breakdown_event_page1.json")["results"][1]
+        item = load_fixture("breakdown_event_page1.json")["results"][1]
         out = normalize(item)
         assert set(out) == KEYS
         assert out["state"] == "no_show"
@@ -127,8 +115,8 @@ class TestNormalize:
 class TestReads:
 
     def test_event_breakdown_two_pages(self, client, requests_mock):
-        page1 = fixture("breakdown_event_page1.json")
-        page2 = fixture("breakdown_event_page2.json")
+        page1 = load_fixture("breakdown_event_page1.json")
+        page2 = load_fixture("breakdown_event_page2.json")
         requests_mock.get(BASE + PREFIX + "/participations/456/breakdown", [{"json": page1}, {"json": page2}])
         items, total, pages = read_breakdown(client, event=EventRef(object_id="456"), page_size=2)
         assert [i["id"] for i in items] == ["1001", "1002", "1003"]
@@ -146,7 +134,7 @@ class TestReads:
         assert query_of(requests_mock.last_request) == {"contactIdentifier": "jane@example.com", "state": "NO_SHOW", "limit": "100"}
 
     def test_contact_breakdown(self, client, requests_mock):
-        requests_mock.get(BASE + PREFIX + "/participations/contacts/jane%40example.com/breakdown", json=fixture("breakdown_contact.json"))
+        requests_mock.get(BASE + PREFIX + "/participations/contacts/jane%40example.com/breakdown", json=load_fixture("breakdown_contact.json"))
         items, total, pages = read_breakdown(client, contact="jane@example.com", state="attended", limit=5)
         assert [i["event_id"] for i in items] == ["123", "456"]
         assert (total, pages) == (2, 1)
@@ -157,19 +145,19 @@ class TestReads:
         assert read_breakdown(client, contact=51)[0] == []
 
     def test_total_falls_back_to_the_count(self, client, requests_mock):
-        body = fixture("breakdown_event_page2.json")
+        body = load_fixture("breakdown_event_page2.json")
         del body["total"]
         requests_mock.get(BASE + PREFIX + "/participations/456/breakdown", json=body)
         assert read_breakdown(client, event=EventRef(object_id="456"))[1] == 1
 
     def test_limit(self, client, requests_mock):
-        requests_mock.get(BASE + PREFIX + "/participations/456/breakdown", json=fixture("breakdown_event_page1.json"))
+        requests_mock.get(BASE + PREFIX + "/participations/456/breakdown", json=load_fixture("breakdown_event_page1.json"))
         items, total, pages = read_breakdown(client, event=EventRef(object_id="456"), limit=1)
         assert len(items) == 1 and total == 3 and pages == 1
         assert query_of(requests_mock.last_request)["limit"] == "1"
 
     def test_repeated_cursor(self, client, requests_mock):
-        page1 = fixture("breakdown_event_page1.json")
+        page1 = load_fixture("breakdown_event_page1.json")
         page1["total"] = 50
         requests_mock.get(BASE + PREFIX + "/participations/456/breakdown", json=page1)
         with pytest.raises(HubSpotPagingError, match="a second time"):
@@ -181,14 +169,14 @@ class TestReads:
             breakdown_pager(client)
 
     def test_unknown_event(self, client, requests_mock):
-        requests_mock.get(BASE + PREFIX + "/participations/999/breakdown", status_code=404, json=fixture("error_404_event.json"))
+        requests_mock.get(BASE + PREFIX + "/participations/999/breakdown", status_code=404, json=load_fixture("error_404_event.json"))
         with pytest.raises(HubSpotApiError) as exc:
             read_breakdown(client, event=EventRef(object_id="999"))
         assert exc.value.status == 404
         assert "correlationId 7c0b8e5e-0d6f-4a34-9b8e-1f2d3c4b5a69" in str(exc.value)
 
     def test_counters(self, client, requests_mock):
-        requests_mock.get(BASE + PREFIX + "/participations/456", json=fixture("counters.json"))
+        requests_mock.get(BASE + PREFIX + "/participations/456", json=load_fixture("counters.json"))
         assert read_counters(client, EventRef(object_id="456")) == {"registered": 0, "attended": 1, "cancelled": 1, "no_show": 1}
         requests_mock.get(BASE + PREFIX + "/participations/acc-1/ev-1", json={"attended": 2})
         counters = read_counters(client, EventRef(external_account_id="acc-1", external_event_id="ev-1"))

@@ -9,10 +9,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from unittest.mock import Mock
+
 import pytest
 from jsonschema import Draft202012Validator
 
 from ansible_collections.hubspot.marketing.plugins.module_utils import _schemas as s
+from ansible_collections.hubspot.marketing.plugins.module_utils import _validation
 from ansible_collections.hubspot.marketing.plugins.module_utils._validation import schema_errors
 
 STATES = ["registered", "attended", "cancelled"]
@@ -27,9 +30,19 @@ def test_schemas_are_valid_draft_2020_12(state):
     Draft202012Validator.check_schema(s.ATTENDANCE_SCHEMAS[state])
 
 
-def test_schemas_are_built_once():
-    assert s.ATTENDANCE_SCHEMAS["registered"] is s.ATTENDANCE_SCHEMAS["registered"]
+def test_schemas_are_built_once(monkeypatch):
+    """Each schema is checked and compiled into a validator once, then reused by every later validation."""
     assert set(s.ATTENDANCE_SCHEMAS) == set(STATES)
+    counting = Mock(wraps=Draft202012Validator)
+    monkeypatch.setattr(_validation, "Draft202012Validator", counting)
+    monkeypatch.setattr(_validation, "_VALIDATORS", {})
+    for contacts in ([{"id": 1}], [{"email": "x"}], [{"id": 1}, {"id": 2, "email": "a@b.io"}]):
+        for state in STATES:
+            schema_errors({"batch_size": 100, "contacts": contacts}, s.ATTENDANCE_SCHEMAS[state])
+    assert counting.check_schema.call_count == len(STATES)
+    assert counting.call_count == len(STATES)
+    schema = s.ATTENDANCE_SCHEMAS["registered"]
+    assert _validation._validator(schema) is _validation._validator(schema)
 
 
 @pytest.mark.parametrize("state", STATES)

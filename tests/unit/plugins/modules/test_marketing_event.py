@@ -7,12 +7,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
 
 import pytest
 
 from ansible_collections.hubspot.marketing.plugins.modules import marketing_event as module
-from ansible_collections.hubspot.marketing.tests.unit.plugins.modules.utils import run_module
+from ansible_collections.hubspot.marketing.tests.unit.plugins.modules.utils import assert_not_printed, run_module
 
 TOKEN = "pat-na1-event-module-secret-7"
 BASE = "https://api.example.test"
@@ -26,12 +25,6 @@ def args(**kwargs):
     base = dict(access_token=TOKEN, base_url=BASE, external_account_id="acc", external_event_id="web-1")
     base.update(kwargs)
     return dict((k, v) for k, v in base.items() if v is not None)
-
-
-@pytest.fixture(autouse=True)
-def no_env(monkeypatch):
-    monkeypatch.delenv("HUBSPOT_ACCESS_TOKEN", raising=False)
-    monkeypatch.delenv("HUBSPOT_BASE_URL", raising=False)
 
 
 @pytest.mark.parametrize("given, message", [
@@ -59,7 +52,7 @@ def test_validation_fails_before_any_request(requests_mock, given, path):
     assert code == 1
     assert [e["path"] for e in result["validation_errors"]] == [path]
     assert requests_mock.call_count == 0
-    assert TOKEN not in json.dumps(result)
+    assert_not_printed(result, TOKEN)
 
 
 def test_update_through_the_real_client_with_diff(requests_mock):
@@ -73,7 +66,7 @@ def test_update_through_the_real_client_with_diff(requests_mock):
     assert patch.method == "PATCH" and patch.qs == {"externalaccountid": ["acc"]}
     assert patch.json() == {"eventName": "Renamed", "customProperties": []}
     assert patch.headers["Authorization"] == "Bearer " + TOKEN
-    assert TOKEN not in json.dumps(result)
+    assert_not_printed(result, TOKEN)
 
 
 def test_no_diff_unless_asked_and_check_mode_writes_nothing(requests_mock):
@@ -88,7 +81,7 @@ def test_api_failure_carries_the_correlation_id(requests_mock):
                       json={"status": "error", "message": "bad token", "category": "INVALID_AUTHENTICATION", "correlationId": "c-9"})
     code, result = run_module(module, args())
     assert code == 1 and result["error"]["correlation_id"] == "c-9" and "c-9" in result["msg"]
-    assert TOKEN not in json.dumps(result)
+    assert_not_printed(result, TOKEN)
 
 
 def test_conflict_warning_reaches_the_user(requests_mock):

@@ -12,23 +12,22 @@ __metaclass__ = type
 
 import json
 import re
+from unittest.mock import Mock
 from urllib.parse import unquote
-from unittest.mock import Mock, create_autospec
 
 import pytest
 
-from ansible_collections.hubspot.marketing.plugins.module_utils._client import HubSpotClient, Pager
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotApiError, HubSpotTransportError
 from ansible_collections.hubspot.marketing.plugins.module_utils._attendance import NO_OP_REASON, READ_REASON
 from ansible_collections.hubspot.marketing.plugins.module_utils import _module
 from ansible_collections.hubspot.marketing.plugins.module_utils._reconcile import state_filter
 from ansible_collections.hubspot.marketing.plugins.modules import marketing_event_attendance as module_under_test
-from ansible_collections.hubspot.marketing.tests.unit.plugins.modules.utils import run_module
+from ansible_collections.hubspot.marketing.tests.unit.conftest import NOW, FakeHubSpot
+from ansible_collections.hubspot.marketing.tests.unit.plugins.modules.utils import assert_not_printed, run_module
 
 TOKEN = "pat-na1-unit-secret-attendance-0123"
 BASE = "https://api.example.test"
 EVENTS = "/marketing/v3/marketing-events"
-NOW = 1717495200000
 # A one-hour attendance, as task-level times (HubSpot keeps no attendance without them).
 SPAN = {"joined_at": NOW - 3600 * 1000, "left_at": NOW}
 
@@ -51,121 +50,8 @@ def base_args(**extra):
     return args
 
 
-class FakeHubSpot:
-    """Participations of one event, answering reads and attendance writes the way HubSpot does
-    (CONTRACT.md section 12): ``results`` lists only what changed, a re-post of a held state is
-    absent, ``attend`` without ISO join and leave times is dropped, per-input errors name the
-    contact only in their message."""
-
-    READ = {"registered": "REGISTERED", "attended": "ATTENDED", "cancelled": "CANCELLED", "no_show": "NO_SHOW"}
-    VERB = {"register": "REGISTERED", "attend": "ATTENDED", "cancel": "CANCELLED"}
-    ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
-
-    def __init__(self, participations=(), known_ids=None, store=True):
-        # participations: (contact id, email, snake state[, duration])
-        self.parts = [{"id": str(p[0]), "email": p[1], "state": self.READ[p[2]], "duration": p[3] if len(p) > 3 else None}
-                      for p in participations]
-        self.known_ids = set(known_ids or []) | set(int(p["id"]) for p in self.parts)
-        self.next_id = 5000
-        self.store = store  # False: answer writes as done and store nothing (HubSpot does that for some inputs)
-        self.gets = []
-        self.posts = []
-        self.client = None
-
-    @staticmethod
-    def with_ids(fake, known):
-        fake.known_ids |= set(known)
-        return fake
-
-    def item(self, part):
-        props = {"attendanceState": part["state"], "occurredAt": NOW}
-        if part.get("duration") is not None:
-            props["attendanceDurationSeconds"] = part["duration"]
-        return {"id": "p" + part["id"], "createdAt": "2024-06-04T10:00:00Z",
-                "associations": {"contact": {"contactId": part["id"], "email": part["email"]},
-                                 "marketingEvent": {"marketingEventId": "456", "name": "W"}},
-                "properties": props}
-
-    def count(self):
-        if self.client is not None:
-            self.client.request_count += 1
-
-    def get(self, path, params=None):
-        self.count()
-        params = dict(params or {})
-        self.gets.append((path, params))
-        assert path.endswith("/breakdown")
-        assert int(params["limit"]) <= 100
-        ident = params.get("contactIdentifier")
-        if "/participations/contacts/" in path:
-            ident = unquote(path.split("/")[-2])
-        parts = self.parts
-        if ident is not None:
-            parts = [p for p in parts if p["id"] == ident or (p["email"] or "").lower() == ident.lower()]
-        if params.get("state") is not None:
-            parts = [p for p in parts if p["state"] == params["state"]]
-        offset = int(params.get("after", 0))
-        page = parts[offset:offset + int(params["limit"])]
-        body = {"total": len(parts), "results": [self.item(p) for p in page]}
-        if offset + len(page) < len(parts):
-            body["paging"] = {"next": {"after": str(offset + len(page))}}
-        return body
-
-    def post(self, path, body, params=None, attempts=None):
-        self.count()
-        self.posts.append((path, body, params))
-        state = self.VERB[path.split("/")[-2]]
-        by_email = path.endswith("/email-create")
-        results, errors = [], []
-        for item in body["inputs"]:
-            duration = None
-            if state == "ATTENDED":
-                props = item.get("properties") or {}
-                if not all(self.ISO.match(props.get(k) or "") for k in ("joinedAt", "leftAt")):
-                    continue  # dropped without a word, like HubSpot
-                duration = 3600  # the tests send one-hour spans unless they say otherwise
-                duration = item.get("_duration", duration)
-            if by_email:
-                match = [p for p in self.parts if (p["email"] or "").lower() == item["email"].lower()]
-                cid = int(match[0]["id"]) if match else None
-                if cid is None:
-                    cid = self.next_id
-                    self.next_id += 1
-                    self.known_ids.add(cid)
-                if self._upsert(cid, item["email"].lower(), state, duration):
-                    results.append({"email": item["email"].lower(), "vid": cid})
-            elif item["vid"] not in self.known_ids:
-                errors.append({"status": "error", "category": "OBJECT_NOT_FOUND", "message": "Contact with vid %s does not exist" % item["vid"],
-                               "context": {}, "errors": [], "links": {}})
-            elif self._upsert(item["vid"], None, state, duration):
-                results.append({"vid": item["vid"]})
-        return {"status": "COMPLETE", "results": results, "numErrors": len(errors), "errors": errors}
-
-    def _upsert(self, cid, email, state, duration):
-        """Store; whether anything changed."""
-        if not self.store:
-            return True
-        for part in self.parts:
-            if part["id"] == str(cid):
-                if part["state"] == state and part["duration"] == duration:
-                    return False
-                part.update(state=state, duration=duration)
-                return True
-        self.parts.append({"id": str(cid), "email": email, "state": state, "duration": duration})
-        return True
-
-
 def make_client(fake):
-    client = create_autospec(HubSpotClient, instance=True)
-    client.request_count = 0
-    fake.client = client
-    client.get.side_effect = fake.get
-    client.post.side_effect = fake.post
-    client.iter_items.side_effect = lambda path, params=None, page_size=100, limit=None: Pager(client, path, params, page_size, limit)
-    client.retries = []
-    # The real summary, over whatever the test puts in client.retries.
-    client.retry_summary.side_effect = lambda shown=5: HubSpotClient.retry_summary(client, shown)
-    return client
+    return fake.client()
 
 
 def make_module(check_mode=False, diff=False, **params):
@@ -269,7 +155,7 @@ def test_validation_never_echoes_the_token(capsys, requests_mock):
     failed, result = run_main(base_args(access_token="bad token with spaces"), capsys)
     assert failed
     assert "access_token: must not contain whitespace" in result["msg"]
-    assert "bad token" not in json.dumps(result)
+    assert_not_printed(result, "bad token")
 
 
 def test_missing_requests(capsys, monkeypatch):
@@ -330,7 +216,7 @@ def test_main_end_to_end_real_client(capsys, requests_mock):
                                        "sub_category": None, "message": "Contact with vid 99 does not exist", "correlation_id": None}]
     assert result["unconfirmed"] == []
     assert any("1 of 4 contacts failed" in w for w in result["_warned"])
-    assert TOKEN not in json.dumps(result)
+    assert_not_printed(result, TOKEN)
 
 
 def test_main_partial_failure_fails_and_still_reports_what_was_recorded(capsys, requests_mock):
@@ -370,7 +256,7 @@ def test_main_401_on_read(capsys, requests_mock):
     assert failed
     assert "401 INVALID_AUTHENTICATION (correlationId corr-401): The access token provided is invalid" in result["msg"]
     assert result["api_calls"] == {"reads": 1, "writes": 0, "verify_reads": 0}
-    assert TOKEN not in json.dumps(result)
+    assert_not_printed(result, TOKEN)
 
 
 def test_main_404_event(capsys, requests_mock):

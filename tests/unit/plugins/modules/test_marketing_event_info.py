@@ -7,12 +7,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
 
 import pytest
 
 from ansible_collections.hubspot.marketing.plugins.modules import marketing_event_info as module
-from ansible_collections.hubspot.marketing.tests.unit.plugins.modules.utils import run_module
+from ansible_collections.hubspot.marketing.tests.unit.plugins.modules.utils import assert_not_printed, run_module
 
 TOKEN = "pat-na1-event-info-secret-3"
 BASE = "https://api.example.test"
@@ -25,12 +24,6 @@ def args(**kwargs):
     base = dict(access_token=TOKEN, base_url=BASE)
     base.update(kwargs)
     return dict((k, v) for k, v in base.items() if v is not None)
-
-
-@pytest.fixture(autouse=True)
-def no_env(monkeypatch):
-    monkeypatch.delenv("HUBSPOT_ACCESS_TOKEN", raising=False)
-    monkeypatch.delenv("HUBSPOT_BASE_URL", raising=False)
 
 
 @pytest.mark.parametrize("given, message", [
@@ -85,4 +78,4 @@ def test_list_all_follows_the_cursor_and_stops_at_the_limit(requests_mock):
     assert [e["event_id"] for e in result["events"]] == ["58000001", "2", "3"]
     assert result["api_calls"] == {"reads": 2}
     assert [r.qs for r in requests_mock.request_history] == [{"limit": ["2"]}, {"limit": ["1"], "after": ["c1"]}]
-    assert TOKEN not in json.dumps(result)
+    assert_not_printed(result, TOKEN)

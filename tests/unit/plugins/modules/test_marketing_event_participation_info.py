@@ -8,33 +8,21 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-import os
-from unittest.mock import Mock, create_autospec
-from urllib.parse import parse_qs, urlsplit
+from unittest.mock import Mock
 
 import pytest
 
 from ansible.module_utils import basic
 
 from ansible_collections.hubspot.marketing.plugins.module_utils import _module
-from ansible_collections.hubspot.marketing.plugins.module_utils._client import HubSpotClient, Pager
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotApiError, HubSpotPagingError
 from ansible_collections.hubspot.marketing.plugins.modules import marketing_event_participation_info as info
+from ansible_collections.hubspot.marketing.tests.unit.conftest import load_fixture, query_of, spec_client
 from ansible_collections.hubspot.marketing.tests.unit.plugins.modules.utils import set_module_args
 
 TOKEN = "pat-na1-module-test-secret-42"
 BASE = "https://api.example.test"
 PREFIX = "/marketing/v3/marketing-events/participations"
-FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures")
-
-
-def fixture(name):
-    with open(os.path.join(FIXTURES, name)) as handle:
-        return json.load(handle)
-
-
-def query_of(request):
-    return {k: v[0] for k, v in parse_qs(urlsplit(request.url).query).items()}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -56,16 +44,8 @@ def make_module(check_mode=False, **overrides):
 
 
 def make_client(pages, counters=None):
-    """An autospec'd client whose GETs answer ``pages`` in order; paging runs through the real Pager."""
-    client = create_autospec(HubSpotClient, instance=True)
-    client.iter_items.side_effect = lambda path, params=None, page_size=100, limit=None: Pager(client, path, params, page_size, limit)
-    answers = list(pages) + ([counters] if counters is not None else [])
-    client.get.side_effect = answers
-    client.request_count = len(answers)
-    client.retries = []
-    # The real summary, over whatever the test puts in client.retries.
-    client.retry_summary.side_effect = lambda shown=5: HubSpotClient.retry_summary(client, shown)
-    return client
+    """A spec'd client whose GETs answer ``pages`` in order (then ``counters``), counting each request."""
+    return spec_client(get=list(pages) + ([counters] if counters is not None else []))
 
 
 class TestRun:
@@ -73,7 +53,7 @@ class TestRun:
     @pytest.mark.parametrize("check_mode", [False, True])
     def test_event_breakdown(self, check_mode):
         module = make_module(check_mode=check_mode, event_id="456", page_size=2)
-        client = make_client([fixture("breakdown_event_page1.json"), fixture("breakdown_event_page2.json")])
+        client = make_client([load_fixture("breakdown_event_page1.json"), load_fixture("breakdown_event_page2.json")])
         result = info.run(module, client)
         assert result["changed"] is False
         assert [p["email"] for p in result["participations"]] == ["jane@example.com", "john@example.com", "ann@example.com"]
@@ -91,7 +71,7 @@ class TestRun:
 
     def test_snake_case_items(self):
         module = make_module(event_id="456")
-        client = make_client([fixture("breakdown_event_page2.json")])
+        client = make_client([load_fixture("breakdown_event_page2.json")])
         (item,) = info.run(module, client)["participations"]
         assert item == {
             "id": "1003", "created_at": "2024-06-04T10:10:00Z", "event_id": "456", "event_name": "Product webinar",
@@ -102,7 +82,7 @@ class TestRun:
 
     def test_counters(self):
         module = make_module(external_account_id="acc-1", external_event_id="ev-1", counters=True)
-        client = make_client([fixture("breakdown_event_page2.json")], counters=fixture("counters.json"))
+        client = make_client([load_fixture("breakdown_event_page2.json")], counters=load_fixture("counters.json"))
         result = info.run(module, client)
         assert result["counters"] == {"registered": 0, "attended": 1, "cancelled": 1, "no_show": 1}
         assert [c.args[0] for c in client.get.call_args_list] == [PREFIX + "/acc-1/ev-1/breakdown", PREFIX + "/acc-1/ev-1"]
@@ -110,7 +90,7 @@ class TestRun:
 
     def test_contact_alone_reads_the_contact_breakdown(self):
         module = make_module(contact=" jane@example.com ", state="registered")
-        client = make_client([fixture("breakdown_contact.json")])
+        client = make_client([load_fixture("breakdown_contact.json")])
         result = info.run(module, client)
         assert client.get.call_args.args[0] == PREFIX + "/contacts/jane%40example.com/breakdown"
         assert client.get.call_args.kwargs["params"] == {"state": "REGISTERED", "limit": 100}
@@ -126,11 +106,12 @@ class TestRun:
 
     def test_limit_stops_early_and_total_is_the_apis(self):
         module = make_module(event_id="456", limit=1, page_size=100)
-        client = make_client([fixture("breakdown_event_page1.json")])
+        client = make_client([load_fixture("breakdown_event_page1.json")])
         result = info.run(module, client)
         assert len(result["participations"]) == 1
         assert result["total"] == 3
         assert client.get.call_count == 1
+        assert result["api_calls"] == {"reads": 1}
         assert client.get.call_args.kwargs["params"] == {"limit": 1}
 
     def test_unknown_contact_is_an_empty_list(self):
@@ -148,7 +129,7 @@ class TestRun:
             info.run(module, client)
 
     def test_repeated_cursor_raises(self):
-        page = fixture("breakdown_event_page1.json")
+        page = load_fixture("breakdown_event_page1.json")
         page["total"] = 100
         module = make_module(event_id="456", page_size=2)
         client = make_client([page, page, page])
@@ -278,8 +259,8 @@ class TestMain:
     def test_reads_through_the_real_client(self, run_main, requests_mock, monkeypatch):
         monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", TOKEN)
         requests_mock.get(BASE + PREFIX + "/456/breakdown",
-                          [{"json": fixture("breakdown_event_page1.json")}, {"json": fixture("breakdown_event_page2.json")}])
-        requests_mock.get(BASE + PREFIX + "/456", json=fixture("counters.json"))
+                          [{"json": load_fixture("breakdown_event_page1.json")}, {"json": load_fixture("breakdown_event_page2.json")}])
+        requests_mock.get(BASE + PREFIX + "/456", json=load_fixture("counters.json"))
         result = run_main(args(access_token=None, event_id="456", page_size=2, counters=True, state="attended"))
         assert result["changed"] is False
         assert len(result["participations"]) == 3
@@ -300,7 +281,7 @@ class TestMain:
         assert any("validate_certs is false" in w for w in result["_warnings"])
 
     def test_unknown_event_fails_with_correlation_id(self, run_main, requests_mock):
-        requests_mock.get(BASE + PREFIX + "/999/breakdown", status_code=404, json=fixture("error_404_event.json"))
+        requests_mock.get(BASE + PREFIX + "/999/breakdown", status_code=404, json=load_fixture("error_404_event.json"))
         result = run_main(args(event_id="999"), expect=Fail)
         assert result["msg"] == ("GET %s/999/breakdown -> 404 OBJECT_NOT_FOUND (correlationId 7c0b8e5e-0d6f-4a34-9b8e-1f2d3c4b5a69): "
                                  "Marketing event 999 was not found" % PREFIX)
@@ -308,7 +289,7 @@ class TestMain:
         assert result["error"]["correlation_id"] == "7c0b8e5e-0d6f-4a34-9b8e-1f2d3c4b5a69"
 
     def test_bad_token_fails_without_echoing_it(self, run_main, requests_mock):
-        requests_mock.get(BASE + PREFIX + "/456/breakdown", status_code=401, json=fixture("error_401.json"))
+        requests_mock.get(BASE + PREFIX + "/456/breakdown", status_code=401, json=load_fixture("error_401.json"))
         result = run_main(args(event_id="456"), expect=Fail)
         assert "401 INVALID_AUTHENTICATION (correlationId a0a1a2a3-0000-4000-8000-000000000401)" in result["msg"]
         assert TOKEN not in json.dumps(result)

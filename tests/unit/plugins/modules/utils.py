@@ -76,3 +76,20 @@ def run_module(module, args):
     result = json.loads(text[text.index("{"):])
     result["_warned"] = warned
     return code, result
+
+
+def run_task(module, args):
+    """``run_module`` as a task sees it: ``(failed, result)``; failed when it exited non-zero or said so."""
+    code, result = run_module(module, args)
+    return code != 0 or bool(result.get("failed")), result
+
+
+def assert_not_printed(result, secret):
+    """Neither ``secret`` (a no_log value, such as the access token) nor Ansible's mask of it is in ``result``.
+
+    ansible-core replaces a no_log value with ``********`` wherever a module prints it, so a result
+    of ``main()`` never shows the value itself even when the module printed it: the mask is the evidence.
+    """
+    text = json.dumps(result)
+    assert secret not in text, "the secret is in the result: %s" % text[:500]
+    assert "********" not in text, "the module printed a no_log value (masked by Ansible): %s" % text[:500]

@@ -15,7 +15,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-import os
 import sys
 
 import pytest
@@ -32,29 +31,18 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._client import (
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotTransportError
 from ansible_collections.hubspot.marketing.plugins.modules import marketing_event_attendance as attendance_module
 from ansible_collections.hubspot.marketing.plugins.modules import marketing_event_participation_info as info_module
-from ansible_collections.hubspot.marketing.tests.unit.plugins.modules.utils import run_module as run_main_in_process
+from ansible_collections.hubspot.marketing.tests.unit.plugins.modules.utils import run_task as run_module
 
-TESTS_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
-for _sub in ("emulator", "proxy"):
-    if os.path.join(TESTS_DIR, _sub) not in sys.path:
-        sys.path.insert(0, os.path.join(TESTS_DIR, _sub))
-
-from process import running_emulator  # noqa: E402  pylint: disable=wrong-import-position
-from forward_proxy import running_proxy  # noqa: E402  pylint: disable=wrong-import-position
-from tls_ca import make_ca  # noqa: E402  pylint: disable=wrong-import-position
+from process import running_emulator
+from forward_proxy import running_proxy
+from tls_ca import make_ca
 
 TOKEN = "pat-na1-zqx-proxy-tests-0a1b2c3d4e"
 PROXY_USER = "proxy-user"
 PROXY_PASSWORD = "pr0xy-S3cret!"  # "!" is percent-encoded in the URL: both forms must stay hidden
 PROXY_PASSWORD_URL = "pr0xy-S3cret%21"
-PROXY_VARS = ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy")
+EMULATOR_ARGS = ("--contact-lag", "0", "--event-lag", "0")
 EVENT_ARGS = dict(external_event_id="webinar-1", external_account_id="acc-1")
-
-
-@pytest.fixture(autouse=True)
-def clean_proxy_environment(monkeypatch):
-    for name in PROXY_VARS:
-        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture(scope="module")
@@ -63,10 +51,10 @@ def ca_files(tmp_path_factory):
     return make_ca(str(tmp_path_factory.mktemp("ca")))
 
 
-@pytest.fixture(scope="module")
-def http_emulator():
-    with running_emulator("--token", TOKEN, "--contact-lag", "0", "--event-lag", "0", python=sys.executable) as url:
-        yield url
+@pytest.fixture
+def http_emulator(emulator_url):
+    """The module's emulator (conftest.py), over http."""
+    return emulator_url
 
 
 @pytest.fixture(scope="module")
@@ -91,11 +79,6 @@ def seed_event(url, ca=None):
     control(url, "POST", "/_emulator/reset", ca)
     control(url, "POST", "/_emulator/seed", ca, {"events": [{"externalAccountId": "acc-1", "externalEventId": "webinar-1",
                                                             "eventName": "Proxy webinar", "eventOrganizer": "QA"}]})
-
-
-def run_module(module, args):
-    code, result = run_main_in_process(module, args)
-    return code != 0 or bool(result.get("failed")), result
 
 
 def attend(url, **extra):

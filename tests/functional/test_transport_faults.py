@@ -36,8 +36,6 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-import requests
-
 
 from ansible_collections.hubspot.marketing.plugins.module_utils._client import HubSpotClient
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import (
@@ -47,13 +45,9 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._errors import (
 )
 from ansible_collections.hubspot.marketing.plugins.modules import marketing_event_attendance as attendance_module
 from ansible_collections.hubspot.marketing.plugins.modules import marketing_event_participation_info as info_module
-from ansible_collections.hubspot.marketing.tests.unit.plugins.modules.utils import run_module as run_main_in_process
+from ansible_collections.hubspot.marketing.tests.unit.plugins.modules.utils import run_task as run_module
 
-EMULATOR_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "emulator"))
-if EMULATOR_DIR not in sys.path:
-    sys.path.insert(0, EMULATOR_DIR)
-
-from process import EMULATOR_SCRIPT, READY_PREFIX, running_emulator, stop_emulator  # noqa: E402  pylint: disable=wrong-import-position
+from process import EMULATOR_SCRIPT, READY_PREFIX, running_emulator, stop_emulator
 
 TOKEN = "pat-na1-zqx-transport-faults-5e4d3c2b1a"
 ME = "/marketing/v3/marketing-events"
@@ -64,53 +58,14 @@ FAST = 0.01  # backoff factor for client-level tests: retries without real waiti
 # Harness
 
 
-class Emulator:
-    def __init__(self, url):
-        self.url = url
-        self.http = requests.Session()
-
-    def call(self, method, path, body=None):
-        response = self.http.request(method, self.url + path, json=body, timeout=10)
-        response.raise_for_status()
-        return response.json()
-
-    def reset(self):
-        self.call("POST", "/_emulator/reset")
-
-    def faults(self, *rules):
-        assert self.call("POST", "/_emulator/faults", {"rules": list(rules)})["rules"] == len(rules)
-
-    def config(self, **values):
-        return self.call("POST", "/_emulator/config", values)
-
-    def log(self):
-        return self.call("GET", "/_emulator/requests")["requests"]
-
-    def state(self):
-        return self.call("GET", "/_emulator/state")["participations"]
-
-    def seed(self, contacts=0, participations=None):
-        body = {"contacts": [{"email": "c%04d@example.com" % n} for n in range(contacts)],
-                "events": [{"externalAccountId": "acc", "externalEventId": "ev", "eventName": "Faults"}]}
-        if participations:
-            body["participations"] = participations
-        out = self.call("POST", "/_emulator/seed", body)
-        return out["events"][0]["objectId"], [c["id"] for c in out["contacts"]]
-
-
-@pytest.fixture(scope="module")
-def emulator_url():
-    with running_emulator("--token", TOKEN, python=sys.executable) as url:
-        yield url
-
-
-@pytest.fixture
-def emulator(emulator_url):
-    emu = Emulator(emulator_url)
-    emu.reset()
-    yield emu
-    emu.reset()
-    emu.http.close()
+def seed(emulator, contacts=0, participations=None):
+    """One event ("acc"/"ev") and ``contacts`` contacts; returns ``(event id, contact ids)``."""
+    body = {"contacts": [{"email": "c%04d@example.com" % n} for n in range(contacts)],
+            "events": [{"externalAccountId": "acc", "externalEventId": "ev", "eventName": "Faults"}]}
+    if participations:
+        body["participations"] = participations
+    out = emulator.seed(body)
+    return out["events"][0]["objectId"], [c["id"] for c in out["contacts"]]
 
 
 def client(url, **kwargs):
@@ -118,12 +73,6 @@ def client(url, **kwargs):
     kwargs.setdefault("max_retries", 3)
     kwargs.setdefault("timeout", 10)
     return HubSpotClient(TOKEN, base_url=url, **kwargs)
-
-
-def run_module(module, args):
-    """``main()`` in-process; returns ``(failed, result)``."""
-    code, result = run_main_in_process(module, args)
-    return code != 0 or bool(result.get("failed")), result
 
 
 def assert_clean_failure(result):
@@ -168,7 +117,7 @@ RETRYABLE = [
 
 @pytest.mark.parametrize("fault", RETRYABLE)
 def test_read_is_retried_and_succeeds(emulator, fault):
-    event_id, dummy = emulator.seed()
+    event_id, dummy = seed(emulator)
     emulator.faults(dict(fault, method="GET", path_regex="/breakdown$", count=2))
     with client(emulator.url) as api:
         body = api.get(breakdown(event_id), params={"limit": 10})
@@ -183,7 +132,7 @@ def test_read_is_retried_and_succeeds(emulator, fault):
 
 @pytest.mark.parametrize("fault", RETRYABLE)
 def test_write_is_retried_and_recorded_once(emulator, fault):
-    event_id, contacts = emulator.seed(contacts=3)
+    event_id, contacts = seed(emulator, contacts=3)
     emulator.faults(dict(fault, method="POST", path_regex="/attendance/", count=2))
     body = {"inputs": [{"vid": int(c), "interactionDateTime": 1717495200000, "properties": {}} for c in contacts]}
     with client(emulator.url) as api:
@@ -199,7 +148,7 @@ def test_write_is_retried_and_recorded_once(emulator, fault):
 
 
 def test_retry_after_is_honoured(emulator):
-    event_id, dummy = emulator.seed()
+    event_id, dummy = seed(emulator)
     emulator.faults({"method": "GET", "action": 429, "retry_after": 1, "count": 1})
     start = time.monotonic()
     with client(emulator.url) as api:
@@ -208,7 +157,7 @@ def test_retry_after_is_honoured(emulator):
 
 
 def test_retry_after_is_capped(emulator):
-    event_id, dummy = emulator.seed()
+    event_id, dummy = seed(emulator)
     emulator.faults({"method": "GET", "action": 429, "retry_after": 3600, "count": 1})
     start = time.monotonic()
     with client(emulator.url, retry_after_cap=1) as api:
@@ -221,7 +170,7 @@ def test_retry_after_is_capped(emulator):
 
 def test_first_retry_is_immediate_with_the_real_backoff(emulator):
     """The real backoff factor (1 s) costs nothing for a single fault: 20% fault rates stay cheap."""
-    event_id, dummy = emulator.seed()
+    event_id, dummy = seed(emulator)
     emulator.faults({"method": "GET", "action": 503, "count": 1})
     start = time.monotonic()
     with HubSpotClient(TOKEN, base_url=emulator.url) as api:
@@ -236,7 +185,7 @@ def test_first_retry_is_immediate_with_the_real_backoff(emulator):
 
 @pytest.mark.parametrize("status", [429, 423, 500, 502, 503, 504])
 def test_status_beyond_max_retries_names_the_request(emulator, status):
-    event_id, contacts = emulator.seed(contacts=1)
+    event_id, contacts = seed(emulator, contacts=1)
     emulator.faults({"method": "POST", "action": status, "retry_after": 0})
     body = {"inputs": [{"vid": int(contacts[0]), "interactionDateTime": 1, "properties": {}}]}
     with client(emulator.url, max_retries=2) as api:
@@ -251,7 +200,7 @@ def test_status_beyond_max_retries_names_the_request(emulator, status):
 
 
 def test_dropped_connections_beyond_max_retries_name_the_request(emulator):
-    event_id, dummy = emulator.seed()
+    event_id, dummy = seed(emulator)
     emulator.faults({"method": "GET", "action": "reset"})
     with client(emulator.url, max_retries=2) as api:
         with pytest.raises(HubSpotTransportError) as info:
@@ -263,7 +212,7 @@ def test_dropped_connections_beyond_max_retries_name_the_request(emulator):
 
 
 def test_max_retries_zero_sends_once(emulator):
-    event_id, dummy = emulator.seed()
+    event_id, dummy = seed(emulator)
     emulator.faults({"action": 503})
     with client(emulator.url, max_retries=0) as api:
         with pytest.raises(HubSpotApiError):
@@ -276,7 +225,7 @@ def test_max_retries_zero_sends_once(emulator):
 
 
 def test_daily_fault_is_never_retried_even_with_retry_after(emulator):
-    event_id, dummy = emulator.seed()
+    event_id, dummy = seed(emulator)
     emulator.faults({"action": 429, "policy": "DAILY", "retry_after": 30})
     start = time.monotonic()
     with client(emulator.url, max_retries=5, backoff_factor=1) as api:
@@ -289,7 +238,7 @@ def test_daily_fault_is_never_retried_even_with_retry_after(emulator):
 
 def test_real_daily_limit_fails_fast_in_the_module(emulator):
     """The emulator's own daily counter: the module stops at the first DAILY 429 (no retry storm)."""
-    event_id, contacts = emulator.seed(contacts=30)
+    event_id, contacts = seed(emulator, contacts=30)
     emulator.config(daily_limit=2)
     args = dict(access_token=TOKEN, base_url=emulator.url, event_id=event_id, state="registered",
                 contacts=[{"id": c} for c in contacts], batch_size=10, write_concurrency=1)
@@ -311,7 +260,7 @@ def test_real_daily_limit_fails_fast_in_the_module(emulator):
 
 
 def test_malformed_json_is_a_clear_error(emulator):
-    event_id, dummy = emulator.seed()
+    event_id, dummy = seed(emulator)
     emulator.faults({"method": "GET", "action": "malformed", "count": 1})
     with client(emulator.url) as api:
         with pytest.raises(HubSpotApiError) as info:
@@ -322,7 +271,7 @@ def test_malformed_json_is_a_clear_error(emulator):
 
 @pytest.mark.parametrize("module", ["attendance", "info"])
 def test_malformed_json_in_a_module_is_a_clean_failure(emulator, module):
-    event_id, contacts = emulator.seed(contacts=2)
+    event_id, contacts = seed(emulator, contacts=2)
     emulator.faults({"method": "GET", "action": "malformed"})
     if module == "attendance":
         failed, result = run_module(attendance_module, dict(
@@ -337,7 +286,7 @@ def test_malformed_json_in_a_module_is_a_clean_failure(emulator, module):
 
 
 def test_malformed_answer_to_a_write_leaves_that_batch_unconfirmed(emulator):
-    event_id, contacts = emulator.seed(contacts=4)
+    event_id, contacts = seed(emulator, contacts=4)
     emulator.faults({"method": "POST", "action": "malformed", "count": 1})
     failed, result = run_module(attendance_module, dict(
         access_token=TOKEN, base_url=emulator.url, event_id=event_id, state="registered",
@@ -353,7 +302,7 @@ def test_malformed_answer_to_a_write_leaves_that_batch_unconfirmed(emulator):
 
 
 def test_html_error_page_is_a_clear_error(emulator):
-    event_id, dummy = emulator.seed()
+    event_id, dummy = seed(emulator)
     emulator.faults({"method": "GET", "action": 502, "body": "html"})
     failed, result = run_module(info_module, dict(access_token=TOKEN, base_url=emulator.url, event_id=event_id,
                                                   max_retries=1))
@@ -375,7 +324,7 @@ def test_html_body_is_cut_to_500_characters():
 
 
 def test_a_hanging_request_is_abandoned_and_retried(emulator):
-    event_id, dummy = emulator.seed()
+    event_id, dummy = seed(emulator)
     emulator.faults({"method": "GET", "action": "delay", "delay_ms": 4000, "count": 1})
     start = time.monotonic()
     with client(emulator.url, timeout=1) as api:
@@ -386,7 +335,7 @@ def test_a_hanging_request_is_abandoned_and_retried(emulator):
 
 def test_a_hanging_write_is_retried_and_ends_recorded_once(emulator):
     """The abandoned write still lands later (HubSpot does that too); being an upsert, the state is right."""
-    event_id, contacts = emulator.seed(contacts=2)
+    event_id, contacts = seed(emulator, contacts=2)
     emulator.faults({"method": "POST", "action": "delay", "delay_ms": 2500, "count": 1})
     failed, result = run_module(attendance_module, dict(
         access_token=TOKEN, base_url=emulator.url, event_id=event_id, state="attended",
@@ -402,7 +351,7 @@ def test_a_hanging_write_is_retried_and_ends_recorded_once(emulator):
 
 
 def test_hanging_beyond_the_budget_fails_with_the_request(emulator):
-    event_id, dummy = emulator.seed()
+    event_id, dummy = seed(emulator)
     emulator.faults({"method": "GET", "action": "delay", "delay_ms": 3000})
     start = time.monotonic()
     failed, result = run_module(info_module, dict(access_token=TOKEN, base_url=emulator.url, event_id=event_id,
@@ -450,8 +399,8 @@ def _kill(box):
     box["proc"] = None
 
 
-def test_client_fails_clearly_while_down_and_recovers_after_restart(own_emulator):
-    emu = Emulator(own_emulator["url"])
+def test_client_fails_clearly_while_down_and_recovers_after_restart(own_emulator, emulator_control):
+    emu = emulator_control(own_emulator["url"])
     path = ME + "/participations/contacts/nobody%40example.com/breakdown"
     with client(own_emulator["url"], max_retries=1) as api:
         assert api.get(path)["total"] == 0  # keeps a pooled keep-alive connection
@@ -465,9 +414,9 @@ def test_client_fails_clearly_while_down_and_recovers_after_restart(own_emulator
 
 
 @pytest.mark.parametrize("restart", [False, True], ids=["killed", "killed-and-restarted"])
-def test_module_never_reports_ok_when_the_server_dies_mid_run(own_emulator, restart):
-    emu = Emulator(own_emulator["url"])
-    event_id, contacts = emu.seed(contacts=300)
+def test_module_never_reports_ok_when_the_server_dies_mid_run(own_emulator, emulator_control, restart):
+    emu = emulator_control(own_emulator["url"])
+    event_id, contacts = seed(emu, contacts=300)
     emu.config(latency_ms=30)
     args = dict(access_token=TOKEN, base_url=own_emulator["url"], event_id=event_id, state="registered",
                 contacts=[{"id": c} for c in contacts], batch_size=10, max_retries=2, write_concurrency=1)
