@@ -220,3 +220,12 @@ def test_broken_quoting_stops_with_line_number():
 def test_semicolon_delimiter_and_bom():
     out = attendance_rows('\ufeffemail;status\na@b.io;registered\n', delimiter=';')
     assert out['rows'][0]['contact'] == {'email': 'a@b.io'}
+
+
+@pytest.mark.parametrize('status', ['no-show', 'No_Show', ' NO-SHOW '])
+def test_no_shows_are_ignored_by_default(status):
+    """HubSpot derives no-shows itself: the default map ignores them instead of calling the row bad."""
+    out = attendance_rows([{'email': 'ann@x.io', 'status': status}, {'email': 'bob@x.io', 'status': 'registered'}])
+    assert out['bad_rows'] == []
+    assert out['ignored'] == [{'line': None, 'index': 0, 'identifier': 'ann@x.io', 'status': status.strip()}]
+    assert [r['email'] for r in out['rows']] == ['bob@x.io']
