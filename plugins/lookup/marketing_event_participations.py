@@ -124,7 +124,7 @@ except ImportError:
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
-from ansible_collections.hubspot.marketing.plugins.module_utils._args import (
+from ansible_collections.hubspot.marketing.plugins.module_utils._options import (
     auth_errors,
     client_from_params,
     contact_error,

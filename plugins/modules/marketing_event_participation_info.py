@@ -252,7 +252,7 @@ api_calls:
 '''
 
 
-from ansible_collections.hubspot.marketing.plugins.module_utils._args import (
+from ansible_collections.hubspot.marketing.plugins.module_utils._options import (
     AUTH_ARGSPEC,
     EVENT_ARGSPEC,
     EVENT_RULES,

@@ -7,7 +7,12 @@
 # The interfaces in this file are meant for use within the hubspot.marketing collection
 # and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix release.
 
-"""Options shared by every module: defined once here, documented once in doc_fragments/auth.py."""
+"""The options every plugin shares, defined once: their argspecs, their checks, and the client they configure.
+
+Modules merge the argspecs and ansible-core applies their rules; the lookup, which has no argspec,
+calls the same checks (``event_rule_errors``, ``read_size_errors``). Documented once in
+doc_fragments/auth.py and doc_fragments/event.py.
+"""
 
 from __future__ import absolute_import, division, print_function
 

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The option rules that modules get from their argspec and the lookup from _args, written once."""
+"""The option rules that modules get from their argspec and the lookup from _options, written once."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -13,7 +13,7 @@ import pytest
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.hubspot.marketing.plugins.module_utils._args import (
+from ansible_collections.hubspot.marketing.plugins.module_utils._options import (
     EVENT_ARGSPEC,
     EVENT_RULES,
     READ_SIZE_ARGSPEC,
