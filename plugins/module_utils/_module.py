@@ -14,7 +14,8 @@ A module is its documentation, its argspec, a ``prepare(params)`` that validates
 that returns the result dict (with ``failed`` and ``msg`` when the task must fail).
 ``HubSpotModule`` does the rest, once: the library checks, the ``validate_certs`` warning,
 building the run's one client, the retry warning, and turning any ``HubSpotError`` into
-``fail_json``.
+``fail_json``. A module's ``main()`` is one ``run_module(run, argument_spec, prepare, **rules)`` call;
+``checked(*error_lists)`` makes ``prepare`` from the option checks of ``_options`` and the module's own.
 """
 
 from __future__ import absolute_import, division, print_function
