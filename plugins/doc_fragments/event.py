@@ -10,7 +10,7 @@ __metaclass__ = type
 
 class ModuleDocFragment(object):
 
-    # How every plugin names one marketing event (checked by _args.event_errors).
+    # How every plugin names one marketing event (checked by _options.event_errors).
     DOCUMENTATION = r'''
 options:
   event_id:

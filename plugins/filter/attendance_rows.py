@@ -77,6 +77,8 @@ options:
       cancelled: cancelled
       canceled: cancelled
       cancel: cancelled
+      no-show: ignore
+      no_show: ignore
   prefer_identifier:
     description: Which identifier to send when a row has both an email and a contact id.
     type: str
@@ -178,7 +180,7 @@ from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_text
 
 # The module's own rules: one definition of a contact, of a time and of what a state needs.
-from ansible_collections.hubspot.marketing.plugins.module_utils._attendance import input_errors, parse_timestamp  # noqa: F401 pylint: disable=unused-import
+from ansible_collections.hubspot.marketing.plugins.module_utils._attendance import input_errors, parse_timestamp
 from ansible_collections.hubspot.marketing.plugins.module_utils._validation import (
     HAS_JSONSCHEMA,
     contact_id_error,
@@ -197,6 +199,9 @@ DEFAULT_STATUS_MAP = {
     'cancelled': 'cancelled',
     'canceled': 'cancelled',
     'cancel': 'cancelled',
+    # HubSpot derives no-shows itself (when the event is completed); they are never sent.
+    'no-show': 'ignore',
+    'no_show': 'ignore',
 }
 
 
@@ -296,12 +301,8 @@ def _time_errors(state, contact, defaults, columns, now_ms):
     return problems
 
 
-def attendance_rows(data, email_column='email', id_column='contact_id', status_column='status',
-                    joined_at_column='joined_at', left_at_column='left_at', occurred_at_column='occurred_at',
-                    status_map=None, prefer_identifier='email', contact_property_columns=None, delimiter=',',
-                    defaults=None, known_contacts=None):
-    if not HAS_JSONSCHEMA:
-        raise AnsibleFilterError('attendance_rows: the Python library jsonschema is required on the controller')
+def _status_map(status_map):
+    """The status map with trimmed, lowercased keys and targets; refuses unknown targets."""
     if status_map is None:
         status_map = DEFAULT_STATUS_MAP
     if not isinstance(status_map, dict):
@@ -313,117 +314,175 @@ def attendance_rows(data, email_column='email', id_column='contact_id', status_c
             raise AnsibleFilterError(
                 "attendance_rows: status_map[%s]: %r is not one of %s" % (key, target, ', '.join(TARGETS)))
         normalized_map[to_text(key).strip().lower()] = target
-    if prefer_identifier not in ('email', 'id'):
-        raise AnsibleFilterError("attendance_rows: prefer_identifier must be 'email' or 'id'")
-    contact_property_columns = contact_property_columns or {}
-    if not isinstance(contact_property_columns, dict):
-        raise AnsibleFilterError('attendance_rows: contact_property_columns must be a dictionary')
-    if not email_column and not id_column:
-        raise AnsibleFilterError('attendance_rows: set email_column or id_column')
-    defaults = dict((k, v) for k, v in (defaults or {}).items() if k in TIMES and v not in (None, ''))
-    known = _known_identities(known_contacts)
-    columns = {'joined_at': joined_at_column, 'left_at': left_at_column, 'occurred_at': occurred_at_column}
-    now_ms = int(time.time() * 1000)
+    return normalized_map
 
+
+class _Options(object):
+    """The filter's options, checked once: which columns hold what, and how statuses and identifiers are read."""
+
+    def __init__(self, email_column, id_column, status_column, time_columns, status_map, prefer_identifier,
+                 contact_property_columns, delimiter, defaults, known_contacts):
+        if prefer_identifier not in ('email', 'id'):
+            raise AnsibleFilterError("attendance_rows: prefer_identifier must be 'email' or 'id'")
+        contact_property_columns = contact_property_columns or {}
+        if not isinstance(contact_property_columns, dict):
+            raise AnsibleFilterError('attendance_rows: contact_property_columns must be a dictionary')
+        if not email_column and not id_column:
+            raise AnsibleFilterError('attendance_rows: set email_column or id_column')
+        self.email_column = email_column
+        self.id_column = id_column
+        self.status_column = status_column
+        self.time_columns = time_columns
+        self.status_map = _status_map(status_map)
+        self.prefer_identifier = prefer_identifier
+        self.contact_property_columns = contact_property_columns
+        self.delimiter = delimiter
+        self.defaults = dict((k, v) for k, v in (defaults or {}).items() if k in TIMES and v not in (None, ''))
+        self.known = _known_identities(known_contacts)
+        self.now_ms = int(time.time() * 1000)
+
+
+def _check_header(header, options):
+    if options.status_column not in header:
+        raise AnsibleFilterError(
+            "attendance_rows: line 1: the CSV header has no status column %r (columns: %s)"
+            % (options.status_column, ', '.join(header)))
+    if options.email_column not in header and options.id_column not in header:
+        raise AnsibleFilterError(
+            "attendance_rows: line 1: the CSV header has neither the email column %r nor the id column %r (columns: %s)"
+            % (options.email_column, options.id_column, ', '.join(header)))
+
+
+def _rows_of(data, options):
+    """``(line, index, dict or None, problem)`` for each data row of CSV text or of a list of dicts."""
     if isinstance(data, (str, bytes)):
-        text = to_text(data, errors='surrogate_or_strict')
-        source = _csv_rows(text, to_text(delimiter))
-        header = next(source)[2]
-        if status_column not in header:
-            raise AnsibleFilterError(
-                "attendance_rows: line 1: the CSV header has no status column %r (columns: %s)"
-                % (status_column, ', '.join(header)))
-        if email_column not in header and id_column not in header:
-            raise AnsibleFilterError(
-                "attendance_rows: line 1: the CSV header has neither the email column %r nor the id column %r (columns: %s)"
-                % (email_column, id_column, ', '.join(header)))
-    elif isinstance(data, (list, tuple)):
-        source = ((None, i, row if isinstance(row, dict) else None, None if isinstance(row, dict) else 'not a dictionary')
-                  for i, row in enumerate(data))
-    else:
-        raise AnsibleFilterError('attendance_rows: expected CSV text or a list of dictionaries, got %s' % type(data).__name__)
+        source = _csv_rows(to_text(data, errors='surrogate_or_strict'), to_text(options.delimiter))
+        _check_header(next(source)[2], options)
+        return source
+    if isinstance(data, (list, tuple)):
+        return ((None, i, row if isinstance(row, dict) else None, None if isinstance(row, dict) else 'not a dictionary')
+                for i, row in enumerate(data))
+    raise AnsibleFilterError('attendance_rows: expected CSV text or a list of dictionaries, got %s' % type(data).__name__)
 
-    rows, bad_rows, ignored = [], [], []
-    seen = {}
-    total = 0
-    for line, index, row, problem in source:
-        total += 1
+
+class _BadRow(Exception):
+    """A row that is never sent: ``reason`` and the identifier it was read with (may be empty)."""
+
+    def __init__(self, reason, identifier=''):
+        super(_BadRow, self).__init__(reason)
+        self.reason = reason
+        self.identifier = identifier
+
+
+def _identifier(row, options):
+    """``(email, contact_id, kind, identifier)`` of a row; every identifier it gives must be valid, not only the one sent."""
+    email = to_text(_value(row, options.email_column))
+    contact_id = to_text(_value(row, options.id_column))
+    if not email and not contact_id:
+        names = [repr(c) for c in (options.email_column, options.id_column) if c]
+        raise _BadRow('no identifier: %s %s empty' % (' and '.join(names), 'are' if len(names) > 1 else 'is'))
+    reason = email and email_error(email)
+    if reason:
+        raise _BadRow('invalid email %r: %s' % (email, reason), email)
+    reason = contact_id and contact_id_error(contact_id)
+    if reason:
+        raise _BadRow('invalid contact id %r: %s' % (contact_id, reason), contact_id)
+    kind = 'id' if contact_id and (options.prefer_identifier == 'id' or not email) else 'email'
+    return email, contact_id, kind, contact_id if kind == 'id' else email
+
+
+def _check_duplicate(identities, seen, where, identifier):
+    """The same person named twice, through any identifier of either row (or one HubSpot links); then remember this row."""
+    clash = [(key, how) for key, how in identities if key in seen]
+    if clash:
+        key, how = clash[0]
+        first, first_how = seen[key]
+        why = '; '.join(h for h in (how, first_how) if h)
+        raise _BadRow('duplicate contact: the %s is also on %s%s' % (_describe(key), first, ' (%s)' % why if why else ''), identifier)
+    for key, how in identities:
+        seen[key] = (where, how)
+
+
+def _contact(row, state, kind, identifier, options):
+    """The contact entry for the module, its times checked by the module's own rules and converted to epoch milliseconds."""
+    contact = {kind: int(identifier) if kind == 'id' else identifier}
+    wanted = TIMES if state == 'attended' else ('occurred_at',)
+    for name in wanted:
+        raw = _value(row, options.time_columns[name])
+        if raw != '':
+            contact[name] = raw
+    row_defaults = dict((k, v) for k, v in options.defaults.items() if k in wanted)
+    problems = _time_errors(state, contact, row_defaults, options.time_columns, options.now_ms)
+    if problems:
+        raise _BadRow('; '.join(problems), identifier)
+    for name in TIMES:
+        if name in contact:
+            contact[name] = parse_timestamp(contact[name])
+    if state == 'attended' and 'occurred_at' not in contact and 'occurred_at' not in options.defaults and 'joined_at' in contact:
+        contact['occurred_at'] = contact['joined_at']
+    if kind == 'email':
+        _add_properties(contact, row, options.contact_property_columns)
+    return contact
+
+
+def _add_properties(contact, row, property_columns):
+    props = {}
+    for prop, column in property_columns.items():
+        value = to_text(_value(row, column))
+        if value:
+            props[to_text(prop)] = value
+    if props:
+        contact['contact_properties'] = props
+
+
+class _Parsed(object):
+    """The filter's answer, filled row by row."""
+
+    def __init__(self):
+        self.rows, self.bad_rows, self.ignored = [], [], []
+        self.seen = {}
+        self.total = 0
+
+    def read(self, line, index, row, problem, options):
+        self.total += 1
         where = 'line %d' % line if line is not None else 'item %d' % index
+        try:
+            if problem:
+                raise _BadRow(problem)
+            self._read_row(line, index, where, row, options)
+        except _BadRow as bad:
+            self.bad_rows.append({'line': line, 'index': index, 'where': where, 'identifier': bad.identifier, 'reason': bad.reason})
 
-        def bad(reason, identifier=''):
-            bad_rows.append({'line': line, 'index': index, 'where': where, 'identifier': identifier, 'reason': reason})
-
-        if problem:
-            bad(problem)
-            continue
-        email = to_text(_value(row, email_column))
-        contact_id = to_text(_value(row, id_column))
-        if not email and not contact_id:
-            names = [repr(c) for c in (email_column, id_column) if c]
-            bad('no identifier: %s %s empty' % (' and '.join(names), 'are' if len(names) > 1 else 'is'))
-            continue
-        # Every identifier the row gives must be valid, not only the one that is sent.
-        reason = email and email_error(email)
-        if reason:
-            bad('invalid email %r: %s' % (email, reason), email)
-            continue
-        reason = contact_id and contact_id_error(contact_id)
-        if reason:
-            bad('invalid contact id %r: %s' % (contact_id, reason), contact_id)
-            continue
-        kind = 'id' if contact_id and (prefer_identifier == 'id' or not email) else 'email'
-        identifier = contact_id if kind == 'id' else email
-
-        raw_status = to_text(_value(row, status_column))
-        state = normalized_map.get(raw_status.lower())
+    def _read_row(self, line, index, where, row, options):
+        email, contact_id, kind, identifier = _identifier(row, options)
+        raw_status = to_text(_value(row, options.status_column))
+        state = options.status_map.get(raw_status.lower())
         if state is None:
-            bad('unknown status %r (known: %s)' % (raw_status, ', '.join(sorted(normalized_map))), identifier)
-            continue
-
-        # The same person named twice, through any identifier of either row (or one HubSpot links).
-        identities = _identities(email, contact_id, known)
-        clash = [(key, how) for key, how in identities if key in seen]
-        if clash:
-            key, how = clash[0]
-            first, first_how = seen[key]
-            why = '; '.join(h for h in (how, first_how) if h)
-            bad('duplicate contact: the %s is also on %s%s' % (_describe(key), first, ' (%s)' % why if why else ''), identifier)
-            continue
-        for key, how in identities:
-            seen[key] = (where, how)
-
+            raise _BadRow('unknown status %r (known: %s)' % (raw_status, ', '.join(sorted(options.status_map))), identifier)
+        _check_duplicate(_identities(email, contact_id, options.known), self.seen, where, identifier)
         if state == 'ignore':
-            ignored.append({'line': line, 'index': index, 'identifier': identifier, 'status': raw_status})
-            continue
+            self.ignored.append({'line': line, 'index': index, 'identifier': identifier, 'status': raw_status})
+            return
+        self.rows.append({'line': line, 'index': index, 'state': state, 'contact': _contact(row, state, kind, identifier, options),
+                          'email': email.lower() if email else None, 'id': int(contact_id) if contact_id else None})
 
-        contact = {kind: int(identifier) if kind == 'id' else identifier}
-        wanted = TIMES if state == 'attended' else ('occurred_at',)
-        for name in wanted:
-            raw = _value(row, columns[name])
-            if raw != '':
-                contact[name] = raw
-        row_defaults = dict((k, v) for k, v in defaults.items() if k in wanted)
-        problems = _time_errors(state, contact, row_defaults, columns, now_ms)
-        if problems:
-            bad('; '.join(problems), identifier)
-            continue
-        for name in TIMES:
-            if name in contact:
-                contact[name] = parse_timestamp(contact[name])
-        if state == 'attended' and 'occurred_at' not in contact and 'occurred_at' not in defaults and 'joined_at' in contact:
-            contact['occurred_at'] = contact['joined_at']
-        if kind == 'email' and contact_property_columns:
-            props = {}
-            for prop, column in contact_property_columns.items():
-                value = to_text(_value(row, column))
-                if value:
-                    props[to_text(prop)] = value
-            if props:
-                contact['contact_properties'] = props
-        rows.append({'line': line, 'index': index, 'state': state, 'contact': contact,
-                     'email': email.lower() if email else None, 'id': int(contact_id) if contact_id else None})
+    def as_dict(self):
+        return {'rows': self.rows, 'bad_rows': self.bad_rows, 'ignored': self.ignored, 'total': self.total}
 
-    return {'rows': rows, 'bad_rows': bad_rows, 'ignored': ignored, 'total': total}
+
+def attendance_rows(data, email_column='email', id_column='contact_id', status_column='status',
+                    joined_at_column='joined_at', left_at_column='left_at', occurred_at_column='occurred_at',
+                    status_map=None, prefer_identifier='email', contact_property_columns=None, delimiter=',',
+                    defaults=None, known_contacts=None):
+    if not HAS_JSONSCHEMA:
+        raise AnsibleFilterError('attendance_rows: the Python library jsonschema is required on the controller')
+    time_columns = {'joined_at': joined_at_column, 'left_at': left_at_column, 'occurred_at': occurred_at_column}
+    options = _Options(email_column, id_column, status_column, time_columns, status_map, prefer_identifier,
+                       contact_property_columns, delimiter, defaults, known_contacts)
+    parsed = _Parsed()
+    for line, index, row, problem in _rows_of(data, options):
+        parsed.read(line, index, row, problem, options)
+    return parsed.as_dict()
 
 
 class FilterModule(object):

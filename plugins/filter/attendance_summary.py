@@ -84,7 +84,8 @@ _value:
       type: dict
     contacts:
       description:
-        - One entry per good row, in input order, with C(line), C(index), C(email), C(id), C(state),
+        - One entry per good row, in input order, with C(line), C(index), C(email), C(id) (for a row given by email, the contact id
+          HubSpot returned for it, recorded or unchanged), C(state),
           C(outcome) (V(recorded), V(unchanged) or V(failed)) and C(message) (the error for failed contacts; contacts the
           module reports as unconfirmed or not attempted are failed, with its reason).
       type: list
@@ -111,6 +112,10 @@ from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_text
 
 STATES = ('registered', 'attended', 'cancelled')
+COUNTS = ('requested', 'recorded', 'unchanged', 'failed')
+# Buckets of the module's result whose contacts were neither recorded nor seen unchanged.
+OPEN_BUCKETS = (('unconfirmed', 'unconfirmed'), ('not_attempted', 'not attempted'))
+FAILED_SHOWN = 20
 
 
 def _key(entry):
@@ -123,86 +128,125 @@ def _key(entry):
     return keys
 
 
-def attendance_summary(parsed, results, check_mode=False):
-    if not isinstance(parsed, dict) or 'rows' not in parsed:
-        raise AnsibleFilterError('attendance_summary: the input must be the output of hubspot.marketing.attendance_rows')
+def _results_by_state(results):
+    """``{state: result}`` from the looped task's results (each carries its state as its loop item)."""
     by_state = {}
     for result in results or []:
         state = result.get(result.get('ansible_loop_var') or 'item')
         if state not in STATES:
             raise AnsibleFilterError('attendance_summary: result without a state as its loop item: %r' % (state,))
         by_state[state] = result
+    return by_state
 
-    states = dict((s, {'requested': 0, 'recorded': 0, 'unchanged': 0, 'failed': 0}) for s in STATES)
-    contacts = []
-    call_errors = []
+
+def _whole_failure(result):
+    """Why a call did not answer for its contacts at all, or None."""
+    if result.get('skipped'):
+        return 'not called'
+    if result.get('failed'):
+        # The role passes allow_partial=true, so a failed call failed as a whole (401, 404, retries
+        # exhausted, ...). Contacts it reported before failing keep their outcome.
+        return to_text(result.get('msg') or 'the module call failed')
+    return None
+
+
+def _index_entries(entries):
+    """``{key: entry}`` for every identifier of every entry."""
+    indexed = {}
+    for entry in entries or []:
+        for key in _key(entry):
+            indexed[key] = entry
+    return indexed
+
+
+def _put_error(errors, contact, message):
+    """File ``message`` under the contact's position (when the module gave it) and identifiers."""
+    if contact.get('index') is not None:
+        errors[('index', int(contact['index']))] = message
+    for key in _key(contact):
+        errors[key] = message
+
+
+def _errors_of(result):
+    """``{key: message}`` of the contacts the call rejected, could not confirm or never sent."""
+    errors = {}
+    for err in result.get('batch_errors') or []:
+        message = '%s %s: %s' % (err.get('status', ''), err.get('category', ''), err.get('message', ''))
+        if err.get('correlation_id'):
+            message += ' (correlationId %s)' % err['correlation_id']
+        _put_error(errors, err.get('contact') or {}, message)
+    for bucket, label in OPEN_BUCKETS:
+        for entry in result.get(bucket) or []:
+            _put_error(errors, entry, '%s: %s' % (label, entry.get('reason') or 'HubSpot may or may not hold this state'))
+    return errors
+
+
+def _first_match(keys, indexed):
+    return [indexed[k] for k in keys if k in indexed][0]
+
+
+class _CallAnswer(object):
+    """What one module call (one state) said about its contacts."""
+
+    def __init__(self, result):
+        self.whole_failure = _whole_failure(result)
+        self.recorded = _index_entries(result.get('recorded'))
+        self.unchanged = _index_entries(result.get('unchanged'))
+        self.errors = _errors_of(result)
+
+    def outcome(self, position, keys):
+        """``(outcome, message, entry the module returned or None)`` of the contact at ``position``."""
+        if ('index', position) in self.errors:
+            return 'failed', self.errors[('index', position)], None
+        if any(k in self.errors for k in keys):
+            return 'failed', _first_match(keys, self.errors), None
+        for outcome, indexed in (('recorded', self.recorded), ('unchanged', self.unchanged)):
+            if any(k in indexed for k in keys):
+                return outcome, '', _first_match(keys, indexed)
+        return 'failed', self.whole_failure or 'the module reported nothing for this contact', None
+
+
+def _contact_entry(row, state, answer, position):
+    """The outcome of one good row; the contact id HubSpot returned fills a row given by email."""
+    contact = row['contact']
+    outcome, message, returned = answer.outcome(position, _key(contact))
+    entry = {'line': row.get('line'), 'index': row.get('index'), 'state': state, 'outcome': outcome,
+             'email': contact.get('email', ''), 'id': contact.get('id', ''), 'message': message}
+    if not entry['id'] and returned is not None and returned.get('id') not in (None, ''):
+        entry['id'] = returned['id']
+    return entry
+
+
+def _outcomes(parsed, by_state):
+    """``(states, contacts, call_errors)``: counts per state, one entry per good row, whole-call failures."""
+    states = dict((s, dict((k, 0) for k in COUNTS)) for s in STATES)
+    contacts, call_errors = [], []
     for state in STATES:
         group = [row for row in parsed['rows'] if row['state'] == state]
         if not group:
             continue
-        result = by_state.get(state) or {}
-        whole_failure = None
-        if result.get('skipped'):
-            whole_failure = 'not called'
-        elif result.get('failed'):
-            # The role passes allow_partial=true, so a failed call failed as a whole (401, 404, retries
-            # exhausted, ...). Contacts it reported before failing keep their outcome.
-            whole_failure = to_text(result.get('msg') or 'the module call failed')
-        if whole_failure:
-            call_errors.append({'state': state, 'message': whole_failure})
-        recorded, unchanged = {}, {}
-        for entry in result.get('recorded') or []:
-            for key in _key(entry):
-                recorded[key] = entry
-        for entry in result.get('unchanged') or []:
-            for key in _key(entry):
-                unchanged[key] = entry
-        errors = {}
-        for err in result.get('batch_errors') or []:
-            contact = err.get('contact') or {}
-            message = '%s %s: %s' % (err.get('status', ''), err.get('category', ''), err.get('message', ''))
-            if err.get('correlation_id'):
-                message += ' (correlationId %s)' % err['correlation_id']
-            if contact.get('index') is not None:
-                errors[('index', int(contact['index']))] = message
-            for key in _key(contact):
-                errors[key] = message
-        # Contacts the module could not confirm (no readable answer, or not seen by verify) or never sent.
-        for bucket, label in (('unconfirmed', 'unconfirmed'), ('not_attempted', 'not attempted')):
-            for entry in result.get(bucket) or []:
-                message = '%s: %s' % (label, entry.get('reason') or 'HubSpot may or may not hold this state')
-                if entry.get('index') is not None:
-                    errors[('index', int(entry['index']))] = message
-                for key in _key(entry):
-                    errors[key] = message
-
+        answer = _CallAnswer(by_state.get(state) or {})
+        if answer.whole_failure:
+            call_errors.append({'state': state, 'message': answer.whole_failure})
         for position, row in enumerate(group):
-            contact = row['contact']
-            keys = _key(contact)
-            entry = {'line': row.get('line'), 'index': row.get('index'), 'state': state,
-                     'email': contact.get('email', ''), 'id': contact.get('id', ''), 'message': ''}
-            if ('index', position) in errors or any(k in errors for k in keys):
-                entry['outcome'] = 'failed'
-                entry['message'] = errors.get(('index', position)) or [errors[k] for k in keys if k in errors][0]
-            elif any(k in recorded for k in keys):
-                entry['outcome'] = 'recorded'
-                match = [recorded[k] for k in keys if k in recorded][0]
-                if not entry['id'] and match.get('id') not in (None, ''):
-                    entry['id'] = match['id']
-            elif any(k in unchanged for k in keys):
-                entry['outcome'] = 'unchanged'
-            else:
-                entry['outcome'] = 'failed'
-                entry['message'] = whole_failure or 'the module reported nothing for this contact'
+            entry = _contact_entry(row, state, answer, position)
             states[state]['requested'] += 1
             states[state][entry['outcome']] += 1
             contacts.append(entry)
-
     contacts.sort(key=lambda c: c['index'])
-    totals = dict((k, sum(states[s][k] for s in STATES)) for k in ('requested', 'recorded', 'unchanged', 'failed'))
+    return states, contacts, call_errors
+
+
+def _totals(parsed, states):
+    totals = dict((k, sum(states[s][k] for s in STATES)) for k in COUNTS)
     totals['rows'] = parsed.get('total', 0)
     totals['bad_rows'] = len(parsed.get('bad_rows') or [])
     totals['ignored'] = len(parsed.get('ignored') or [])
+    return totals
+
+
+def _lines(states, totals, contacts, call_errors, check_mode):
+    """The summary as the role prints it."""
     verb = 'would record' if check_mode else 'recorded'
     lines = ['rows: %d, to send: %d, bad (not sent): %d, ignored: %d%s' % (
         totals['rows'], totals['requested'], totals['bad_rows'], totals['ignored'],
@@ -216,13 +260,21 @@ def attendance_summary(parsed, results, check_mode=False):
         lines.append('%s: call failed: %s' % (err['state'], err['message']))
     call_messages = set(err['message'] for err in call_errors)
     failed = [c for c in contacts if c['outcome'] == 'failed' and c['message'] not in call_messages]
-    for contact in failed[:20]:
+    for contact in failed[:FAILED_SHOWN]:
         where = 'line %d' % contact['line'] if contact['line'] is not None else 'item %d' % contact['index']
         lines.append('failed %s (%s, %s): %s' % (where, contact['email'] or contact['id'], contact['state'], contact['message']))
-    if len(failed) > 20:
-        lines.append('... and %d more failed contacts (see the report)' % (len(failed) - 20))
+    if len(failed) > FAILED_SHOWN:
+        lines.append('... and %d more failed contacts (see the report)' % (len(failed) - FAILED_SHOWN))
+    return lines
+
+
+def attendance_summary(parsed, results, check_mode=False):
+    if not isinstance(parsed, dict) or 'rows' not in parsed:
+        raise AnsibleFilterError('attendance_summary: the input must be the output of hubspot.marketing.attendance_rows')
+    states, contacts, call_errors = _outcomes(parsed, _results_by_state(results))
+    totals = _totals(parsed, states)
     return {
-        'lines': lines,
+        'lines': _lines(states, totals, contacts, call_errors, check_mode),
         'check_mode': bool(check_mode),
         'changed': totals['recorded'] > 0,
         'states': states,

@@ -124,9 +124,16 @@ except ImportError:
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
-from ansible_collections.hubspot.marketing.plugins.module_utils._args import auth_errors, client_from_params, contact_error, event_errors
-from ansible_collections.hubspot.marketing.plugins.module_utils._client import API_PAGE_MAX, HAS_REQUESTS
-from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotApiError, HubSpotError
+from ansible_collections.hubspot.marketing.plugins.module_utils._options import (
+    auth_errors,
+    client_from_params,
+    contact_error,
+    event_errors,
+    event_rule_errors,
+    read_size_errors,
+)
+from ansible_collections.hubspot.marketing.plugins.module_utils._client import HAS_REQUESTS
+from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotError
 from ansible_collections.hubspot.marketing.plugins.module_utils._participations import EventRef, read_breakdown
 
 display = Display()
@@ -147,19 +154,8 @@ def _flatten(terms):
 
 def option_errors(params):
     """Problems with the options, as ``option: reason`` lines; never quotes the token."""
-    errors = ["%s: %s" % (e["path"], e["message"]) for e in auth_errors(params)]
-    if params.get("event_id") is not None and (params.get("external_event_id") is not None or params.get("external_account_id") is not None):
-        errors.append("event_id: is mutually exclusive with external_event_id and external_account_id")
-    if (params.get("external_event_id") is None) != (params.get("external_account_id") is None):
-        errors.append("external_event_id, external_account_id: must be given together")
-    errors.extend("%s: %s" % (e["path"], e["message"]) for e in event_errors(params))
-    limit = params.get("limit")
-    if limit is not None and limit < 1:
-        errors.append("limit: must be at least 1, got %d" % limit)
-    page_size = params.get("page_size")
-    if not 1 <= page_size <= API_PAGE_MAX:
-        errors.append("page_size: must be between 1 and %d, got %d" % (API_PAGE_MAX, page_size))
-    return errors
+    errors = auth_errors(params) + event_rule_errors(params) + event_errors(params) + read_size_errors(params)
+    return ["%s: %s" % (e["path"], e["message"]) for e in errors]
 
 
 def _contact(index, term):
@@ -239,14 +235,9 @@ class LookupModule(LookupBase):
     @staticmethod
     def _read(client, event, contact, params, what):
         try:
+            # An unknown contact (without an event) reads as nothing.
             items, total, pages = read_breakdown(client, event=event, contact=contact, state=params["state"],
                                                  limit=params["limit"], page_size=params["page_size"])
-        except HubSpotApiError as exc:
-            if exc.status == 404 and event is None:
-                # The contact breakdown of an unknown contact: nothing to add.
-                display.vvv("hubspot.marketing.marketing_event_participations: %s: unknown contact, 0 participations" % what)
-                return []
-            raise AnsibleLookupError("%s: %s" % (what, exc)) from exc
         except HubSpotError as exc:
             raise AnsibleLookupError("%s: %s" % (what, exc)) from exc
         display.vvv("hubspot.marketing.marketing_event_participations: %s: %d of %d participations in %d page(s)"

@@ -522,6 +522,23 @@ def parallel_map(func, items, workers=4):
     return results
 
 
+def _json_object(method, path, status, text, retries):
+    """The JSON object of a 2xx body (``{}`` when empty); a MALFORMED_RESPONSE ``HubSpotApiError`` otherwise."""
+    if not text.strip():
+        return {}
+    try:
+        body = json.loads(text)
+    except ValueError:
+        body = None
+        reason = "the response body is not valid JSON"
+    else:
+        reason = None if isinstance(body, dict) else "the response body is %s, not a JSON object" % (
+            "null" if body is None else type(body).__name__)
+    if reason:
+        raise HubSpotApiError(method, path, status, category="MALFORMED_RESPONSE", message=reason, retries=retries)
+    return body
+
+
 class HubSpotClient:
     """One session to one HubSpot API base URL.
 
@@ -635,20 +652,7 @@ class HubSpotClient:
         text = self._body_text(response)
         if not 200 <= response.status_code < 300:
             raise HubSpotApiError.from_response(method, path, response.status_code, text, retries=retries)
-        if not text.strip():
-            return {}
-        try:
-            body = json.loads(text)
-        except ValueError:
-            body = None
-            reason = "the response body is not valid JSON"
-        else:
-            reason = None if isinstance(body, dict) else "the response body is %s, not a JSON object" % (
-                "null" if body is None else type(body).__name__)
-        if reason:
-            raise HubSpotApiError(method, path, response.status_code, category="MALFORMED_RESPONSE",
-                                  message=reason, retries=retries)
-        return body
+        return _json_object(method, path, response.status_code, text, retries)
 
     def last_status(self):
         """The HTTP status of the last answer this thread received."""

@@ -85,14 +85,14 @@ def time_error(value):
     return None
 
 
-def input_errors(params):
-    """Validation errors (``{"path", "message"}``) of the event fields given as module options."""
-    errors = []
-    for name in ("event_name", "event_organizer"):
-        value = params.get(name)
-        if value is not None and not value.strip():
-            errors.append({"path": name, "message": "must not be empty"})
-    times = {}
+def _name_errors(params):
+    return [{"path": name, "message": "must not be empty"}
+            for name in ("event_name", "event_organizer") if params.get(name) is not None and not params[name].strip()]
+
+
+def _time_errors(params):
+    """Each time must parse, and the event must not end before it starts."""
+    errors, times = [], {}
     for name in ("start_date_time", "end_date_time"):
         value = params.get(name)
         if value is None:
@@ -104,11 +104,22 @@ def input_errors(params):
             times[name] = parse_timestamp(value)
     if len(times) == 2 and times["end_date_time"] < times["start_date_time"]:
         errors.append({"path": "end_date_time", "message": "must not be before start_date_time"})
+    return errors
+
+
+def _custom_property_errors(params):
+    errors = []
     for key, value in sorted((params.get("custom_properties") or {}).items()):
         if not str(key).strip():
             errors.append({"path": "custom_properties", "message": "property names must not be empty"})
         elif value is None or isinstance(value, (dict, list)):
             errors.append({"path": "custom_properties.%s" % key, "message": "must be a string, number or boolean"})
+    return errors
+
+
+def input_errors(params):
+    """Validation errors (``{"path", "message"}``) of the event fields given as module options."""
+    errors = _name_errors(params) + _time_errors(params) + _custom_property_errors(params)
     if params.get("state") == "cancelled" and params.get("event_cancelled") is False:
         errors.append({"path": "event_cancelled", "message": "cannot be false with state=cancelled"})
     return errors
@@ -398,125 +409,163 @@ def _would_be(current, changes):
                                      if not name.startswith("custom_properties.")))
 
 
-def ensure_event(client, ref, state, desired, check_mode=False):
-    """Bring the event ``ref`` to ``state`` with the ``desired`` fields; returns an ``Outcome``.
+class _EventRun(object):
+    """One ``ensure_event`` run: the event as it stands (``current``, None when absent) and the ``outcome``."""
 
-    Reads first and sends only what differs. A create that loses a race (400
-    UNIQUE_VALUE_CONFLICT) updates the event that won. Never uses ``events/upsert``.
-    """
-    outcome = Outcome()
-    current = read_event(client, ref)
+    def __init__(self, client, ref, check_mode):
+        self.client = client
+        self.ref = ref
+        self.check_mode = check_mode
+        self.outcome = Outcome()
+        self.current = read_event(client, ref)
 
-    if state == "absent":
-        if current is not None:
-            before = dict((k, current.get(k)) for k in ("event_id",) + FIELD_NAMES + ("event_completed",))
+    def delete(self):
+        if self.current is not None:
+            before = dict((k, self.current.get(k)) for k in ("event_id",) + FIELD_NAMES + ("event_completed",))
             before["state"] = "present"
-            outcome.note("delete", before, {"state": "absent"})
-            outcome.event = {}
-            if not check_mode:
-                path, params = event_path(ref)
-                client.request("DELETE", path, params=params)
-        return outcome
+            self.outcome.note("delete", before, {"state": "absent"})
+            self.outcome.event = {}
+            if not self.check_mode:
+                path, params = event_path(self.ref)
+                self.client.request("DELETE", path, params=params)
+        return self.outcome
 
-    fields = dict(desired)
-    if state == "cancelled":
-        fields.pop("event_cancelled", None)  # the cancel call sets it
-    if state == "completed":
-        # complete sets the times: the PATCH does not send them first
-        times = dict((k, fields.pop(k)) for k in ("start_date_time", "end_date_time") if k in fields)
-    written = None
-
-    if current is None:
+    def create(self, fields, times):
+        """Create the absent event; False when another create won the race (the event is then read back)."""
+        ref = self.ref
         if ref.object_id is not None:
             raise EventStateError("event %s not found (an event given by event_id cannot be created: give "
                                   "external_account_id and external_event_id)" % ref.object_id)
         missing = [name for name in CREATE_REQUIRED if name not in fields]
         if missing:
             raise EventStateError("%s not found; creating it needs %s" % (ref.describe(), " and ".join(missing)))
-        created = dict((k, v) for k, v in fields.items())
-        if state == "completed":
-            created.update(times)
-        outcome.note("create", {"state": "absent"}, dict(created, state="present"))
-        if check_mode:
-            outcome.event = merge_event(normalize_event({}, ref.external_account_id),
-                                        dict(created, external_event_id=ref.external_event_id))
-            current = outcome.event
-        else:
-            try:
-                written = client.post(create_path(), create_body(ref, created))
-                current = normalize_event(written, ref.external_account_id)
-                current["external_event_id"] = ref.external_event_id
-            except HubSpotApiError as exc:
-                existing = conflict_object_id(exc)
-                if existing is None:
-                    raise
-                # Lost a race with another create: the event exists, update that one.
-                outcome.actions.remove("create")
-                outcome.before, outcome.after = {}, {}
-                outcome.warnings.append("%s was created meanwhile (HubSpot answered UNIQUE_VALUE_CONFLICT with objectId %s); "
-                                        "updated that event instead" % (ref.describe(), existing))
-                current = read_event(client, ref)
-                if current is None:
-                    raise
-        if outcome.actions:
-            fields = {}
-            if state == "completed":
-                times = {}
+        created = dict(fields)
+        created.update(times)
+        self.outcome.note("create", {"state": "absent"}, dict(created, state="present"))
+        if self.check_mode:
+            self.outcome.event = merge_event(normalize_event({}, ref.external_account_id),
+                                             dict(created, external_event_id=ref.external_event_id))
+            self.current = self.outcome.event
+            return True
+        try:
+            written = self.client.post(create_path(), create_body(ref, created))
+        except HubSpotApiError as exc:
+            self._lost_race(exc)
+            return False
+        self.current = normalize_event(written, ref.external_account_id)
+        self.current["external_event_id"] = ref.external_event_id
+        return True
 
-    changes = compare(current, fields)
-    if changes:
+    def _lost_race(self, exc):
+        """A create answered UNIQUE_VALUE_CONFLICT: the event exists, so the run updates that one."""
+        existing = conflict_object_id(exc)
+        if existing is None:
+            raise exc
+        self.outcome.actions.remove("create")
+        self.outcome.before, self.outcome.after = {}, {}
+        self.outcome.warnings.append("%s was created meanwhile (HubSpot answered UNIQUE_VALUE_CONFLICT with objectId %s); "
+                                     "updated that event instead" % (self.ref.describe(), existing))
+        self.current = read_event(self.client, self.ref)
+        if self.current is None:
+            raise exc
+
+    def update(self, fields):
+        """PATCH the fields that differ."""
+        changes = compare(self.current, fields)
+        if not changes:
+            return
         before, after = diff_views(changes)
-        outcome.note("update", before, after)
-        if check_mode:
-            current = _would_be(current, changes)
-        else:
-            path, params = event_path(ref)
-            written = client.request("PATCH", path, params=params, json_body=update_body(changes))
-            current = merge_event(current, normalize_event(written, ref.external_account_id))
+        self.outcome.note("update", before, after)
+        if self.check_mode:
+            self.current = _would_be(self.current, changes)
+            return
+        path, params = event_path(self.ref)
+        written = self.client.request("PATCH", path, params=params, json_body=update_body(changes))
+        self.current = merge_event(self.current, normalize_event(written, self.ref.external_account_id))
 
-    if state == "cancelled" and not current.get("event_cancelled"):
-        outcome.note("cancel", {"event_cancelled": bool(current.get("event_cancelled"))}, {"event_cancelled": True})
-        if check_mode:
-            current = merge_event(current, {"event_cancelled": True})
-        elif ref.object_id is None:
-            path, params = _external(ref, "cancel")
-            current = merge_event(current, normalize_event(client.post(path, None, params=params)))
+    def cancel(self):
+        if self.current.get("event_cancelled"):
+            return
+        self.outcome.note("cancel", {"event_cancelled": False}, {"event_cancelled": True})
+        if self.check_mode:
+            answer = {"event_cancelled": True}
+        elif self.ref.object_id is None:
+            path, params = _external(self.ref, "cancel")
+            answer = normalize_event(self.client.post(path, None, params=params))
         else:
-            path, params = event_path(ref)
+            path, params = event_path(self.ref)
             body = {"eventCancelled": True, "customProperties": []}
-            current = merge_event(current, normalize_event(client.request("PATCH", path, params=params, json_body=body)))
+            answer = normalize_event(self.client.request("PATCH", path, params=params, json_body=body))
+        self.current = merge_event(self.current, answer)
 
-    if state == "completed":
-        start = times.get("start_date_time") or current.get("start_date_time")
-        end = times.get("end_date_time") or current.get("end_date_time")
+    def _completion_times(self, times):
+        """``(start, end)`` as HubSpot's ISO instants: the given times, else the event's own."""
+        start = times.get("start_date_time") or self.current.get("start_date_time")
+        end = times.get("end_date_time") or self.current.get("end_date_time")
         if not start or not end:
             raise EventStateError("%s: completing an event needs its start and end time; give start_date_time and "
-                                  "end_date_time" % ref.describe(), event=current)
-        done = (current.get("event_completed") and _millis(current.get("start_date_time")) == _millis(start)
-                and _millis(current.get("end_date_time")) == _millis(end))
-        if not done:
-            start, end = iso_instant(_millis(start)), iso_instant(_millis(end))
-            outcome.note("complete",
-                         {"event_completed": bool(current.get("event_completed")), "start_date_time": current.get("start_date_time"),
-                          "end_date_time": current.get("end_date_time")},
-                         {"event_completed": True, "start_date_time": start, "end_date_time": end})
-            if check_mode:
-                current = merge_event(current, {"event_completed": True, "start_date_time": start, "end_date_time": end})
-            else:
-                target = _external_ids_for_complete(client, ref, current)
-                path, params = _external(target, "complete")
-                answer = client.post(path, {"startDateTime": start, "endDateTime": end}, params=params)
-                current = merge_event(current, normalize_event(answer))
+                                  "end_date_time" % self.ref.describe(), event=self.current)
+        return start, end
 
-    if outcome.changed and not check_mode:
-        # The event as HubSpot now holds it (counters change on complete); the write answers when the read lags.
-        reread = read_event(client, ref)
-        if reread is not None:
-            current = reread
-        sent = desired.get("custom_properties") or {}
-        dropped = sorted(k for k in sent if k not in (current.get("custom_properties") or {}))
-        if dropped and reread is not None:
-            outcome.warnings.append("HubSpot did not store the custom properties %s: a custom property must exist on the "
-                                    "account's marketing event object first" % ", ".join(dropped))
-    outcome.event = current
-    return outcome
+    def complete(self, times):
+        """Complete the event with these times, unless it already is, with the same times."""
+        current = self.current
+        start, end = self._completion_times(times)
+        if (current.get("event_completed") and _millis(current.get("start_date_time")) == _millis(start)
+                and _millis(current.get("end_date_time")) == _millis(end)):
+            return
+        start, end = iso_instant(_millis(start)), iso_instant(_millis(end))
+        after = {"event_completed": True, "start_date_time": start, "end_date_time": end}
+        self.outcome.note("complete",
+                          {"event_completed": bool(current.get("event_completed")), "start_date_time": current.get("start_date_time"),
+                           "end_date_time": current.get("end_date_time")},
+                          after)
+        if self.check_mode:
+            self.current = merge_event(current, after)
+            return
+        target = _external_ids_for_complete(self.client, self.ref, current)
+        path, params = _external(target, "complete")
+        answer = self.client.post(path, {"startDateTime": start, "endDateTime": end}, params=params)
+        self.current = merge_event(current, normalize_event(answer))
+
+    def finish(self, desired):
+        """The outcome, with the event as HubSpot now holds it after a write (counters change on complete)."""
+        if self.outcome.changed and not self.check_mode:
+            # The write answers stand in when the read lags.
+            reread = read_event(self.client, self.ref)
+            if reread is not None:
+                self.current = reread
+                self._warn_dropped(desired.get("custom_properties") or {})
+        self.outcome.event = self.current
+        return self.outcome
+
+    def _warn_dropped(self, sent):
+        dropped = sorted(k for k in sent if k not in (self.current.get("custom_properties") or {}))
+        if dropped:
+            self.outcome.warnings.append("HubSpot did not store the custom properties %s: a custom property must exist on the "
+                                         "account's marketing event object first" % ", ".join(dropped))
+
+
+def ensure_event(client, ref, state, desired, check_mode=False):
+    """Bring the event ``ref`` to ``state`` with the ``desired`` fields; returns an ``Outcome``.
+
+    Reads first and sends only what differs. A create that loses a race (400
+    UNIQUE_VALUE_CONFLICT) updates the event that won. Never uses ``events/upsert``.
+    """
+    run = _EventRun(client, ref, check_mode)
+    if state == "absent":
+        return run.delete()
+    fields, times = dict(desired), {}
+    if state == "cancelled":
+        fields.pop("event_cancelled", None)  # the cancel call sets it
+    if state == "completed":
+        # complete sets the times: the PATCH does not send them first
+        times = dict((k, fields.pop(k)) for k in ("start_date_time", "end_date_time") if k in fields)
+    if run.current is None and run.create(fields, times):
+        fields, times = {}, {}
+    run.update(fields)
+    if state == "cancelled":
+        run.cancel()
+    if state == "completed":
+        run.complete(times)
+    return run.finish(desired)

@@ -14,7 +14,8 @@ A module is its documentation, its argspec, a ``prepare(params)`` that validates
 that returns the result dict (with ``failed`` and ``msg`` when the task must fail).
 ``HubSpotModule`` does the rest, once: the library checks, the ``validate_certs`` warning,
 building the run's one client, the retry warning, and turning any ``HubSpotError`` into
-``fail_json``.
+``fail_json``. A module's ``main()`` is one ``run_module(run, argument_spec, prepare, **rules)`` call;
+``checked(*error_lists)`` makes ``prepare`` from the option checks of ``_options`` and the module's own.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -23,20 +24,34 @@ __metaclass__ = type
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.hubspot.marketing.plugins.module_utils._args import client_from_params
+from ansible_collections.hubspot.marketing.plugins.module_utils._options import client_from_params
 from ansible_collections.hubspot.marketing.plugins.module_utils._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotError, HubSpotValidationError
-from ansible_collections.hubspot.marketing.plugins.module_utils._validation import HAS_JSONSCHEMA, JSONSCHEMA_IMPORT_ERROR
+from ansible_collections.hubspot.marketing.plugins.module_utils._validation import HAS_JSONSCHEMA, JSONSCHEMA_IMPORT_ERROR, sort_errors
 
 
-def checked(errors_of):
-    """A ``prepare`` step from a function that lists validation errors (``[{"path", "message"}]``)."""
+def checked(*error_lists):
+    """A ``prepare`` step from functions that list validation errors (``[{"path", "message"}]``).
+
+    Every problem of every function is reported, sorted by field path.
+    """
     def prepare(params):
-        errors = errors_of(params)
+        errors = [error for errors_of in error_lists for error in errors_of(params)]
         if errors:
-            raise HubSpotValidationError(errors)
+            raise HubSpotValidationError(sort_errors(errors))
         return None
     return prepare
+
+
+def read_result(client, **values):
+    """The result of a read-only module: ``values``, ``changed`` false and the requests made (``api_calls.reads``)."""
+    return dict(values, changed=False, api_calls={"reads": client.request_count})
+
+
+def run_module(run, argument_spec, prepare, needs_jsonschema=False, **rules):
+    """``main()`` of every module: the module with its argspec and rules, ``prepare``, then ``run`` with the one client."""
+    module = HubSpotModule(argument_spec, needs_jsonschema=needs_jsonschema, **rules)
+    module.execute(run, prepare)
 
 
 class HubSpotModule(AnsibleModule):

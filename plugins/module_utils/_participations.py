@@ -18,6 +18,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.hubspot.marketing.plugins.module_utils._client import API_PAGE_MAX, api_path
+from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotApiError
 
 EVENTS = ("marketing", "v3", "marketing-events")
 
@@ -161,9 +162,19 @@ def breakdown_pager(client, event=None, contact=None, state=None, limit=None, pa
 
 
 def read_breakdown(client, event=None, contact=None, state=None, limit=None, page_size=API_PAGE_MAX):
-    """``(participations, total, pages)``: normalised items of one breakdown, paged to the end or ``limit``."""
+    """``(participations, total, pages)``: normalised items of one breakdown, paged to the end or ``limit``.
+
+    An unknown contact (404 on the contact breakdown) reads as nothing: ``([], 0, 0)``.
+    """
     pager = breakdown_pager(client, event=event, contact=contact, state=state, limit=limit, page_size=page_size)
-    items = [normalize(item) for item in pager]
+    try:
+        items = [normalize(item) for item in pager]
+    except HubSpotApiError as exc:
+        # Without an event, a 404 can only mean the contact does not exist. With an event it may be
+        # the event that is unknown, which must fail.
+        if exc.status == 404 and event is None:
+            return [], 0, 0
+        raise
     total = pager.total if pager.total is not None else len(items)
     return items, total, pager.pages
 

@@ -70,6 +70,11 @@ def email_error(value):
     if value.count("@") != 1:
         return "must contain exactly one @"
     local, domain = value.split("@")
+    return _local_part_error(local) or _domain_error(domain)
+
+
+def _local_part_error(local):
+    """Why the part before the @ is not a dot-atom, or None."""
     if not local or len(local) > _LOCAL_MAX:
         return "must have 1 to %d characters before the @" % _LOCAL_MAX
     if any(not part for part in local.split(".")):
@@ -77,20 +82,32 @@ def email_error(value):
     bad = sorted(set(ch for ch in local if ch != "." and ch not in _ATEXT and not _intl_letter(ch)))
     if bad:
         return "must not contain %s before the @" % " ".join(bad)
+    return None
+
+
+def _domain_error(domain):
+    """Why the part after the @ is not a domain of two or more labels, or None."""
     labels = domain.split(".")
     if len(labels) < 2:
         return "must have a domain with a dot after the @"
     for label in labels:
-        if not label:
-            return "must not have an empty part (two dots in a row, or a dot at either end) in the domain"
-        if len(label) > _LABEL_MAX:
-            return "must not have a domain part longer than %d characters" % _LABEL_MAX
-        if any(not (ch.isascii() and ch.isalnum() or ch == "-" or _intl_letter(ch)) for ch in label):
-            return "must have only letters, digits and hyphens in the domain"
-        if label.startswith("-") or label.endswith("-"):
-            return "must not have a domain part that starts or ends with a hyphen"
+        reason = _label_error(label)
+        if reason:
+            return reason
     if labels[-1].isdigit():
         return "must not end with a numeric top-level domain"
+    return None
+
+
+def _label_error(label):
+    if not label:
+        return "must not have an empty part (two dots in a row, or a dot at either end) in the domain"
+    if len(label) > _LABEL_MAX:
+        return "must not have a domain part longer than %d characters" % _LABEL_MAX
+    if any(not (ch.isascii() and ch.isalnum() or ch == "-" or _intl_letter(ch)) for ch in label):
+        return "must have only letters, digits and hyphens in the domain"
+    if label.startswith("-") or label.endswith("-"):
+        return "must not have a domain part that starts or ends with a hyphen"
     return None
 
 
@@ -162,40 +179,43 @@ def excerpt(value):
     return text
 
 
+def _type_message(expected, instance):
+    types = expected if isinstance(expected, list) else [expected]
+    return "must be of type %s, got %s" % (" or ".join(types), type(instance).__name__)
+
+
+def _bound(words):
+    return lambda expected, instance: "must be %s %s, got %s" % (words, expected, excerpt(instance))
+
+
+# JSON Schema keyword -> message(expected value, instance), in the field's words rather than the schema's.
+_MESSAGES = {
+    "type": _type_message,
+    "enum": lambda expected, instance: "must be one of %s, got %s" % (", ".join(str(v) for v in expected), excerpt(instance)),
+    "const": lambda expected, instance: "must be %r" % (expected,),
+    "format": lambda expected, instance: "%s is not a valid %s" % (excerpt(instance), expected),
+    "pattern": lambda expected, instance: "%s does not match the expected format" % excerpt(instance),
+    "minimum": _bound("at least"),
+    "maximum": _bound("at most"),
+    "exclusiveMinimum": _bound("more than"),
+    "exclusiveMaximum": _bound("less than"),
+    "minLength": lambda expected, instance: "must not be empty" if expected == 1 else "must be at least %d characters long" % expected,
+    "maxLength": lambda expected, instance: "must be at most %d characters long, got %d" % (expected, len(instance)),
+    "minItems": lambda expected, instance: "must not be empty" if expected == 1 else "must have at least %d items" % expected,
+    "maxItems": lambda expected, instance: "must have at most %d items, got %d" % (expected, len(instance)),
+    "minProperties": lambda expected, instance: "must not be empty",
+    "maxProperties": lambda expected, instance: "must have at most %d keys" % expected,
+}
+
+
 def _message(error):
     custom = error.schema.get("x-error") if isinstance(error.schema, dict) else None
     if custom:
         return custom
-    kind = error.validator
-    expected = error.validator_value
-    if kind == "type":
-        types = expected if isinstance(expected, list) else [expected]
-        return "must be of type %s, got %s" % (" or ".join(types), type(error.instance).__name__)
-    if kind == "enum":
-        return "must be one of %s, got %s" % (", ".join(str(v) for v in expected), excerpt(error.instance))
-    if kind == "const":
-        return "must be %r" % (expected,)
-    if kind == "format":
-        return "%s is not a valid %s" % (excerpt(error.instance), expected)
-    if kind == "pattern":
-        return "%s does not match the expected format" % excerpt(error.instance)
-    if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        words = {"minimum": "at least", "maximum": "at most",
-                 "exclusiveMinimum": "more than", "exclusiveMaximum": "less than"}
-        return "must be %s %s, got %s" % (words[kind], expected, excerpt(error.instance))
-    if kind == "minLength":
-        return "must not be empty" if expected == 1 else "must be at least %d characters long" % expected
-    if kind == "maxLength":
-        return "must be at most %d characters long, got %d" % (expected, len(error.instance))
-    if kind == "minItems":
-        return "must not be empty" if expected == 1 else "must have at least %d items" % expected
-    if kind == "maxItems":
-        return "must have at most %d items, got %d" % (expected, len(error.instance))
-    if kind == "minProperties":
-        return "must not be empty"
-    if kind == "maxProperties":
-        return "must have at most %d keys" % expected
-    return error.message
+    message = _MESSAGES.get(error.validator)
+    if message is None:
+        return error.message
+    return message(error.validator_value, error.instance)
 
 
 def _entries(error, root):

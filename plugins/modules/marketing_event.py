@@ -278,16 +278,15 @@ actions:
   sample: [create, complete]
 '''
 
-from ansible_collections.hubspot.marketing.plugins.module_utils._args import (
+from ansible_collections.hubspot.marketing.plugins.module_utils._options import (
     AUTH_ARGSPEC,
     EVENT_ARGSPEC,
-    EVENT_MUTUALLY_EXCLUSIVE,
-    EVENT_REQUIRED_TOGETHER,
+    EVENT_RULES,
     auth_errors,
     event_errors,
 )
 from ansible_collections.hubspot.marketing.plugins.module_utils import _events
-from ansible_collections.hubspot.marketing.plugins.module_utils._module import HubSpotModule, checked
+from ansible_collections.hubspot.marketing.plugins.module_utils._module import checked, run_module
 from ansible_collections.hubspot.marketing.plugins.module_utils._participations import EventRef
 
 ARGUMENT_SPEC = dict(
@@ -307,12 +306,6 @@ ARGUMENT_SPEC = dict(
 REQUIRED_ONE_OF = [("event_id", "external_event_id")]
 
 
-def input_errors(params):
-    """Problems with the options, as sorted ``{"path", "message"}`` (shared options included)."""
-    errors = auth_errors(params) + event_errors(params) + _events.input_errors(params)
-    return sorted(errors, key=lambda e: e["path"])
-
-
 def run(module, client, prepared=None):
     """Bring the event to the desired state; returns the module result."""
     params = module.params
@@ -327,13 +320,8 @@ def run(module, client, prepared=None):
 
 
 def main():
-    module = HubSpotModule(
-        argument_spec=ARGUMENT_SPEC,
-        required_one_of=REQUIRED_ONE_OF,
-        mutually_exclusive=EVENT_MUTUALLY_EXCLUSIVE,
-        required_together=EVENT_REQUIRED_TOGETHER,
-    )
-    module.execute(run, checked(input_errors))
+    run_module(run, ARGUMENT_SPEC, checked(auth_errors, event_errors, _events.input_errors),
+               required_one_of=REQUIRED_ONE_OF, **EVENT_RULES)
 
 
 if __name__ == "__main__":

@@ -471,17 +471,16 @@ validation_errors:
 
 import time
 
-from ansible_collections.hubspot.marketing.plugins.module_utils._args import (
+from ansible_collections.hubspot.marketing.plugins.module_utils._options import (
     AUTH_ARGSPEC,
     EVENT_ARGSPEC,
-    EVENT_MUTUALLY_EXCLUSIVE,
-    EVENT_REQUIRED_TOGETHER,
+    EVENT_RULES,
     auth_errors,
     event_errors,
 )
 from ansible_collections.hubspot.marketing.plugins.module_utils._attendance import input_errors, prepare_contacts
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotValidationError
-from ansible_collections.hubspot.marketing.plugins.module_utils._module import HubSpotModule
+from ansible_collections.hubspot.marketing.plugins.module_utils._module import run_module
 from ansible_collections.hubspot.marketing.plugins.module_utils._participations import EventRef
 from ansible_collections.hubspot.marketing.plugins.module_utils._reconcile import reconcile
 from ansible_collections.hubspot.marketing.plugins.module_utils._schemas import TASK_TIMES
@@ -510,8 +509,11 @@ def argument_spec():
     return spec
 
 
-def build_request(params, now_ms=None):
-    """Validate every option and prepare the contacts; raise HubSpotValidationError listing every problem."""
+def prepare_task(params, now_ms=None):
+    """The validated task: every option checked and the contacts prepared.
+
+    Raises HubSpotValidationError listing every problem, before any request.
+    """
     if now_ms is None:
         now_ms = int(time.time() * 1000)
     defaults = dict((name, params.get(name)) for name in TASK_TIMES)
@@ -534,22 +536,16 @@ def build_request(params, now_ms=None):
     }
 
 
-def run(module, client, request=None):
+def run(module, client, task=None):
     """Do the work; return the result dict (with ``failed`` and ``msg`` when the task must fail)."""
-    if request is None:
-        request = build_request(module.params)
-    return reconcile(client, request, check_mode=module.check_mode, diff=module._diff, warn=module.warn)
+    if task is None:
+        task = prepare_task(module.params)
+    return reconcile(client, task, check_mode=module.check_mode, diff=module._diff, warn=module.warn)
 
 
 def main():
-    module = HubSpotModule(
-        argument_spec=argument_spec(),
-        needs_jsonschema=True,
-        required_one_of=[("event_id", "external_event_id")],
-        mutually_exclusive=EVENT_MUTUALLY_EXCLUSIVE,
-        required_together=EVENT_REQUIRED_TOGETHER,
-    )
-    module.execute(run, build_request)
+    run_module(run, argument_spec(), prepare_task, needs_jsonschema=True,
+               required_one_of=[("event_id", "external_event_id")], **EVENT_RULES)
 
 
 if __name__ == "__main__":

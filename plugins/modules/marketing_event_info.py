@@ -154,39 +154,26 @@ api_calls:
       sample: 1
 '''
 
-from ansible_collections.hubspot.marketing.plugins.module_utils._args import (
+from ansible_collections.hubspot.marketing.plugins.module_utils._options import (
     AUTH_ARGSPEC,
     EVENT_ARGSPEC,
     EVENT_MUTUALLY_EXCLUSIVE,
+    READ_SIZE_ARGSPEC,
     auth_errors,
     event_errors,
+    read_size_errors,
 )
-from ansible_collections.hubspot.marketing.plugins.module_utils._client import API_PAGE_MAX
 from ansible_collections.hubspot.marketing.plugins.module_utils import _events
-from ansible_collections.hubspot.marketing.plugins.module_utils._module import HubSpotModule, checked
+from ansible_collections.hubspot.marketing.plugins.module_utils._module import checked, read_result, run_module
 from ansible_collections.hubspot.marketing.plugins.module_utils._participations import EventRef
 
 ARGUMENT_SPEC = dict(
     AUTH_ARGSPEC,
     scope=dict(type="str", default="portal", choices=["portal", "app"]),
-    limit=dict(type="int"),
-    page_size=dict(type="int", default=API_PAGE_MAX),
-    **EVENT_ARGSPEC
+    **dict(EVENT_ARGSPEC, **READ_SIZE_ARGSPEC)
 )
 # external_account_id needs external_event_id; external_event_id alone is a search.
 REQUIRED_BY = {"external_account_id": "external_event_id"}
-
-
-def input_errors(params):
-    """Problems with the options, as sorted ``{"path", "message"}`` (shared options included)."""
-    errors = auth_errors(params) + event_errors(params)
-    limit = params.get("limit")
-    if limit is not None and limit < 1:
-        errors.append({"path": "limit", "message": "must be at least 1, got %d" % limit})
-    page_size = params.get("page_size")
-    if page_size is not None and not 1 <= page_size <= API_PAGE_MAX:
-        errors.append({"path": "page_size", "message": "must be between 1 and %d, got %d" % (API_PAGE_MAX, page_size)})
-    return sorted(errors, key=lambda e: e["path"])
 
 
 def find(client, params):
@@ -205,18 +192,12 @@ def find(client, params):
 
 def run(module, client, prepared=None):
     """Read what the options ask for and return the module result (never changes anything)."""
-    result = dict(changed=False, events=find(client, module.params))
-    result["api_calls"] = {"reads": client.request_count}
-    return result
+    return read_result(client, events=find(client, module.params))
 
 
 def main():
-    module = HubSpotModule(
-        argument_spec=ARGUMENT_SPEC,
-        mutually_exclusive=EVENT_MUTUALLY_EXCLUSIVE,
-        required_by=REQUIRED_BY,
-    )
-    module.execute(run, checked(input_errors))
+    run_module(run, ARGUMENT_SPEC, checked(auth_errors, event_errors, read_size_errors),
+               mutually_exclusive=EVENT_MUTUALLY_EXCLUSIVE, required_by=REQUIRED_BY)
 
 
 if __name__ == "__main__":

@@ -252,18 +252,17 @@ api_calls:
 '''
 
 
-from ansible_collections.hubspot.marketing.plugins.module_utils._args import (
+from ansible_collections.hubspot.marketing.plugins.module_utils._options import (
     AUTH_ARGSPEC,
     EVENT_ARGSPEC,
-    EVENT_MUTUALLY_EXCLUSIVE,
-    EVENT_REQUIRED_TOGETHER,
+    EVENT_RULES,
+    READ_SIZE_ARGSPEC,
     auth_errors,
     contact_error,
     event_errors,
+    read_size_errors,
 )
-from ansible_collections.hubspot.marketing.plugins.module_utils._client import API_PAGE_MAX
-from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotApiError
-from ansible_collections.hubspot.marketing.plugins.module_utils._module import HubSpotModule, checked
+from ansible_collections.hubspot.marketing.plugins.module_utils._module import checked, read_result, run_module
 from ansible_collections.hubspot.marketing.plugins.module_utils._participations import (
     EventRef,
     read_breakdown,
@@ -274,44 +273,18 @@ ARGUMENT_SPEC = dict(
     AUTH_ARGSPEC,
     contact=dict(type="raw"),
     state=dict(type="str", choices=["registered", "attended", "cancelled", "no_show"]),
-    limit=dict(type="int"),
-    page_size=dict(type="int", default=API_PAGE_MAX),
     counters=dict(type="bool", default=False),
-    **EVENT_ARGSPEC
+    **dict(EVENT_ARGSPEC, **READ_SIZE_ARGSPEC)
 )
 
 REQUIRED_ONE_OF = [("contact", "event_id", "external_event_id")]
 REQUIRED_IF = [("counters", True, ("event_id", "external_event_id"), True)]
 
 
-def input_errors(params):
-    """Problems with the module's own options, as ``{"path", "message"}`` (shared options included)."""
-    errors = auth_errors(params) + event_errors(params)
-    if params.get("contact") is not None:
-        reason = contact_error(params["contact"])
-        if reason:
-            errors.append({"path": "contact", "message": reason})
-    limit = params.get("limit")
-    if limit is not None and limit < 1:
-        errors.append({"path": "limit", "message": "must be at least 1, got %d" % limit})
-    page_size = params.get("page_size")
-    if page_size is not None and not 1 <= page_size <= API_PAGE_MAX:
-        errors.append({"path": "page_size", "message": "must be between 1 and %d, got %d" % (API_PAGE_MAX, page_size)})
-    return sorted(errors, key=lambda e: e["path"])
-
-
-def read_participations(client, event, contact, state, limit, page_size):
-    """``(participations, total)``. An unknown contact (404 on the contact breakdown) reads as nothing."""
-    try:
-        items, total, dummy = read_breakdown(client, event=event, contact=contact, state=state,
-                                             limit=limit, page_size=page_size)
-    except HubSpotApiError as exc:
-        # Without an event, a 404 can only mean the contact does not exist. With an event it may be
-        # the event that is unknown, which must fail.
-        if exc.status == 404 and event is None:
-            return [], 0
-        raise
-    return items, total
+def contact_errors(params):
+    """Problems with the ``contact`` option, as ``{"path", "message"}``."""
+    reason = contact_error(params["contact"]) if params.get("contact") is not None else None
+    return [{"path": "contact", "message": reason}] if reason else []
 
 
 def run(module, client, prepared=None):
@@ -320,24 +293,16 @@ def run(module, client, prepared=None):
     event = EventRef.from_params(params)
     contact = str(params["contact"]).strip() if params["contact"] is not None else None
 
-    participations, total = read_participations(client, event, contact, params["state"], params["limit"], params["page_size"])
-    result = dict(changed=False, participations=participations, total=total)
+    participations, total, dummy = read_breakdown(client, event=event, contact=contact, state=params["state"],
+                                                  limit=params["limit"], page_size=params["page_size"])
     if params["counters"]:
-        result["counters"] = read_counters(client, event)
-    result["api_calls"] = {"reads": client.request_count}
-
-    return result
+        return read_result(client, participations=participations, total=total, counters=read_counters(client, event))
+    return read_result(client, participations=participations, total=total)
 
 
 def main():
-    module = HubSpotModule(
-        argument_spec=ARGUMENT_SPEC,
-        required_one_of=REQUIRED_ONE_OF,
-        mutually_exclusive=EVENT_MUTUALLY_EXCLUSIVE,
-        required_together=EVENT_REQUIRED_TOGETHER,
-        required_if=REQUIRED_IF,
-    )
-    module.execute(run, checked(input_errors))
+    run_module(run, ARGUMENT_SPEC, checked(auth_errors, event_errors, contact_errors, read_size_errors),
+               required_one_of=REQUIRED_ONE_OF, required_if=REQUIRED_IF, **EVENT_RULES)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import sys
 import pytest
 import requests
 
-from ansible_collections.hubspot.marketing.plugins.module_utils._args import auth_errors
+from ansible_collections.hubspot.marketing.plugins.module_utils._options import auth_errors
 from ansible_collections.hubspot.marketing.plugins.module_utils._client import (
     HubSpotClient,
     check_proxy_url,

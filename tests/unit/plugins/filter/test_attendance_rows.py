@@ -7,10 +7,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import time
+
 import pytest
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.hubspot.marketing.plugins.module_utils._attendance import input_errors
 from ansible_collections.hubspot.marketing.plugins.filter.attendance_rows import (
     FilterModule,
     attendance_rows,
@@ -220,3 +223,43 @@ def test_broken_quoting_stops_with_line_number():
 def test_semicolon_delimiter_and_bom():
     out = attendance_rows('\ufeffemail;status\na@b.io;registered\n', delimiter=';')
     assert out['rows'][0]['contact'] == {'email': 'a@b.io'}
+
+
+@pytest.mark.parametrize('status', ['no-show', 'No_Show', ' NO-SHOW '])
+def test_no_shows_are_ignored_by_default(status):
+    """HubSpot derives no-shows itself: the default map ignores them instead of calling the row bad."""
+    out = attendance_rows([{'email': 'ann@x.io', 'status': status}, {'email': 'bob@x.io', 'status': 'registered'}])
+    assert out['bad_rows'] == []
+    assert out['ignored'] == [{'line': None, 'index': 0, 'identifier': 'ann@x.io', 'status': status.strip()}]
+    assert [r['email'] for r in out['rows']] == ['bob@x.io']
+
+
+AGREEMENT_CASES = [
+    ('email', 'a@b.c.', 'registered', {}),
+    ('email', 'a@b.c', 'registered', {}),
+    ('email', 'a..b@x.io', 'registered', {}),
+    ('email', 'a@1.2', 'registered', {}),
+    ('email', 'ann@-x.io', 'registered', {}),
+    ('id', '0', 'registered', {}),
+    ('id', '51', 'registered', {}),
+    ('id', '99999999999999999999', 'registered', {}),
+    ('email', 'ann@x.io', 'attended', {'joined_at': '1772359200000000', 'left_at': '1772362800000'}),
+    ('email', 'ann@x.io', 'attended', {'joined_at': '2026-03-01T10:00:00', 'left_at': '2026-03-01T11:00:00Z'}),
+    ('email', 'ann@x.io', 'attended', {'joined_at': '2026-03-01T10:00:00Z', 'left_at': '2026-03-01T10:00:00.500Z'}),
+    ('email', 'ann@x.io', 'attended', {'joined_at': '2026-03-01T10:00:00Z', 'left_at': '2026-03-01T11:00:00+01:00'}),
+    ('email', 'ann@x.io', 'attended', {'joined_at': '2026-03-01T10:00:00Z'}),
+    ('email', 'ann@x.io', 'registered', {'occurred_at': '1772359200'}),
+    ('email', 'ann@x.io', 'registered', {'occurred_at': '2026-02-30T10:00:00Z'}),
+    ('email', 'ann@x.io', 'registered', {'occurred_at': '2099-01-01T00:00:00Z'}),
+]
+
+
+@pytest.mark.parametrize('kind, identifier, state, times', AGREEMENT_CASES)
+def test_a_row_is_good_exactly_when_the_module_takes_its_contact(kind, identifier, state, times):
+    """The filter has no rules of its own: its verdict on a row is the module's verdict on the contact."""
+    column = 'email' if kind == 'email' else 'contact_id'
+    out = attendance_rows([dict({column: identifier, 'status': state}, **times)])
+    contact = dict({kind: int(identifier) if kind == 'id' else identifier}, **times)
+    # now_ms as the module passes it (prepare_task), so times in the future are judged too.
+    module_errors = input_errors(state, [contact], now_ms=int(time.time() * 1000))
+    assert bool(out['rows']) == (not module_errors), (out['bad_rows'], module_errors)

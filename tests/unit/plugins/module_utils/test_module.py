@@ -108,3 +108,20 @@ def test_checked_turns_an_error_list_into_a_validation_error():
     with pytest.raises(HubSpotValidationError) as info:
         _module.checked(lambda params: [{"path": "limit", "message": "must be at least 1"}])({})
     assert info.value.errors == [{"path": "limit", "message": "must be at least 1"}]
+
+
+def test_checked_reports_every_list_sorted_by_path():
+    prepare = _module.checked(lambda params: [{"path": "page_size", "message": "too big"}],
+                              lambda params: [],
+                              lambda params: [{"path": "contacts[10].email", "message": "bad"},
+                                              {"path": "contacts[9].email", "message": "bad"}])
+    with pytest.raises(HubSpotValidationError) as info:
+        prepare({})
+    assert [e["path"] for e in info.value.errors] == ["contacts[9].email", "contacts[10].email", "page_size"]
+
+
+def test_read_result_counts_the_requests_made():
+    reader = Mock(request_count=3)
+    assert _module.read_result(reader, events=[]) == {"events": [], "changed": False, "api_calls": {"reads": 3}}
+    # A value named like a result key cannot claim a change.
+    assert _module.read_result(reader, changed=True)["changed"] is False

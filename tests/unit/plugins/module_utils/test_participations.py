@@ -168,6 +168,12 @@ class TestReads:
         with pytest.raises(ValueError):
             breakdown_pager(client)
 
+    def test_unknown_contact_reads_as_nothing(self, client, requests_mock):
+        """The one home of the rule the info module and the lookup share: a 404 on the contact breakdown is no participation."""
+        requests_mock.get(BASE + PREFIX + "/participations/contacts/nobody%40example.com/breakdown", status_code=404,
+                          json={"status": "error", "category": "OBJECT_NOT_FOUND", "message": "no such contact"})
+        assert read_breakdown(client, contact="nobody@example.com") == ([], 0, 0)
+
     def test_unknown_event(self, client, requests_mock):
         requests_mock.get(BASE + PREFIX + "/participations/999/breakdown", status_code=404, json=load_fixture("error_404_event.json"))
         with pytest.raises(HubSpotApiError) as exc:

@@ -11,7 +11,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.hubspot.marketing.plugins.module_utils._args import contact_error, event_errors
+from ansible_collections.hubspot.marketing.plugins.module_utils._options import contact_error, event_errors
 from ansible_collections.hubspot.marketing.plugins.module_utils._schemas import ATTENDANCE_SCHEMAS, CONTACT_ID_MAX
 from ansible_collections.hubspot.marketing.plugins.module_utils._validation import (
     contact_id_error,
@@ -101,7 +101,7 @@ def test_other_external_ids_survive(value):
 
 def test_an_unusable_token_is_replaced_in_the_options():
     """A module's failure echoes its options; a token inside a dict arrives as that dict's text and must not be echoed."""
-    from ansible_collections.hubspot.marketing.plugins.module_utils._args import TOKEN_PLACEHOLDER, auth_errors
+    from ansible_collections.hubspot.marketing.plugins.module_utils._options import TOKEN_PLACEHOLDER, auth_errors
     secret = "pat-na1-validation-secret-42"
     params = {"access_token": "{'token': '%s'}" % secret, "base_url": "https://api.hubapi.com", "timeout": 30, "max_retries": 5}
     errors = auth_errors(params)

@@ -7,7 +7,12 @@
 # The interfaces in this file are meant for use within the hubspot.marketing collection
 # and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix release.
 
-"""Options shared by every module: defined once here, documented once in doc_fragments/auth.py."""
+"""The options every plugin shares, defined once: their argspecs, their checks, and the client they configure.
+
+Modules merge the argspecs and ansible-core applies their rules; the lookup, which has no argspec,
+calls the same checks (``event_rule_errors``, ``read_size_errors``). Documented once in
+doc_fragments/auth.py and doc_fragments/event.py.
+"""
 
 from __future__ import absolute_import, division, print_function
 
@@ -18,6 +23,7 @@ import re
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.hubspot.marketing.plugins.module_utils._client import (
+    API_PAGE_MAX,
     API_VERSIONS,
     DEFAULT_API_VERSION,
     DEFAULT_BASE_URL,
@@ -53,10 +59,39 @@ EVENT_ARGSPEC = dict(
 )
 EVENT_MUTUALLY_EXCLUSIVE = [("event_id", "external_event_id"), ("event_id", "external_account_id")]
 EVENT_REQUIRED_TOGETHER = [("external_event_id", "external_account_id")]
+EVENT_RULES = dict(mutually_exclusive=EVENT_MUTUALLY_EXCLUSIVE, required_together=EVENT_REQUIRED_TOGETHER)
+
+# How much a read returns and how it is paged: the info modules and the lookup.
+READ_SIZE_ARGSPEC = dict(
+    limit=dict(type="int"),
+    page_size=dict(type="int", default=API_PAGE_MAX),
+)
 
 
 # What an unusable access_token is replaced with in the options (Ansible's own wording for no_log values).
 TOKEN_PLACEHOLDER = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+
+
+def _timeout_error(timeout):
+    return None if 0 < timeout <= 600 else "must be more than 0 and at most 600 seconds"
+
+
+def _max_retries_error(retries):
+    return None if 0 <= retries <= 20 else "must be between 0 and 20"
+
+
+def _api_version_error(version):
+    return None if version in API_VERSIONS else "must be one of %s" % ", ".join(API_VERSIONS)
+
+
+# Shared options checked when given: (name, function returning why the value is unusable, or None).
+_GIVEN_OPTION_CHECKS = (
+    ("timeout", _timeout_error),
+    ("max_retries", _max_retries_error),
+    ("proxy", lambda proxy: check_proxy_url(proxy)[1]),
+    ("api_version", _api_version_error),
+    ("ca_path", check_ca_path),
+)
 
 
 def auth_errors(params):
@@ -76,22 +111,41 @@ def auth_errors(params):
     dummy, reason = check_base_url(params.get("base_url"))
     if reason:
         errors.append({"path": "base_url", "message": reason})
-    timeout = params.get("timeout")
-    if timeout is not None and not 0 < timeout <= 600:
-        errors.append({"path": "timeout", "message": "must be more than 0 and at most 600 seconds"})
-    retries = params.get("max_retries")
-    if retries is not None and not 0 <= retries <= 20:
-        errors.append({"path": "max_retries", "message": "must be between 0 and 20"})
-    if params.get("proxy") is not None:
-        dummy, reason = check_proxy_url(params["proxy"])
+    for name, error_of in _GIVEN_OPTION_CHECKS:
+        reason = error_of(params[name]) if params.get(name) is not None else None
         if reason:
-            errors.append({"path": "proxy", "message": reason})
-    if params.get("api_version") is not None and params["api_version"] not in API_VERSIONS:
-        errors.append({"path": "api_version", "message": "must be one of %s" % ", ".join(API_VERSIONS)})
-    if params.get("ca_path") is not None:
-        reason = check_ca_path(params["ca_path"])
-        if reason:
-            errors.append({"path": "ca_path", "message": reason})
+            errors.append({"path": name, "message": reason})
+    return errors
+
+
+def event_rule_errors(params):
+    """``EVENT_MUTUALLY_EXCLUSIVE`` and ``EVENT_REQUIRED_TOGETHER`` for a plugin without an argspec (the lookup).
+
+    Modules have ansible-core apply the same two lists; this reads them, so the rules are written once.
+    """
+    given = set(name for name in EVENT_ARGSPEC if params.get(name) is not None)
+    errors = []
+    excluded = {}
+    for first, second in EVENT_MUTUALLY_EXCLUSIVE:
+        if first in given and second in given:
+            excluded.setdefault(first, []).append(second)
+    for name, others in sorted(excluded.items()):
+        errors.append({"path": name, "message": "is mutually exclusive with %s" % " and ".join(others)})
+    for group in EVENT_REQUIRED_TOGETHER:
+        if 0 < len(given.intersection(group)) < len(group):
+            errors.append({"path": ", ".join(group), "message": "must be given together"})
+    return errors
+
+
+def read_size_errors(params):
+    """Validation errors of ``READ_SIZE_ARGSPEC``'s options, for the info modules and the lookup."""
+    errors = []
+    limit = params.get("limit")
+    if limit is not None and limit < 1:
+        errors.append({"path": "limit", "message": "must be at least 1, got %d" % limit})
+    page_size = params.get("page_size")
+    if page_size is not None and not 1 <= page_size <= API_PAGE_MAX:
+        errors.append({"path": "page_size", "message": "must be between 1 and %d, got %d" % (API_PAGE_MAX, page_size)})
     return errors
 
 

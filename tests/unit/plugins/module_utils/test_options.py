@@ -1,0 +1,81 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the hubspot.marketing collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The option rules that modules get from their argspec and the lookup from _options, written once."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+from ansible_collections.hubspot.marketing.plugins.module_utils._options import (
+    EVENT_ARGSPEC,
+    EVENT_RULES,
+    READ_SIZE_ARGSPEC,
+    auth_errors,
+    event_rule_errors,
+    read_size_errors,
+)
+
+EVENTS = [
+    dict(event_id="1"),
+    dict(external_event_id="e", external_account_id="a"),
+    dict(event_id="1", external_event_id="e"),
+    dict(event_id="1", external_account_id="a"),
+    dict(event_id="1", external_event_id="e", external_account_id="a"),
+    dict(external_event_id="e"),
+    dict(external_account_id="a"),
+    dict(),
+]
+
+
+@pytest.mark.parametrize("given", EVENTS)
+def test_event_rules_agree_with_the_argspec(given):
+    """The lookup's check refuses exactly what ansible-core refuses with the modules' EVENT_RULES."""
+    core = ArgumentSpecValidator(dict(EVENT_ARGSPEC), **EVENT_RULES).validate(dict(given))
+    assert bool(event_rule_errors(given)) == bool(core.error_messages)
+
+
+def test_event_rule_messages():
+    assert event_rule_errors(dict(event_id="1", external_event_id="e", external_account_id="a")) == [
+        {"path": "event_id", "message": "is mutually exclusive with external_event_id and external_account_id"}]
+    assert event_rule_errors(dict(external_account_id="a", event_id=None)) == [
+        {"path": "external_event_id, external_account_id", "message": "must be given together"}]
+
+
+@pytest.mark.parametrize("params, errors", [
+    (dict(limit=None, page_size=100), []),
+    (dict(limit=1, page_size=1), []),
+    (dict(limit=0, page_size=100), [{"path": "limit", "message": "must be at least 1, got 0"}]),
+    (dict(limit=None, page_size=101), [{"path": "page_size", "message": "must be between 1 and 100, got 101"}]),
+    (dict(limit=None, page_size=0), [{"path": "page_size", "message": "must be between 1 and 100, got 0"}]),
+])
+def test_read_size_errors(params, errors):
+    assert read_size_errors(params) == errors
+    assert set(params) == set(READ_SIZE_ARGSPEC)
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("timeout", 0, "must be more than 0 and at most 600 seconds"),
+    ("timeout", 601, "must be more than 0 and at most 600 seconds"),
+    ("max_retries", -1, "must be between 0 and 20"),
+    ("max_retries", 21, "must be between 0 and 20"),
+    ("api_version", "v9", "must be one of"),
+])
+def test_auth_errors_name_the_option(name, value, message):
+    params = dict(access_token="pat-na1-0000", base_url="https://api.hubapi.com")
+    params[name] = value
+    errors = auth_errors(params)
+    assert [e["path"] for e in errors] == [name]
+    assert errors[0]["message"].startswith(message)
+
+
+def test_auth_errors_accept_the_defaults():
+    params = dict(access_token="pat-na1-0000", base_url="https://api.hubapi.com", timeout=30, max_retries=5, proxy=None,
+                  api_version=None, ca_path=None)
+    assert auth_errors(params) == []
