@@ -36,8 +36,11 @@ options:
   access_token:
     description:
       - A HubSpot service key, private-app access token or OAuth access token with the scope C(crm.objects.marketing_events.read).
-      - Read, in this order, from the option, the variable C(hubspot_access_token) (templated, so it may be set to
-        C("{{ vault_token }}")) or the environment variable E(HUBSPOT_ACCESS_TOKEN) on the controller.
+      - B(Required.) Read, in this order, from the option, the variable C(hubspot_access_token) (templated, so it may be
+        set to C("{{ vault_token }}")) or the environment variable E(HUBSPOT_ACCESS_TOKEN) on the controller.
+        Defaults set for modules do not reach lookups. A missing token fails the lookup with a message naming these ways, before any request.
+      - The token alone, without C(Bearer ) in front and without a trailing newline; such a token is refused with a
+        message that says which.
       - Never logged, returned or shown in an error.
       - Must be a string. The lookup takes the option as it comes and checks it itself, so that a dict or a list
         given by mistake is refused without its content being printed.
