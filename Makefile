@@ -9,6 +9,7 @@
 #   make docs                 build the HTML docs site offline (fails on broken references)
 #   make awx-test             run the demo through ansible-runner (AWX's engine) from the built tarball
 #   make demo                 start the HubSpot emulator and run playbooks/demo.yml against it
+#   make sandbox[-stop]       leave a seeded emulator running, the collection installed, print the exports
 #   make bench                benchmark requests and wall time against the alternatives (not a test)
 #   make clean                remove build and test leftovers from the work tree
 #   make distclean            also remove the cached venvs
@@ -21,10 +22,10 @@ CACHE := $(or $(HUBSPOT_MARKETING_CACHE),$(HOME)/.cache/hubspot-marketing)
 
 export CORE TARGETS BENCH_ARGS
 
-.PHONY: help test setup sanity units integration emulator-tests lint docs awx-test demo bench clean distclean
+.PHONY: help test setup sanity units integration emulator-tests lint docs awx-test demo sandbox sandbox-stop bench clean distclean
 
 help:
-	@sed -n '2,18p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,17p' Makefile | sed 's/^# \{0,1\}//'
 
 test:
 	@$(RUN) test
@@ -55,6 +56,12 @@ awx-test:
 
 demo:
 	@bash hack/demo.sh
+
+sandbox:
+	@bash hack/sandbox.sh start
+
+sandbox-stop:
+	@bash hack/sandbox.sh stop
 
 bench:
 	@bash hack/bench.sh

@@ -50,3 +50,12 @@ hm_header "ansible-playbook playbooks/demo.yml"
 hm_ansible_env "$venv"
 cd "$HM_STAGE"
 ansible-playbook -i localhost, playbooks/demo.yml </dev/null
+
+cat <<'EOT'
+
+===== next =====
+The demo's emulator and collection are removed now. To keep going by hand:
+  make sandbox        a seeded emulator left running, the collection installed, and the export lines to paste
+  make sandbox-stop   stop it again
+See also docs/docsite/rst/getting_started.rst, "Try it locally".
+EOT
