@@ -53,6 +53,9 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._errors import (
     type_name,
 )
 
+# The version in galaxy.yml, which is the source: modules run from an AnsiballZ payload that carries
+# no galaxy.yml or MANIFEST.json to read it from. tests/unit/plugins/module_utils/test_version.py fails
+# when the two differ, so a release bumps both.
 COLLECTION_VERSION = "0.1.0"
 USER_AGENT = "hubspot.marketing/%s" % COLLECTION_VERSION
 DEFAULT_BASE_URL = "https://api.hubapi.com"
