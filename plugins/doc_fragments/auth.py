@@ -10,8 +10,21 @@ __metaclass__ = type
 
 class ModuleDocFragment(object):
 
-    # The connection options every module and the lookup share.
+    # What every module and the lookup share: the connection options, who wrote them, what they need,
+    # how they retry, and the API they call. Fragments merge author/requirements (as a sorted set)
+    # and append notes/seealso after the plugin's own.
     DOCUMENTATION = r'''
+author:
+  - hubspot.marketing contributors (@hubspot-marketing)
+requirements:
+  - python >= 3.9
+  - requests >= 2.25.0
+notes:
+  - Requests that HubSpot rate-limits or that fail transiently are retried (see O(max_retries)); a warning says when that happened.
+seealso:
+  - name: HubSpot marketing events API
+    description: The marketing event, attendance and participation endpoints the collection calls.
+    link: https://developers.hubspot.com/docs/api/marketing/marketing-events
 options:
   access_token:
     description:

@@ -11,8 +11,6 @@ DOCUMENTATION = r'''
 name: marketing_event_participations
 short_description: Read HubSpot marketing event participations in a template
 version_added: 0.1.0
-author:
-  - hubspot.marketing contributors (@hubspot-marketing)
 description:
   - Returns HubSpot marketing event participations (registrations, attendance, cancellations, no-shows)
     as a flat list of dicts, the same dicts M(hubspot.marketing.marketing_event_participation_info) returns.
@@ -25,9 +23,6 @@ description:
     set the variables C(hubspot_access_token) and C(hubspot_base_url) (templates in them are resolved, as in the examples),
     the environment variables, or pass the options directly.
   - Use it with C(query()) (or C(wantlist=true)) so the result is always a list.
-requirements:
-  - python >= 3.9
-  - requests >= 2.25.0
 extends_documentation_fragment:
   - hubspot.marketing.auth
   - hubspot.marketing.event

@@ -60,6 +60,20 @@ def sandbox(sandbox_dir, command):
                           universal_newlines=True, timeout=300, check=False)
 
 
+def guide_commands():
+    """The ad-hoc commands of the "Try it locally" section of the getting started guide, as a user pastes them."""
+    with open(os.path.join(ROOT, "docs", "docsite", "rst", "getting_started.rst")) as handle:
+        text = handle.read()
+    section = text[text.index("\nTry it locally\n"):]
+    commands = []
+    for block in re.findall(r"^\.\. code-block:: console\n\n((?:   .*\n|\n)+)", section, re.M):
+        lines = [line[3:] for line in block.rstrip("\n").split("\n")]
+        for chunk in re.split(r"^\$ ", "\n".join(lines), flags=re.M)[1:]:
+            if chunk.startswith("ansible localhost"):
+                commands.append(chunk.strip())
+    return commands
+
+
 def printed_exports(text):
     return dict((name, shlex.split(value)[0]) for name, value in re.findall(r"^export (\w+)=(.*)$", text, re.M))
 
@@ -93,13 +107,25 @@ def test_sandbox_is_left_running_and_its_exports_work(started, tmp_path):
     # The collection is installed where the export points.
     assert os.path.isfile(os.path.join(exports["ANSIBLE_COLLECTIONS_PATH"], "ansible_collections", "hubspot", "marketing", "MANIFEST.json"))
 
-    # A playbook with nothing but the printed exports (and ansible-core on PATH).
-    playbook = tmp_path / "try.yml"
-    playbook.write_text(PLAYBOOK)
     env = dict((k, v) for k, v in os.environ.items()
                if not k.startswith(("HUBSPOT_", "ANSIBLE_")) and k != "PYTHONPATH")
     env.update(exports)
     env["PATH"] = os.path.join(VENV, "bin") + os.pathsep + env.get("PATH", "")
+
+    # The guide's ad-hoc commands run as written (the check-mode one writes nothing).
+    commands = guide_commands()
+    assert len(commands) == 2, commands
+    for command in commands:
+        run = subprocess.run(["bash", "-c", command], env=env, cwd=str(tmp_path), stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=300, check=False)
+        assert run.returncode == 0, command + "\n" + run.stdout
+    assert '"ada@example.com": "attended (3600 s)"' in run.stdout
+    state = requests.get(url + "/_emulator/state", timeout=10).json()
+    assert set(p["attendanceState"] for p in state["participations"]) == {"REGISTERED"}
+
+    # A playbook with nothing but the printed exports (and ansible-core on PATH).
+    playbook = tmp_path / "try.yml"
+    playbook.write_text(PLAYBOOK)
     run = subprocess.run([os.path.join(VENV, "bin", "ansible-playbook"), str(playbook)], env=env, cwd=str(tmp_path),
                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          universal_newlines=True, timeout=300, check=False)
