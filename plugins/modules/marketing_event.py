@@ -24,14 +24,15 @@ description:
   - A create that loses a race with another create of the same external ids (HubSpot answers
     C(400 UNIQUE_VALUE_CONFLICT) with the existing event's id) updates that event instead, with a warning.
   - Never uses HubSpot's C(events/upsert) endpoint, which was observed to answer success and create nothing.
-extends_documentation_fragment:
-  - hubspot.marketing.auth
-  - hubspot.marketing.event
-  - hubspot.marketing.attributes.module
 attributes:
   diff_mode:
     details:
       - The diff shows only the fields that change (custom properties by name), the whole event on create and delete.
+extends_documentation_fragment:
+  - hubspot.marketing.auth
+  - hubspot.marketing.event
+  - hubspot.marketing.attributes
+  - hubspot.marketing.attributes.action_group
 options:
   state:
     description:

@@ -41,7 +41,8 @@ requirements:
 extends_documentation_fragment:
   - hubspot.marketing.auth
   - hubspot.marketing.event
-  - hubspot.marketing.attributes.module
+  - hubspot.marketing.attributes
+  - hubspot.marketing.attributes.action_group
 attributes:
   check_mode:
     details:

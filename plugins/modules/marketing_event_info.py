@@ -27,6 +27,7 @@ extends_documentation_fragment:
   - hubspot.marketing.auth
   - hubspot.marketing.event
   - hubspot.marketing.attributes.info_module
+  - hubspot.marketing.attributes.action_group
 options:
   external_event_id:
     description:

@@ -24,6 +24,7 @@ extends_documentation_fragment:
   - hubspot.marketing.auth
   - hubspot.marketing.event
   - hubspot.marketing.attributes.info_module
+  - hubspot.marketing.attributes.action_group
 options:
   contact:
     description:

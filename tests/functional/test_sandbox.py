@@ -66,9 +66,10 @@ def guide_commands():
         text = handle.read()
     section = text[text.index("\nTry it locally\n"):]
     commands = []
-    for block in re.findall(r"^\.\. code-block:: console\n\n((?:   .*\n|\n)+)", section, re.M):
+    for block in re.findall(r"^\.\. code-block:: shell\n\n((?:   .*\n|\n)+)", section, re.M):
         lines = [line[3:] for line in block.rstrip("\n").split("\n")]
-        for chunk in re.split(r"^\$ ", "\n".join(lines), flags=re.M)[1:]:
+        # A command starts at the left margin; its continuation lines are indented.
+        for chunk in re.split(r"\n(?=\S)", "\n".join(lines)):
             if chunk.startswith("ansible localhost"):
                 commands.append(chunk.strip())
     return commands
