@@ -12,6 +12,7 @@
 #   make docs                 build the HTML docs site offline into build/docs (fails on broken references)
 #   make awx-test             run the demo through ansible-runner (AWX's engine) from the built tarball
 #   make demo                 start the HubSpot emulator and run playbooks/demo.yml against it
+#   make sandbox[-stop]       leave a seeded emulator running, the collection installed, print the exports
 #   make bench                benchmark requests and wall time against the alternatives (not a test)
 #   make clean                remove build and test leftovers from the work tree
 #   make distclean            also remove the cached venvs
@@ -25,7 +26,7 @@ CACHE := $(or $(HUBSPOT_MARKETING_CACHE),$(HOME)/.cache/hubspot-marketing)
 
 export CORE TARGETS BENCH_ARGS
 
-.PHONY: help test setup complexity sanity units integration emulator-tests lint docs awx-test demo bench clean distclean
+.PHONY: help test setup complexity sanity units integration emulator-tests lint docs awx-test demo sandbox sandbox-stop bench clean distclean
 
 help:
 	@sed -n '2,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
@@ -62,6 +63,12 @@ awx-test:
 
 demo:
 	@bash hack/demo.sh
+
+sandbox:
+	@bash hack/sandbox.sh start
+
+sandbox-stop:
+	@bash hack/sandbox.sh stop
 
 bench:
 	@bash hack/bench.sh

@@ -2,7 +2,8 @@
 # Shared helpers for the Makefile scripts (source this file; do not execute it).
 #
 # Reusable pieces (for `make test` and future targets such as demo/bench/docs):
-#   hm_python_for_core CORE        -> prints the interpreter used for that core's venv (or fails)
+#   hm_python_for_core CORE        -> prints the interpreter used for that core's venv (or fails,
+#                                     naming the Pythons to install); CORE may also be tools or demo
 #   hm_ensure_venv NAME PYTHON     -> creates/updates $HM_VENVS/NAME from hack/venvs/NAME.txt, prints its path
 #   hm_core_venv CORE              -> ensure + print the venv of an ansible-core version (2.16, 2.19, 2.21)
 #   hm_tools_venv                  -> ensure + print the tools venv
@@ -44,39 +45,53 @@ hm_show_log() {
     echo "----- end of ${log} -----"
 }
 
-# Check that an interpreter really runs (pyenv shims may exist but fail) and satisfies MIN (e.g. 3.12).
-_hm_python_ok() {
-    local py="$1" min="$2" max="${3:-}"
-    [ -n "$py" ] && [ -x "$py" ] || return 1
-    "$py" -c '
-import sys, venv, ensurepip
-lo = tuple(int(x) for x in sys.argv[1].split("."))
-hi = tuple(int(x) for x in sys.argv[2].split(".")) if sys.argv[2] else None
-v = sys.version_info[:2]
-sys.exit(0 if v >= lo and (hi is None or v <= hi) else 1)
-' "$min" "$max" </dev/null >/dev/null 2>&1
+# The Python versions (X.Y) of the controller that each venv's ansible-core supports, as "MIN MAX".
+# tools and demo pin ansible-core 2.19 (hack/venvs/*.txt). Keep this table in step with those pins.
+hm_core_python_range() {
+    case "$1" in
+        2.16) echo "3.10 3.12" ;;
+        2.19|tools|demo) echo "3.11 3.13" ;;
+        2.21) echo "3.12 3.14" ;;
+        *) return 2 ;;
+    esac
 }
 
-# hm_find_python MIN [MAX]: print the first working interpreter with MIN <= version <= MAX.
+# hm_python_version PYTHON: print X.Y of an interpreter that really runs and can make venvs
+# (pyenv shims may exist and fail; Debian splits venv/ensurepip into python3.X-venv).
+hm_python_version() {
+    local py="$1"
+    [ -n "$py" ] && [ -x "$py" ] || return 1
+    "$py" -c 'import sys, venv, ensurepip; print("%d.%d" % sys.version_info[:2])' </dev/null 2>/dev/null
+}
+
+# _hm_version_in X.Y MIN MAX: true when MIN <= X.Y <= MAX.
+_hm_version_in() {
+    local v="$1" lo="$2" hi="$3"
+    [ "$(printf '%s\n' "$lo" "$v" | sort -V | head -n1)" = "$lo" ] &&
+        [ "$(printf '%s\n' "$v" "$hi" | sort -V | head -n1)" = "$v" ]
+}
+
+# hm_find_python MIN MAX: print the first working interpreter with MIN <= X.Y <= MAX. Order: plain
+# python3, then pyenv builds (MIN first), then python3.MIN ... python3.MAX on PATH.
 hm_find_python() {
-    local min="$1" max="${2:-}" cand pyroot=""
+    local min="$1" max="$2" cand pyroot="" v minor
     local -a cands=()
     if command -v pyenv >/dev/null 2>&1; then
         pyroot="$(pyenv root 2>/dev/null </dev/null || true)"
     fi
     [ -z "$pyroot" ] && [ -d "${HOME}/.pyenv" ] && pyroot="${HOME}/.pyenv"
-    # Preferred order: plain python3, then exact pyenv builds, then versioned names on PATH.
     cands+=("$(command -v python3 2>/dev/null || true)")
     if [ -n "$pyroot" ]; then
-        for cand in "${pyroot}"/versions/"${min}"*/bin/python3 "${pyroot}"/versions/3.1[0-9]*/bin/python3; do
+        for cand in "${pyroot}"/versions/"${min}"*/bin/python3 "${pyroot}"/versions/3.[0-9]*/bin/python3; do
             [ -e "$cand" ] && cands+=("$cand")
         done
     fi
-    for cand in python3.11 python3.12 python3.13 python3.14; do
-        cands+=("$(command -v "$cand" 2>/dev/null || true)")
+    for minor in $(seq "${min#*.}" "${max#*.}"); do
+        cands+=("$(command -v "python3.${minor}" 2>/dev/null || true)")
     done
     for cand in "${cands[@]}"; do
-        if _hm_python_ok "$cand" "$min" "$max"; then
+        v="$(hm_python_version "$cand")" || continue
+        if _hm_version_in "$v" "$min" "$max"; then
             # Resolve shims to the real interpreter.
             "$cand" -c 'import sys; print(sys.executable)' </dev/null
             return 0
@@ -85,13 +100,25 @@ hm_find_python() {
     return 1
 }
 
-# Interpreter for each venv. 2.16 and 2.19 (and tools) run on 3.11; 2.21 needs >= 3.12.
+# hm_python_for_core CORE: the interpreter for that venv (CORE: 2.16, 2.19, 2.21, tools, demo), any
+# Python the venv's ansible-core supports on the controller. Fails naming what to install.
 hm_python_for_core() {
-    case "$1" in
-        2.16|2.19|tools) hm_find_python 3.11 3.11 || hm_find_python 3.11 3.12 ;;
-        2.21) hm_find_python 3.12 3.14 ;;
-        *) hm_say "unknown ansible-core version: $1 (known: ${HM_ALL_CORES})"; return 2 ;;
-    esac
+    local range min max
+    range="$(hm_core_python_range "$1")" || {
+        hm_say "unknown ansible-core version: $1 (known: ${HM_ALL_CORES} tools demo)"
+        return 2
+    }
+    read -r min max <<<"$range"
+    hm_find_python "$min" "$max" && return 0
+    local list="" minor
+    for minor in $(seq "${min#*.}" "${max#*.}"); do list="${list:+${list}, }3.${minor}"; done
+    local what="ansible-core $1"
+    case "$1" in tools|demo) what="the $1 venv (ansible-core 2.19)" ;; esac
+    hm_say "no Python for ${what} found: it needs one of Python ${list} that can create venvs."
+    hm_say "Install one, e.g. 'apt-get install python3 python3-venv' (Debian/Ubuntu, if its python3 is one of those),"
+    hm_say "'dnf install python${max}', or 'pyenv install ${max}', then run the command again."
+    hm_say "(Looked for python3, python3.${min#*.}..python3.${max#*.} on PATH and pyenv's versions.)"
+    return 1
 }
 
 # The Python X.Y of an interpreter.
@@ -132,7 +159,7 @@ hm_ensure_venv() {
 hm_core_venv() {
     local core="$1" py
     if ! py="$(hm_python_for_core "$core")"; then
-        hm_say "SKIP: no suitable Python for ansible-core ${core} on this machine (2.21 needs Python >= 3.12)"
+        hm_say "SKIP: no suitable Python for ansible-core ${core} on this machine"
         return 3
     fi
     hm_ensure_venv "core-${core}" "$py" || return 1
@@ -142,7 +169,7 @@ hm_core_venv() {
 
 hm_tools_venv() {
     local py
-    py="$(hm_python_for_core tools)" || { hm_say "no Python 3.11 found for the tools venv"; return 1; }
+    py="$(hm_python_for_core tools)" || return 1
     hm_ensure_venv tools "$py"
 }
 

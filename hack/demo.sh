@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make demo`: set up, start the HubSpot emulator, create a webinar event, run playbooks/demo.yml
 # (records attendance twice: first changed, then unchanged; prints the participation summary),
-# stop the emulator. Needs only Python 3.11 and pip; the venv lives outside the tree.
+# stop the emulator. Needs Python 3.11, 3.12 or 3.13 (what ansible-core 2.19 supports) and pip;
+# the venv lives outside the tree.
 set -euo pipefail
 
 # shellcheck source=hack/common.sh
@@ -12,7 +13,7 @@ export HM_LOGS
 trap 'hm_cleanup; rm -rf "${HM_LOGS}"' EXIT
 
 hm_header "setup"
-py="$(hm_python_for_core 2.19)" || { hm_say "no Python 3.11 found"; exit 1; }
+py="$(hm_python_for_core demo)" || exit 1
 venv="$(hm_ensure_venv demo "$py")"
 echo "venv ${venv}"
 hm_stage
@@ -49,3 +50,12 @@ hm_header "ansible-playbook playbooks/demo.yml"
 hm_ansible_env "$venv"
 cd "$HM_STAGE"
 ansible-playbook -i localhost, playbooks/demo.yml </dev/null
+
+cat <<'EOT'
+
+===== next =====
+The demo's emulator and collection are removed now. To keep going by hand:
+  make sandbox        a seeded emulator left running, the collection installed, and the export lines to paste
+  make sandbox-stop   stop it again
+See also docs/docsite/rst/getting_started.rst, "Try it locally".
+EOT

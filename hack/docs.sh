@@ -1,52 +1,74 @@
 #!/usr/bin/env bash
 # Build the collection's HTML docs site offline (what `make docs` and CI run).
 #
-#   hack/docs.sh [OUTPUT_DIR]        default OUTPUT_DIR: build/docs (git-ignored)
+#   hack/docs.sh [OUTPUT_DIR]        default OUTPUT_DIR: build/docs of the checkout (git-ignored, kept)
 #
 # Steps: stage the git-visible tree as .../ansible_collections/hubspot/marketing, check that the
 # credential type shown in docs/docsite/rst/awx.rst is docs/awx/hubspot_credential_type.yml,
 # lint the docs (antsibull-docs lint-collection-docs --plugin-docs), generate a Sphinx site with
-# `antsibull-docs sphinx-init --use-current`, and build it with `sphinx-build -W --keep-going` in
+# `antsibull-docs sphinx-init --use-current`, put the collection's front page (docs/site/index.rst)
+# in place of the generator's boilerplate index, and build it with `sphinx-build -W --keep-going` in
 # nitpicky mode, so any broken reference (a bad :ansplugin:/:ansopt:/:ref:, a missing label) fails.
+# Last, it checks what it wrote: OUTPUT_DIR/index.html exists after the temporary files are gone,
+# is the collection's front page (not the boilerplate) and links the guides; it prints the path.
 #
 # Offline: the generated conf.py points intersphinx at Python/Jinja/Ansible servers. This script
 # replaces that with a local inventory (written below) that maps the few Ansible-docs labels the
 # generated pages use to their docs.ansible.com URLs, so links still work and nothing is fetched.
 # A new external label shows up as "undefined label: 'x'": add it to EXTERNAL_LABELS below.
 #
-# Needs (in TOOLS_VENV, default ~/.cache/hubspot-marketing/venvs/tools): ansible-core,
-# antsibull-docs==2.28.0 (brings sphinx_antsibull_ext), sphinx, sphinx-ansible-theme==0.10.4,
-# ansible-pygments.
+# Needs only what builds the site: the docs venv (hack/venvs/docs.txt: ansible-core, antsibull-docs,
+# sphinx, sphinx-ansible-theme, ansible-pygments), created on first use under the cache, or DOCS_VENV.
 set -euo pipefail
 
 # shellcheck source=hack/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-TOOLS_VENV="${TOOLS_VENV:-${HM_VENVS}/tools}"
 OUT="${1:-${HM_ROOT}/build/docs}"
 case "$OUT" in /*) ;; *) OUT="$(pwd)/${OUT}" ;; esac
+OUT="${OUT%/}"
 
+if [ -n "${DOCS_VENV:-}" ]; then
+    venv="$DOCS_VENV"
+else
+    py="$(hm_python_for_core tools)" || exit 2
+    venv="$(hm_ensure_venv docs "$py")" || exit 2
+fi
 for tool in antsibull-docs sphinx-build python; do
-    if [ ! -x "${TOOLS_VENV}/bin/${tool}" ]; then
-        hm_say "docs: ${TOOLS_VENV}/bin/${tool} not found (run 'make setup' or set TOOLS_VENV)"
+    if [ ! -x "${venv}/bin/${tool}" ]; then
+        hm_say "docs: ${venv}/bin/${tool} not found"
         exit 2
     fi
 done
-if ! "${TOOLS_VENV}/bin/python" -c 'import sphinx_ansible_theme, sphinx_antsibull_ext, ansible_pygments' </dev/null 2>/dev/null; then
-    hm_say "docs: ${TOOLS_VENV} lacks sphinx-ansible-theme, antsibull-docs or ansible-pygments"
+if ! "${venv}/bin/python" -c 'import sphinx_ansible_theme, sphinx_antsibull_ext, ansible_pygments' </dev/null 2>/dev/null; then
+    hm_say "docs: ${venv} lacks sphinx-ansible-theme, antsibull-docs or ansible-pygments"
     exit 2
 fi
-export PATH="${TOOLS_VENV}/bin:${PATH}"
+export PATH="${venv}/bin:${PATH}"
 
 WORK=""
+BUILT=""
 cleanup() {
+    local rc=$?
     hm_cleanup
     [ -n "$WORK" ] && rm -rf "$WORK"
+    # The site must outlive this script: check it once everything temporary is gone.
+    if [ "$rc" -eq 0 ] && [ -n "$BUILT" ] && [ ! -f "${OUT}/index.html" ]; then
+        hm_say "docs: FAILED: ${OUT}/index.html is gone after the temporary files were removed"
+        rc=1
+    fi
+    exit "$rc"
 }
 trap cleanup EXIT
 
 hm_stage
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/hubspot-marketing-docs.XXXXXX")"
+for tmp in "$HM_STAGE_ROOT" "$WORK"; do
+    case "${OUT}/" in "${tmp}/"*)
+        hm_say "docs: ${OUT} is inside ${tmp}, which is removed when this script ends; give a directory outside it"
+        exit 2 ;;
+    esac
+done
 export ANSIBLE_COLLECTIONS_PATH="${HM_STAGE_ROOT}"
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false
 
@@ -76,6 +98,8 @@ antsibull-docs sphinx-init --use-current --fail-on-error --dest-dir "$WORK" \
     --project hubspot.marketing --copyright "hubspot.marketing contributors" \
     --title "hubspot.marketing collection" --html-short-title "hubspot.marketing" \
     hubspot.marketing >/dev/null
+# The collection's front page instead of the generator's "Welcome to my Ansible collection documentation".
+cp "${HM_STAGE}/docs/site/index.rst" "$WORK/rst/index.rst"
 
 # Labels of the Ansible docs that generated pages refer to -> page#anchor on docs.ansible.com.
 python - "$WORK/ansible_devel.inv" <<'EOF'
@@ -114,7 +138,23 @@ EOF
 echo "docs: antsibull-docs collection + sphinx-build (nitpicky, warnings are errors)"
 (cd "$WORK" && bash build.sh)
 
+echo "docs: the landing page is the collection's front page and links the guides"
+python - "$WORK/build/html/index.html" <<'EOF'
+import sys
+with open(sys.argv[1], encoding="utf-8") as handle:
+    page = handle.read()
+problems = []
+if "Welcome to my Ansible collection documentation" in page:
+    problems.append("it is the generator's boilerplate")
+for guide in ("getting_started", "recording_attendance", "attendance_sync_role", "awx", "troubleshooting"):
+    if 'href="collections/hubspot/marketing/docsite/%s.html' % guide not in page:
+        problems.append("it does not link the guide %s" % guide)
+if problems:
+    sys.exit("docs: index.html: " + "; ".join(problems))
+EOF
+
 rm -rf "$OUT"
 mkdir -p "$(dirname "$OUT")"
 cp -r "$WORK/build/html" "$OUT"
-echo "docs: site written to ${OUT}/index.html"
+BUILT=1
+echo "docs: site written to ${OUT} (open ${OUT}/index.html)"

@@ -10,20 +10,35 @@ __metaclass__ = type
 
 class ModuleDocFragment(object):
 
-    # The connection options every module and the lookup share.
+    # What every module and the lookup share: the connection options, who wrote them, what they need,
+    # how they retry, and the API they call. Fragments merge author/requirements (as a sorted set)
+    # and append notes/seealso after the plugin's own.
     DOCUMENTATION = r'''
+author:
+  - hubspot.marketing contributors (@hubspot-marketing)
+requirements:
+  - python >= 3.9
+  - requests >= 2.25.0
+notes:
+  - Requests that HubSpot rate-limits or that fail transiently are retried (see O(max_retries)); a warning says when that happened.
+seealso:
+  - name: HubSpot marketing events API
+    description: The marketing event, attendance and participation endpoints the collection calls.
+    link: https://developers.hubspot.com/docs/api/marketing/marketing-events
 options:
   access_token:
     description:
       - A HubSpot service key (recommended for new setups), a private-app access token (legacy, still working) or an
         OAuth access token (it expires after about 30 minutes; refresh it before the play), with the scope
         C(crm.objects.marketing_events.read), plus C(crm.objects.marketing_events.write) for the modules that write.
-      - Modules fall back to the environment variable E(HUBSPOT_ACCESS_TOKEN) on the host that runs them
-        (the controller for C(localhost), or the C(delegate_to) host).
+      - B(Required), in one of three ways. This option; the environment variable E(HUBSPOT_ACCESS_TOKEN) on the host
+        that runs the module (the controller for C(localhost), or the C(delegate_to) host); or once for a play with
+        C(module_defaults) and the action group C(group/hubspot.marketing.hubspot). A missing token fails the task
+        with a message naming all three, before any request.
+      - The token alone, without C(Bearer ) in front and without a trailing newline (use the C(trim) filter on a
+        value read from a file); such a token is refused with a message that says which.
       - Never logged, returned or shown in a diff.
-      - Set it once for a play with C(module_defaults) and the action group C(group/hubspot.marketing.hubspot).
     type: str
-    required: true
   base_url:
     description:
       - Base URL of the HubSpot API. Only C(http) and C(https) are accepted; credentials, a query string or a fragment are refused.
@@ -84,7 +99,8 @@ options:
         unsupported in September 2027. V(2026-03) and V(2026-09) use the date-based paths
         (C(/marketing/marketing-events/2026-09/...)); HubSpot releases a version every March and September and supports each
         for 18 months. The requests and answers the collection uses are the same in all three.
-      - V(v3) stays the default for the 0.x releases. Switch a play with C(module_defaults) (or E(HUBSPOT_API_VERSION))
+      - V(v3) stays the default for the 0.x releases. Switch every task of a play at once (for modules the action
+        group in C(module_defaults), for the lookup the variable C(hubspot_api_version), for both E(HUBSPOT_API_VERSION))
         and test it before HubSpot retires v3.
       - Falls back to the environment variable E(HUBSPOT_API_VERSION).
     type: str

@@ -11,8 +11,6 @@ DOCUMENTATION = r'''
 name: marketing_event_participations
 short_description: Read HubSpot marketing event participations in a template
 version_added: 0.1.0
-author:
-  - hubspot.marketing contributors (@hubspot-marketing)
 description:
   - Returns HubSpot marketing event participations (registrations, attendance, cancellations, no-shows)
     as a flat list of dicts, the same dicts M(hubspot.marketing.marketing_event_participation_info) returns.
@@ -25,9 +23,6 @@ description:
     set the variables C(hubspot_access_token) and C(hubspot_base_url) (templates in them are resolved, as in the examples),
     the environment variables, or pass the options directly.
   - Use it with C(query()) (or C(wantlist=true)) so the result is always a list.
-requirements:
-  - python >= 3.9
-  - requests >= 2.25.0
 extends_documentation_fragment:
   - hubspot.marketing.auth
   - hubspot.marketing.event
@@ -36,8 +31,11 @@ options:
   access_token:
     description:
       - A HubSpot service key, private-app access token or OAuth access token with the scope C(crm.objects.marketing_events.read).
-      - Read, in this order, from the option, the variable C(hubspot_access_token) (templated, so it may be set to
-        C("{{ vault_token }}")) or the environment variable E(HUBSPOT_ACCESS_TOKEN) on the controller.
+      - B(Required.) Read, in this order, from the option, the variable C(hubspot_access_token) (templated, so it may be
+        set to C("{{ vault_token }}")) or the environment variable E(HUBSPOT_ACCESS_TOKEN) on the controller.
+        Defaults set for modules do not reach lookups. A missing token fails the lookup with a message naming these ways, before any request.
+      - The token alone, without C(Bearer ) in front and without a trailing newline; such a token is refused with a
+        message that says which.
       - Never logged, returned or shown in an error.
       - Must be a string. The lookup takes the option as it comes and checks it itself, so that a dict or a list
         given by mistake is refused without its content being printed.

@@ -53,6 +53,9 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._errors import (
     type_name,
 )
 
+# The version in galaxy.yml, which is the source: modules run from an AnsiballZ payload that carries
+# no galaxy.yml or MANIFEST.json to read it from. tests/unit/plugins/module_utils/test_version.py fails
+# when the two differ, so a release bumps both.
 COLLECTION_VERSION = "0.1.0"
 USER_AGENT = "hubspot.marketing/%s" % COLLECTION_VERSION
 DEFAULT_BASE_URL = "https://api.hubapi.com"
@@ -197,14 +200,31 @@ def check_base_url(base_url):
     return url, None
 
 
+# Where a token can come from, named when none was given (the modules and the lookup share this check).
+TOKEN_MISSING = (
+    "is required: give the option access_token, set the environment variable HUBSPOT_ACCESS_TOKEN, or set it once "
+    "for the play: modules with module_defaults under group/hubspot.marketing.hubspot, the lookup with the variable "
+    "hubspot_access_token (module_defaults does not reach lookups). Modules read the environment on the host that "
+    "runs them, the lookup on the controller"
+)
+
+
 def check_access_token(token):
     """Reason the token cannot be sent as a header, or None. Never echoes the token (nor a dict or list given instead)."""
     if token is None:
-        return "is required (or set the environment variable HUBSPOT_ACCESS_TOKEN)"
+        return TOKEN_MISSING
     if not isinstance(token, str):
         return "must be a string, got %s (its value is not shown)" % type_name(token)
     if not token.strip():
         return "must be a non-empty string"
+    if token[:7].lower() == "bearer ":
+        return "starts with 'Bearer ': give the token alone, the 'Bearer ' prefix is added to the header by the collection"
+    if token.rstrip("\r\n") != token:
+        return ("ends with a newline (as a token read from a file or pasted often does): strip it, "
+                "for example with the trim filter")
+    if token.rstrip() != token or token.lstrip() != token:
+        return "%s with whitespace: strip it, for example with the trim filter" % (
+            "ends" if token.rstrip() != token else "starts")
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in token):
         return "must not contain whitespace or control characters"
     if any(ord(ch) > 126 for ch in token):

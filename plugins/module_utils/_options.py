@@ -38,7 +38,8 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._errors import H
 from ansible_collections.hubspot.marketing.plugins.module_utils._validation import contact_identifier_error
 
 AUTH_ARGSPEC = dict(
-    access_token=dict(type="str", required=True, no_log=True, fallback=(env_fallback, ["HUBSPOT_ACCESS_TOKEN"])),
+    # Not required=True: core's "missing required arguments" would come first; auth_errors names every way to give it.
+    access_token=dict(type="str", no_log=True, fallback=(env_fallback, ["HUBSPOT_ACCESS_TOKEN"])),
     base_url=dict(type="str", default=DEFAULT_BASE_URL, fallback=(env_fallback, ["HUBSPOT_BASE_URL"])),
     validate_certs=dict(type="bool", default=True),
     timeout=dict(type="float", default=30),

@@ -24,23 +24,15 @@ description:
   - A create that loses a race with another create of the same external ids (HubSpot answers
     C(400 UNIQUE_VALUE_CONFLICT) with the existing event's id) updates that event instead, with a warning.
   - Never uses HubSpot's C(events/upsert) endpoint, which was observed to answer success and create nothing.
-author:
-  - hubspot.marketing contributors (@hubspot-marketing)
-requirements:
-  - python >= 3.9
-  - requests >= 2.25.0
+attributes:
+  diff_mode:
+    details:
+      - The diff shows only the fields that change (custom properties by name), the whole event on create and delete.
 extends_documentation_fragment:
   - hubspot.marketing.auth
   - hubspot.marketing.event
   - hubspot.marketing.attributes
   - hubspot.marketing.attributes.action_group
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-    details:
-      - The diff shows only the fields that change (custom properties by name), the whole event on create and delete.
 options:
   state:
     description:
@@ -100,72 +92,62 @@ options:
 notes:
   - One of O(event_id) or O(external_event_id) is required.
   - After a write the event is read again, so RV(event) shows it as HubSpot holds it (one more request).
-  - Requests that HubSpot rate-limits or that fail transiently are retried (see O(max_retries)); the module warns when that happened.
 seealso:
   - module: hubspot.marketing.marketing_event_info
     description: Find and read marketing events.
   - module: hubspot.marketing.marketing_event_attendance
     description: Record registrations, attendance and cancellations for an event.
-  - name: HubSpot marketing events API
-    description: The event endpoints this module uses.
-    link: https://developers.hubspot.com/docs/api/marketing/marketing-events
 '''
 
 EXAMPLES = r'''
-- name: Manage a webinar in HubSpot
-  hosts: localhost
-  gather_facts: false
-  module_defaults:
-    group/hubspot.marketing.hubspot:
-      access_token: "{{ vault_hubspot_access_token }}"
-  tasks:
-    - name: The webinar exists, with these details
-      hubspot.marketing.marketing_event:
-        external_account_id: my-webinar-app
-        external_event_id: webinar-2026-03
-        event_name: Ansible for marketers
-        event_organizer: Marketing team
-        event_type: WEBINAR
-        start_date_time: "2026-03-01T10:00:00Z"
-        end_date_time: "2026-03-01T11:00:00Z"
-        event_url: https://webinars.example.com/2026-03
-        custom_properties:
-          webinar_platform: zoom
-      register: webinar
+# Tasks of a play on localhost; the token comes from HUBSPOT_ACCESS_TOKEN (or access_token, or module_defaults).
+- name: The webinar exists, with these details
+  hubspot.marketing.marketing_event:
+    external_account_id: my-webinar-app
+    external_event_id: webinar-2026-03
+    event_name: Ansible for marketers
+    event_organizer: Marketing team
+    event_type: WEBINAR
+    start_date_time: "2026-03-01T10:00:00Z"
+    end_date_time: "2026-03-01T11:00:00Z"
+    event_url: https://webinars.example.com/2026-03
+    custom_properties:
+      webinar_platform: zoom
+  register: webinar
 
-    - name: Record attendance by HubSpot's id of the event
-      hubspot.marketing.marketing_event_attendance:
-        event_id: "{{ webinar.event.event_id }}"
-        state: attended
-        contacts:
-          - email: jane@example.com
-            joined_at: "2026-03-01T10:02:00Z"
-            left_at: "2026-03-01T10:58:00Z"
+- name: Record attendance by HubSpot's id of the event
+  hubspot.marketing.marketing_event_attendance:
+    event_id: "{{ webinar.event.event_id }}"
+    state: attended
+    contacts:
+      - email: jane@example.com
+        joined_at: "2026-03-01T10:02:00Z"
+        left_at: "2026-03-01T10:58:00Z"
 
-    - name: Mark it completed, so HubSpot computes durations and no-shows
-      hubspot.marketing.marketing_event:
-        external_account_id: my-webinar-app
-        external_event_id: webinar-2026-03
-        state: completed
+- name: Mark it completed, so HubSpot computes durations and no-shows
+  hubspot.marketing.marketing_event:
+    external_account_id: my-webinar-app
+    external_event_id: webinar-2026-03
+    state: completed
 
-    - name: Rename an event another app created (by HubSpot's id)
-      hubspot.marketing.marketing_event:
-        event_id: "123456789"
-        event_name: Partner summit (rescheduled)
+- name: Rename an event another app created (by HubSpot's id)
+  hubspot.marketing.marketing_event:
+    event_id: "123456789"
+    event_name: Partner summit (rescheduled)
 
-    - name: Cancel an event (created cancelled, with these details, if it does not exist yet)
-      hubspot.marketing.marketing_event:
-        external_account_id: my-webinar-app
-        external_event_id: webinar-2026-04
-        event_name: April webinar
-        event_organizer: Marketing team
-        state: cancelled
+- name: Cancel an event (created cancelled, with these details, if it does not exist yet)
+  hubspot.marketing.marketing_event:
+    external_account_id: my-webinar-app
+    external_event_id: webinar-2026-04
+    event_name: April webinar
+    event_organizer: Marketing team
+    state: cancelled
 
-    - name: Delete an event
-      hubspot.marketing.marketing_event:
-        external_account_id: my-webinar-app
-        external_event_id: webinar-2026-05
-        state: absent
+- name: Delete an event
+  hubspot.marketing.marketing_event:
+    external_account_id: my-webinar-app
+    external_event_id: webinar-2026-05
+    state: absent
 '''
 
 RETURN = r'''
@@ -276,6 +258,10 @@ actions:
   elements: str
   choices: [create, update, cancel, complete, delete]
   sample: [create, complete]
+error:
+  description: The error of the request that failed the task, with the keys of RV(hubspot.marketing.marketing_event_attendance#module:error).
+  returned: when a request failed
+  type: dict
 '''
 
 from ansible_collections.hubspot.marketing.plugins.module_utils._options import (

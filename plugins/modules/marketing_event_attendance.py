@@ -35,11 +35,7 @@ description:
     each group is sent in ceil(n / O(batch_size)) requests, up to O(write_concurrency) at a time."
   - All input is validated before any request is sent; every problem is reported at once, each prefixed with
     the path of the offending field, for example C(contacts[3].email).
-author:
-  - hubspot.marketing contributors (@hubspot-marketing)
 requirements:
-  - python >= 3.9
-  - requests >= 2.25.0
   - jsonschema >= 4.0.0
   - rfc3339-validator >= 0.1.4 (optional; without it RFC 3339 timestamps are checked by a built-in parser only)
 extends_documentation_fragment:
@@ -49,12 +45,10 @@ extends_documentation_fragment:
   - hubspot.marketing.attributes.action_group
 attributes:
   check_mode:
-    support: full
     details:
       - Sends the same reads and no write; RV(recorded) lists the contacts that would be written.
       - Check mode cannot prove that the token has the write scope or that the contacts exist.
   diff_mode:
-    support: full
     details:
       - The diff shows, for each contact that is (or would be) written, its state before and after,
         keyed by the contact as given (id or email). An attendee's state shows its duration, C(attended (3600 s)).
@@ -175,7 +169,6 @@ options:
     type: int
     default: 60
 notes:
-  - "The module runs where the task runs: use C(hosts: localhost) or C(delegate_to: localhost)."
   - HubSpot's answer to a write by email does not say whether it created the contact, so the module does not either.
   - When a write request fails as a whole, the module stops and fails. Every contact ends in exactly one of RV(recorded),
     RV(unchanged), RV(batch_errors), RV(unconfirmed) and RV(not_attempted). A request refused with a 4xx status is in
@@ -185,7 +178,6 @@ notes:
     or by elimination. Contacts an answer leaves open (an error that names nobody) are reported in RV(unconfirmed).
   - "HubSpot's event breakdown lags writes by seconds or more: a O(state=registered) task run right after an
     O(state=attended) task for the same contacts may not see the attendance yet and register them again."
-  - Requests that HubSpot rate-limits or that fail transiently are retried (see O(max_retries)); the module warns when that happened.
   - A contact given by O(contacts[].id) and the same contact given by O(contacts[].email) in one task cannot be told apart before
     writing; avoid mixing both for one person.
 seealso:
@@ -194,9 +186,6 @@ seealso:
   - plugin: hubspot.marketing.marketing_event_participations
     plugin_type: lookup
     description: The participations of events, for use in templates.
-  - name: HubSpot marketing events API
-    description: The attendance and participation endpoints this module uses.
-    link: https://developers.hubspot.com/docs/api/marketing/marketing-events
 '''
 
 EXAMPLES = r'''
@@ -456,11 +445,63 @@ api_calls:
       type: int
       sample: 1
 error:
-  description: The error of the request that failed the task (method, path, status, category, message, correlation id, required scopes).
+  description:
+    - The error of the request that failed the task. When HubSpot answered, every key but RV(error.reason);
+      when no answer came (timeout, refused connection, TLS failure), only RV(error.method), RV(error.path) and RV(error.reason).
   returned: when a request failed
   type: dict
   sample: {"method": "POST", "path": "/marketing/v3/marketing-events/1/attendance/register/create", "status": 403,
-           "category": "MISSING_SCOPES", "correlation_id": "6a1c...", "required_scopes": ["crm.objects.marketing_events.write"]}
+           "category": "MISSING_SCOPES", "message": "This app hasn't been granted all required scopes to make this call.",
+           "correlation_id": "6a1c...", "details": [], "policy": null,
+           "required_scopes": ["crm.objects.marketing_events.write"], "retries": 0}
+  contains:
+    method:
+      description: The HTTP method of the request.
+      type: str
+      sample: POST
+    path:
+      description: The request path (no host, no query string).
+      type: str
+      sample: /marketing/v3/marketing-events/1/attendance/register/create
+    status:
+      description: The HTTP status HubSpot answered with, after any retries.
+      type: int
+      sample: 403
+    category:
+      description:
+        - HubSpot's error category (or C(errorType)), for example C(VALIDATION_ERROR), C(INVALID_AUTHENTICATION),
+          C(MISSING_SCOPES), C(OBJECT_NOT_FOUND) or C(RATE_LIMITS). V(null) when the answer had none.
+      type: str
+      sample: MISSING_SCOPES
+    message:
+      description: HubSpot's message, or the start (500 characters) of an answer that was not JSON.
+      type: str
+    correlation_id:
+      description: HubSpot's C(correlationId) of the request; quote it to HubSpot support.
+      type: str
+      sample: 6a1c8b62-0c1d-4b5e-9a7f-3f7e0f1d2c3b
+    details:
+      description: HubSpot's C(errors[]) entries, each with the keys it sent of C(message), C(in), C(code), C(subCategory) and C(context).
+      type: list
+      elements: dict
+      sample: [{"message": "joinedAt param must be earlier than leftAt", "subCategory": "AttendanceValidationError"}]
+    policy:
+      description: For a rate limit, HubSpot's policy name (V(DAILY) is never retried; V(TEN_SECONDLY_ROLLING) is). Otherwise V(null).
+      type: str
+      sample: TEN_SECONDLY_ROLLING
+    required_scopes:
+      description: The scopes HubSpot said the token lacks (empty unless C(MISSING_SCOPES)).
+      type: list
+      elements: str
+      sample: [crm.objects.marketing_events.write]
+    retries:
+      description: How many times the request was retried before this answer (see O(max_retries)).
+      type: int
+      sample: 0
+    reason:
+      description: Only when no answer came, what happened instead (the proxy named as C(HOST:PORT) only).
+      type: str
+      sample: "timed out after 30.0s (ReadTimeoutError)"
 validation_errors:
   description: Every problem found in the input, as C(path) and C(message); nothing was sent.
   returned: when the input is invalid

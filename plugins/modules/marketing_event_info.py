@@ -23,15 +23,9 @@ description:
     moments (up to a few minutes) ago may not be found yet. Read it by its external ids or O(event_id) instead.
   - With no event option, lists every event of the portal, O(page_size) per request, up to O(limit).
   - Sends only C(GET) requests, in check mode too.
-author:
-  - hubspot.marketing contributors (@hubspot-marketing)
-requirements:
-  - python >= 3.9
-  - requests >= 2.25.0
 extends_documentation_fragment:
   - hubspot.marketing.auth
   - hubspot.marketing.event
-  - hubspot.marketing.attributes
   - hubspot.marketing.attributes.info_module
   - hubspot.marketing.attributes.action_group
 options:
@@ -65,49 +59,39 @@ options:
 notes:
   - Events found by O(external_event_id) alone carry only what the lookup returns (ids, name, app); the other
     keys are V(null). Read one with O(event_id) for every field.
-  - Requests that HubSpot rate-limits or that fail transiently are retried (see O(max_retries)); the module warns when that happened.
 seealso:
   - module: hubspot.marketing.marketing_event
     description: Create, update, complete, cancel or delete an event.
   - module: hubspot.marketing.marketing_event_participation_info
     description: Read an event's participations.
-  - name: HubSpot marketing events API
-    description: The event read and search endpoints this module uses.
-    link: https://developers.hubspot.com/docs/api/marketing/marketing-events
 '''
 
 EXAMPLES = r'''
-- name: Find and read HubSpot marketing events
-  hosts: localhost
-  gather_facts: false
-  module_defaults:
-    group/hubspot.marketing.hubspot:
-      access_token: "{{ vault_hubspot_access_token }}"
-  tasks:
-    - name: One event by HubSpot's id
-      hubspot.marketing.marketing_event_info:
-        event_id: "58000123"
-      register: by_id
+# The token is read from HUBSPOT_ACCESS_TOKEN on the host that runs the task; see access_token for the other ways.
+- name: One event by HubSpot's id
+  hubspot.marketing.marketing_event_info:
+    event_id: "58000123"
+  register: by_id
 
-    - name: The event this app created for a webinar
-      hubspot.marketing.marketing_event_info:
-        external_account_id: my-webinar-app
-        external_event_id: webinar-2026-03
-      register: ours
+- name: The event this app created for a webinar
+  hubspot.marketing.marketing_event_info:
+    external_account_id: my-webinar-app
+    external_event_id: webinar-2026-03
+  register: ours
 
-    - name: Every event in the portal with this external event id, whichever app created it
-      hubspot.marketing.marketing_event_info:
-        external_event_id: webinar-2026-03
-      register: anywhere
+- name: Every event in the portal with this external event id, whichever app created it
+  hubspot.marketing.marketing_event_info:
+    external_event_id: webinar-2026-03
+  register: anywhere
 
-    - name: Their HubSpot ids and apps
-      ansible.builtin.debug:
-        msg: "{{ anywhere.events | map(attribute='event_id') | zip(anywhere.events | map(attribute='app_name')) | list }}"
+- name: Their HubSpot ids and apps
+  ansible.builtin.debug:
+    msg: "{{ anywhere.events | map(attribute='event_id') | zip(anywhere.events | map(attribute='app_name')) | list }}"
 
-    - name: The first 50 events of the portal
-      hubspot.marketing.marketing_event_info:
-        limit: 50
-      register: first_events
+- name: The first 50 events of the portal
+  hubspot.marketing.marketing_event_info:
+    limit: 50
+  register: first_events
 '''
 
 RETURN = r'''
@@ -152,6 +136,10 @@ api_calls:
       description: Number of C(GET) requests (a request retried after a rate limit counts once).
       type: int
       sample: 1
+error:
+  description: The error of the request that failed the task, with the keys of RV(hubspot.marketing.marketing_event_attendance#module:error).
+  returned: when a request failed
+  type: dict
 '''
 
 from ansible_collections.hubspot.marketing.plugins.module_utils._options import (

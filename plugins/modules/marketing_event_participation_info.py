@@ -20,15 +20,9 @@ description:
     give both for the event's breakdown filtered by that contact.
   - Pages through the results with the API's cursor, O(page_size) items per request, and stops at O(limit) items.
   - Sends only C(GET) requests, in check mode too; it never changes anything in HubSpot.
-author:
-  - hubspot.marketing contributors (@hubspot-marketing)
-requirements:
-  - python >= 3.9
-  - requests >= 2.25.0
 extends_documentation_fragment:
   - hubspot.marketing.auth
   - hubspot.marketing.event
-  - hubspot.marketing.attributes
   - hubspot.marketing.attributes.info_module
   - hubspot.marketing.attributes.action_group
 options:
@@ -66,65 +60,55 @@ options:
     default: false
 notes:
   - One of O(contact), O(event_id) or O(external_event_id) is required.
-  - Requests that HubSpot rate-limits or that fail transiently are retried (see O(max_retries)); the module warns when that happened.
 seealso:
   - module: hubspot.marketing.marketing_event_attendance
     description: Record registrations, attendance and cancellations for an event.
   - plugin: hubspot.marketing.marketing_event_participations
     plugin_type: lookup
     description: The same participations as a lookup, for use in templates.
-  - name: HubSpot marketing events API
-    description: The participation breakdown and counters endpoints this module reads.
-    link: https://developers.hubspot.com/docs/api/marketing/marketing-events
 '''
 
 EXAMPLES = r'''
-- name: Read HubSpot marketing event participations
-  hosts: localhost
-  gather_facts: false
-  module_defaults:
-    group/hubspot.marketing.hubspot:
-      access_token: "{{ vault_hubspot_access_token }}"
-  tasks:
-    - name: Every participation in an event, with its counters
-      hubspot.marketing.marketing_event_participation_info:
-        event_id: "123456789"
-        counters: true
-      register: webinar
+# Run on localhost with HUBSPOT_ACCESS_TOKEN set (access_token and module_defaults work too).
+- name: Every participation in an event, with its counters
+  hubspot.marketing.marketing_event_participation_info:
+    event_id: "123456789"
+    counters: true
+  register: webinar
 
-    - name: Show how many attended
-      ansible.builtin.debug:
-        msg: "{{ webinar.counters.attended }} of {{ webinar.total }} participants attended"
+- name: Show how many attended
+  ansible.builtin.debug:
+    msg: "{{ webinar.counters.attended }} of {{ webinar.total }} participants attended"
 
-    - name: Registered contacts of an event given by the external ids of the app that created it
-      hubspot.marketing.marketing_event_participation_info:
-        external_account_id: "my-webinar-app"
-        external_event_id: "webinar-2024-06"
-        state: registered
-      register: registered
+- name: Registered contacts of an event given by the external ids of the app that created it
+  hubspot.marketing.marketing_event_participation_info:
+    external_account_id: "my-webinar-app"
+    external_event_id: "webinar-2024-06"
+    state: registered
+  register: registered
 
-    - name: Email addresses of those contacts
-      ansible.builtin.debug:
-        msg: "{{ registered.participations | map(attribute='email') | list }}"
+- name: Email addresses of those contacts
+  ansible.builtin.debug:
+    msg: "{{ registered.participations | map(attribute='email') | list }}"
 
-    - name: Every event a contact took part in
-      hubspot.marketing.marketing_event_participation_info:
-        contact: jane@example.com
-      register: jane
+- name: Every event a contact took part in
+  hubspot.marketing.marketing_event_participation_info:
+    contact: jane@example.com
+  register: jane
 
-    - name: Has a contact attended this event?
-      hubspot.marketing.marketing_event_participation_info:
-        event_id: "123456789"
-        contact: "51"
-        state: attended
-      register: attended
+- name: Has a contact attended this event?
+  hubspot.marketing.marketing_event_participation_info:
+    event_id: "123456789"
+    contact: "51"
+    state: attended
+  register: attended
 
-    - name: The first 10 cancellations only (one request)
-      hubspot.marketing.marketing_event_participation_info:
-        event_id: "123456789"
-        state: cancelled
-        limit: 10
-      register: first_cancellations
+- name: The first 10 cancellations only (one request)
+  hubspot.marketing.marketing_event_participation_info:
+    event_id: "123456789"
+    state: cancelled
+    limit: 10
+  register: first_cancellations
 '''
 
 RETURN = r'''
@@ -249,6 +233,10 @@ api_calls:
       sample: 13
   sample:
     reads: 13
+error:
+  description: The error of the request that failed the task, with the keys of RV(hubspot.marketing.marketing_event_attendance#module:error).
+  returned: when a request failed
+  type: dict
 '''
 
 

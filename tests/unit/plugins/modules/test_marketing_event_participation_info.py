@@ -196,7 +196,7 @@ class TestMain:
         (dict(external_event_id="e"), "parameters are required together: external_event_id, external_account_id"),
         (dict(contact="a@b.c", counters=True), "counters is True but any of the following are missing: event_id, external_event_id"),
         (dict(event_id="1", state="ATTENDED"), "value of state must be one of: registered, attended, cancelled, no_show"),
-        (dict(event_id="1", access_token=None), "missing required arguments: access_token"),
+        (dict(event_id="1", access_token=None), "access_token: is required: give the option access_token"),
     ])
     def test_argspec_rules(self, run_main, requests_mock, given, message):
         result = run_main(args(**given), expect=Fail)
