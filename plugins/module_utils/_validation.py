@@ -144,6 +144,11 @@ def _validator(schema):
     return validator[0]
 
 
+def format_checker_of(schema):
+    """The ``FormatChecker`` the validator of ``schema`` uses (shared with ``_schema_check``)."""
+    return _validator(schema).format_checker
+
+
 def render_path(parts, root=""):
     """``["contacts", 3, "email"]`` -> ``contacts[3].email`` (after ``root`` if given)."""
     out = root
