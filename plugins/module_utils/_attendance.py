@@ -35,6 +35,7 @@ import re
 
 from ansible_collections.hubspot.marketing.plugins.module_utils._schemas import (
     ATTENDANCE_SCHEMAS,
+    MAX_CONTACTS,
     RFC3339_PATTERN,
     TASK_TIMES,
 )
@@ -94,9 +95,12 @@ def parse_timestamp(value):
     return result
 
 
-@functools.lru_cache(maxsize=4096)
+# Every time of a task is parsed when it is checked and again when it is prepared: the cache holds
+# two times per contact of the largest task, so the second pass never parses (an LRU smaller than a
+# pass would evict each entry just before its reuse).
+@functools.lru_cache(maxsize=2 * MAX_CONTACTS + len(TASK_TIMES))
 def _rfc3339_millis(text):
-    """Epoch milliseconds of an RFC 3339 string (cached: task-level times repeat once per contact)."""
+    """Epoch milliseconds of an RFC 3339 string (cached, see above)."""
     match = _RFC3339_PARTS.match(text)
     if not match:
         raise ValueError("not an RFC 3339 timestamp")
@@ -115,6 +119,8 @@ def _rfc3339_millis(text):
 
 
 def _strip_none(contact):
+    if None not in contact.values():
+        return contact
     return dict((k, v) for k, v in contact.items() if v is not None)
 
 

@@ -52,7 +52,10 @@ class Unsupported(Exception):
 
 
 def _is_number(value):
-    return isinstance(value, numbers.Number) and not isinstance(value, bool)
+    kind = type(value)
+    if kind is int or kind is float:
+        return True
+    return kind is not bool and isinstance(value, numbers.Number)
 
 
 def _all(checks):

@@ -57,8 +57,24 @@ def _intl_letter(ch):
     return ord(ch) > 127 and ch.isalnum()
 
 
+# The common address (ASCII dot-atom local part, ASCII domain labels, a top-level label that is not
+# all digits) in one regular expression: every address it matches passes every check of
+# email_error, which it only spares the character loops (100,000 contacts per task).
+_PLAIN_EMAIL = re.compile(
+    r"(?=[^@]{1,%d}@)[A-Za-z0-9!#$%%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,%d}[A-Za-z0-9])?\.)+(?![0-9]+$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,%d}[A-Za-z0-9])?"
+    % (_LOCAL_MAX, _LABEL_MAX - 2, _LABEL_MAX - 2))
+
+
 def email_error(value):
     """Why ``value`` is not an email address HubSpot can take, or None."""
+    if isinstance(value, str) and len(value) <= MAX_EMAIL_LENGTH and _PLAIN_EMAIL.fullmatch(value):
+        return None
+    return _email_problem(value)
+
+
+def _email_problem(value):
+    """``email_error`` for every address (the character by character checks)."""
     if not isinstance(value, str):
         return "must be a string, got %s" % type_name(value)
     if not value:
