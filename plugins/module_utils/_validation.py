@@ -70,11 +70,6 @@ def email_error(value):
     """Why ``value`` is not an email address HubSpot can take, or None."""
     if isinstance(value, str) and len(value) <= MAX_EMAIL_LENGTH and _PLAIN_EMAIL.fullmatch(value):
         return None
-    return _email_problem(value)
-
-
-def _email_problem(value):
-    """``email_error`` for every address (the character by character checks)."""
     if not isinstance(value, str):
         return "must be a string, got %s" % type_name(value)
     if not value:

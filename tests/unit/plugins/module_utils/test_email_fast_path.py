@@ -10,12 +10,26 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 import pytest
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.hubspot.marketing.plugins.module_utils import _validation
+
+NEVER = re.compile(r"(?!)")
+
+
+def slow_error(value):
+    """``email_error`` without its regular expression: the character by character checks alone."""
+    fast = _validation._PLAIN_EMAIL
+    _validation._PLAIN_EMAIL = NEVER
+    try:
+        return _validation.email_error(value)
+    finally:
+        _validation._PLAIN_EMAIL = fast
 
 ALPHABET = "ab9Z.-_+@ \t\n\x07\u00e9\u0661#\"<>,[]"
 PARTS = st.text(alphabet=ALPHABET, max_size=8)
@@ -27,15 +41,15 @@ def test_fast_path_agrees(local, domain, tld):
     for value in ("%s@%s.%s" % (local, domain, tld), "%s@%s" % (local, domain), local):
         fast = _validation._PLAIN_EMAIL.fullmatch(value) is not None and len(value) <= _validation.MAX_EMAIL_LENGTH
         if fast:
-            assert _validation._email_problem(value) is None, value
-        assert (_validation.email_error(value) is None) == (_validation._email_problem(value) is None)
+            assert slow_error(value) is None, value
+        assert (_validation.email_error(value) is None) == (slow_error(value) is None)
 
 
 @pytest.mark.parametrize("value", [
     "a" * 64 + "@b.co", "a@" + "b" * 63 + ".co", "a@b." + "c" * 63, "x@" + ".".join(["a" * 60] * 4) + ".com",
 ])
 def test_limits_are_the_same(value):
-    assert (_validation.email_error(value) is None) == (_validation._email_problem(value) is None)
+    assert (_validation.email_error(value) is None) == (slow_error(value) is None)
 
 
 @pytest.mark.parametrize("value", [
