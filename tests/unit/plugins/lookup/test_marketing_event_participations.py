@@ -40,8 +40,8 @@ def _ensure_collection_loader():
 
     A plain ``pytest`` run (PYTHONPATH=<dir holding ansible_collections>) does not; install it here so
     lookup_loader finds the collection. The collection's package objects were imported without the
-    finder and lack its metadata: drop just those three so the finder re-imports them; every
-    submodule already loaded stays, so classes keep their identity.
+    finder and lack its metadata: drop the packages so the finder re-imports them; every
+    module already loaded stays, so classes keep their identity.
     """
     from ansible.utils.collection_loader import AnsibleCollectionConfig
     if AnsibleCollectionConfig.collection_finder is not None:
@@ -49,7 +49,11 @@ def _ensure_collection_loader():
     import ansible_collections
     from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
     paths = [os.path.dirname(p) for p in ansible_collections.__path__]
-    for name in ("ansible_collections.hubspot.marketing", "ansible_collections.hubspot", "ansible_collections"):
+    # Every package of the collection imported so far (modules stay): a test that imported a plugin
+    # directly left namespace packages the finder cannot resolve plugins through.
+    stale = [name for name, module in sys.modules.items()
+             if (name == "ansible_collections" or name.startswith("ansible_collections.")) and hasattr(module, "__path__")]
+    for name in stale:
         sys.modules.pop(name, None)
     _AnsibleCollectionFinder(paths=paths)._install()
 

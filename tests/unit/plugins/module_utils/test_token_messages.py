@@ -17,7 +17,7 @@ import yaml
 
 from ansible_collections.hubspot.marketing.plugins.doc_fragments import auth
 from ansible_collections.hubspot.marketing.plugins.lookup import marketing_event_participations as lookup_plugin
-from ansible_collections.hubspot.marketing.plugins.module_utils._args import auth_errors
+from ansible_collections.hubspot.marketing.plugins.module_utils._options import auth_errors
 from ansible_collections.hubspot.marketing.plugins.module_utils._client import check_access_token
 from ansible_collections.hubspot.marketing.plugins.modules import marketing_event_participation_info as info
 from ansible_collections.hubspot.marketing.tests.unit.plugins.modules.utils import run_module
