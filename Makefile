@@ -9,7 +9,7 @@
 #   make docs                 build the HTML docs site offline (fails on broken references)
 #   make awx-test             run the demo through ansible-runner (AWX's engine) from the built tarball
 #   make demo                 start the HubSpot emulator and run playbooks/demo.yml against it
-#   make bench                benchmark requests and wall time against the alternatives (not a test)
+#   make bench [PROFILE=fast] benchmark against the alternatives (not a test); PROFILE realistic|starter|fast
 #   make clean                remove build and test leftovers from the work tree
 #   make distclean            also remove the cached venvs
 #
@@ -19,7 +19,7 @@ SHELL := /bin/bash
 RUN := bash hack/run.sh
 CACHE := $(or $(HUBSPOT_MARKETING_CACHE),$(HOME)/.cache/hubspot-marketing)
 
-export CORE TARGETS BENCH_ARGS
+export CORE TARGETS BENCH_ARGS PROFILE
 
 .PHONY: help test setup sanity units integration emulator-tests lint docs awx-test demo bench clean distclean
 
