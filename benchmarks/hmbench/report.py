@@ -146,3 +146,46 @@ def write(out_dir, data, plot_name):
     with open(os.path.join(out_dir, "results.md"), "w") as handle:
         handle.write(text)
     return text
+
+
+DOCS_BEGIN = ".. BEGIN realistic results"
+DOCS_END = ".. END realistic results"
+
+
+def _rst(text):
+    """Plain cell text for reStructuredText: ** stays bold, a lone * is escaped."""
+    return str(text).replace("**", "\0").replace("*", "\\*").replace("\0", "**")
+
+
+def rst_tables(data):
+    """The realistic results as list-tables for the docs' performance page."""
+    lines = ["Run of %s, ``make bench PROFILE=%s`` (%.0f minutes); %d cores, load average %s at start. %s" % (
+        data["date"], data["profile"], data["bench_seconds"] / 60.0, data["machine"]["cores"],
+        data["machine"]["load_average_at_start"][0], "Extrapolated rows are labelled; \\* = requests expected, not counted."),
+        "", ".. list-table::", "   :header-rows: 1", "",
+        "   * - Measurement", "     - Requests (reads + writes)", "     - Wall s", "     - Floor s", "     - Result", "     - Target"]
+    for row in data["measurements"]:
+        cells = [row["name"], fmt_requests(row.get("requests")), "%.2f" % row["wall_s"],
+                 "%.2f" % row["floor_s"] if row.get("floor_s") else "", _ratio_text(row), met_text(row)]
+        lines.append("   * - " + _rst(cells[0]))
+        lines.extend("     - " + _rst(cell) for cell in cells[1:])
+    memory = data.get("memory")
+    if memory:
+        lines += ["", "The module alone (no latency, no rate limit):", "", ".. list-table::", "   :header-rows: 1", "",
+                  "   * - Contacts (participations)", "     - Peak RSS MiB", "     - Wall s", "     - CPU s", "     - Validation s"]
+        for row in memory["rows"]:
+            lines += ["   * - {:,} ({:,})".format(row["n"], row["p"]), "     - %.0f" % row["module_rss_mib"],
+                      "     - %.2f" % row["wall_s"], "     - %.2f" % row["cpu_s"], "     - %.2f" % row["validation_s"]]
+        lines += ["", "Targets: " + _rst("; ".join("%s: %s" % (k, "met" if v else "**not met**") for k, v in memory["targets"].items()))]
+    return "\n".join(lines)
+
+
+def update_docs(path, data):
+    """Replace the text between the markers of the performance page with this run's tables."""
+    with open(path) as handle:
+        text = handle.read()
+    start, end = text.index(DOCS_BEGIN), text.index(DOCS_END)
+    start = text.index("\n", start) + 1
+    text = text[:start] + "\n" + rst_tables(data) + "\n\n" + text[end:]
+    with open(path, "w") as handle:
+        handle.write(text)
