@@ -31,6 +31,9 @@ def plot(rows, path, title):
         for n, wall, extrapolated in points:
             ax.plot([n], [wall], marker=marker, color=color, markersize=7,
                     markerfacecolor="white" if extrapolated else color)
+    ping = [r["wall_s"] for r in rows if r["kind"] == "ping"]
+    if ping:
+        ax.axhline(ping[0], color="grey", linestyle=":", label="one ansible.builtin.ping task")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("contacts N")
