@@ -55,7 +55,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._errors import (
     HubSpotError,
     HubSpotTransportError,
 )
-from ansible_collections.hubspot.marketing.plugins.module_utils._participations import breakdown_pager, normalize
+from ansible_collections.hubspot.marketing.plugins.module_utils._participations import STATE_FILTERS, breakdown_pager, normalize
 
 READ_WORKERS = 4
 VERIFY_FIRST_WAIT = 1.0
@@ -64,12 +64,27 @@ VERIFY_MAX_WAIT = 8.0
 # contact breakdown about one): it is chosen only when this many rounds of it still cost fewer
 # requests than one round of contact reads.
 EVENT_ROUNDS = 3
+# One cursor per state is read instead of the rest of one unfiltered cursor when the longest of them
+# is expected to be at most this fraction of the unfiltered chain.
+SPLIT_GAIN = 0.75
 
 
 def state_filter(state):
     """The one read state that decides ``state`` (attended, cancelled), or None when several do."""
     satisfied = SATISFIED[state]
     return next(iter(satisfied)) if len(satisfied) == 1 else None
+
+
+def read_states(state, diff=False):
+    """The read states whose participations the task needs, one breakdown cursor each, read in parallel.
+
+    Those that satisfy ``state``; with ``diff`` every state the breakdown can be filtered by, so the
+    diff shows what each written contact held before. (HubSpot's undocumented EMPTY state cannot be
+    filtered for; such a participation satisfies nothing and is written either way.)
+    """
+    if diff:
+        return tuple(sorted(STATE_FILTERS))
+    return tuple(sorted(SATISFIED[state]))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -97,32 +112,92 @@ def _contact_participation(client, event, contact, read_state):
     return [item for item in items if event.matches(item)]
 
 
-def read_event(client, event, contacts, read_state=None):
-    """``(index, total)``: what the event holds for ``contacts`` (``index_participations``), and how
-    many participations in ``read_state`` the event's first breakdown page announced.
+def read_contacts(client, event, contacts, read_state=None):
+    """The participations in ``event`` of ``contacts``, one contact breakdown each, ``READ_WORKERS`` at a time."""
+    items = []
+    for more in parallel_map(lambda c: _contact_participation(client, event, c, read_state), contacts, workers=READ_WORKERS):
+        items.extend(more)
+    return items
 
-    Reads the first page of the event breakdown (of ``read_state`` only, when given); then either the
-    remaining pages or, when those would be more requests, each contact not found on the first page
-    through its own breakdown.
+
+class _Cursor:
+    """One breakdown cursor of the event (one read state), read one page first and then to its end."""
+
+    def __init__(self, client, event, state):
+        self.state = state
+        self.pager = breakdown_pager(client, event=event, state=state, page_size=API_PAGE_MAX)
+        self._items = iter(self.pager)
+        self.items = []
+        self.done = False
+
+    def first_page(self):
+        for item in self._items:
+            self.items.append(normalize(item))
+            if len(self.items) == API_PAGE_MAX:
+                return self
+        self.done = True
+        return self
+
+    def rest(self):
+        self.items.extend(normalize(item) for item in self._items)
+        self.done = True
+        return self
+
+    def pages_left(self):
+        """Requests still needed to read this cursor to its end (unknown total: at least one)."""
+        if self.done:
+            return 0
+        if self.pager.total is None:
+            return 1
+        return max(1, -(-self.pager.total // API_PAGE_MAX) - self.pager.pages)
+
+
+def _split_pays(first, states, pages_left):
+    """Whether one cursor per state shortens the chain of pages enough (by ``SPLIT_GAIN``) to pay for
+    its extra first pages, judged by the mix of states on the (unfiltered) first page."""
+    if len(states) == 1 or pages_left <= len(states) or not first.items:
+        return False
+    largest = max(sum(1 for item in first.items if item["state"] == state) for state in states)
+    return largest * (pages_left + 1) <= SPLIT_GAIN * pages_left * len(first.items)
+
+
+def read_event(client, event, contacts, states):
+    """``(index, totals)``: what the event holds for ``contacts`` (``index_participations``), and how
+    many participations each cursor's first page announced (by read state; None: every state).
+
+    ``states`` are the read states the task needs (see ``read_states``). The first page of the
+    event breakdown (filtered when one state is needed) decides the plan:
+
+    - that page is all there is: done (one request);
+    - the remaining pages are more requests than the contacts not found on it: each of those
+      contacts through its own breakdown, ``READ_WORKERS`` at a time;
+    - else the whole event: one cursor per state, read in parallel (each a chain of pages), when the
+      states are mixed enough that this turns one long chain into clearly shorter ones for a few
+      more requests (the first page then only served the decision, see ``_split_pays``);
+      otherwise the rest of the same cursor.
+
+    Every request is sent once; the index does not depend on the order in which answers arrive (a
+    contact has one participation per event).
     """
     if not contacts:
-        return {}, 0
-    pager = breakdown_pager(client, event=event, state=read_state, page_size=API_PAGE_MAX)
-    items = []
-    missing = None
-    for item in pager:
-        items.append(normalize(item))
-        if len(items) == API_PAGE_MAX and pager.pages == 1 and pager.total is not None:
-            remaining_pages = -(-pager.total // API_PAGE_MAX) - 1
-            known = index_participations(items)
-            unknown = [c for c in contacts if c["key"] not in known]
-            if remaining_pages > len(unknown):
-                missing = unknown
-                break
-    if missing:
-        for more in parallel_map(lambda c: _contact_participation(client, event, c, read_state), missing, workers=READ_WORKERS):
-            items.extend(more)
-    return index_participations(items), pager.total if pager.total is not None else len(items)
+        return {}, {}
+    first = _Cursor(client, event, states[0] if len(states) == 1 else None).first_page()
+    pages_left = first.pages_left()
+    cursors = [first]
+    if not pages_left:
+        items = first.items
+    else:
+        known = index_participations(first.items)
+        unknown = [c for c in contacts if c["key"] not in known]
+        if pages_left > len(unknown):
+            items = first.items + read_contacts(client, event, unknown, first.state)
+        elif _split_pays(first, states, pages_left):
+            cursors = parallel_map(lambda s: _Cursor(client, event, s).rest(), states, workers=READ_WORKERS)
+            items = [item for cursor in cursors for item in cursor.items]
+        else:
+            items = first.rest().items
+    totals = dict((c.state, c.pager.total if c.pager.total is not None else len(c.items)) for c in cursors)
+    return index_participations(items), totals
 
 
 # ---------------------------------------------------------------------------------------------
@@ -228,24 +303,45 @@ def write_contacts(client, event, state, to_write, batch_size, outcome, concurre
 # Verify
 
 
-def _verify_round(client, event, state, pending, event_total):
-    """One read of what HubSpot holds for ``pending``, the cheaper way: the event breakdown of the
-    desired state when ``EVENT_ROUNDS`` reads of its pages are fewer requests than there are
-    contacts, else each contact's own breakdown."""
-    read_state = state_filter(state)
-    pages = -(-(event_total + len(pending)) // API_PAGE_MAX) if event_total is not None and read_state else None
-    if pages is not None and pages * EVENT_ROUNDS < len(pending):
-        items = _read_items(breakdown_pager(client, event=event, state=read_state, page_size=API_PAGE_MAX))
-    else:
-        items = []
-        for more in parallel_map(lambda c: _contact_participation(client, event, c, read_state), pending, workers=READ_WORKERS):
-            items.extend(more)
+def _event_held(client, event, read_state, expected_total, final):
+    """The event breakdown of ``read_state`` as ``index_participations``, or None when its first page
+    announces fewer than ``expected_total`` participations: the rollup has not caught up with the
+    writes yet, and reading its other pages would only be repeated in the next round (unless
+    ``final``, the last round, which always reads to the end)."""
+    pager = breakdown_pager(client, event=event, state=read_state, page_size=API_PAGE_MAX)
+    items = []
+    try:
+        for item in pager:
+            if not (items or final or expected_total is None or pager.total is None or pager.total >= expected_total):
+                return None
+            items.append(normalize(item))
+    except HubSpotApiError as exc:
+        if exc.status != 404:
+            raise
+    if not (items or final or expected_total is None) and expected_total > 0:
+        return None  # an empty first page: nothing has rolled up yet
     return index_participations(items)
 
 
-def verify(client, event, state, contacts, timeout, event_total=None):
+def _verify_round(client, event, state, pending, event_total, expected_total=None, final=True):
+    """One read of what HubSpot holds for ``pending``, the cheaper way: the event breakdown of the
+    desired state when ``EVENT_ROUNDS`` reads of its pages are fewer requests than there are
+    contacts, else each contact's own breakdown. None: the event's rollup has not caught up (one
+    request spent, see ``_event_held``)."""
+    read_state = state_filter(state)
+    pages = -(-(event_total + len(pending)) // API_PAGE_MAX) if event_total is not None and read_state else None
+    if pages is not None and pages * EVENT_ROUNDS < len(pending):
+        return _event_held(client, event, read_state, expected_total, final)
+    return index_participations(read_contacts(client, event, pending, read_state))
+
+
+def verify(client, event, state, contacts, timeout, event_total=None, expected_total=None):
     """``(unconfirmed, rounds)``: the ``contacts`` whose participation still does not hold ``state``
-    after polling with backoff (1 s, 2 s, 4 s, then every 8 s) for at most ``timeout`` seconds."""
+    after polling with backoff (1 s, 2 s, 4 s, then every 8 s) for at most ``timeout`` seconds.
+
+    ``expected_total`` (when the event breakdown is read): the fewest participations in ``state``
+    the event can show once it holds the writes; a round whose first page shows fewer reads no more.
+    """
     sleep, clock = time.sleep, time.monotonic
     pending = list(contacts)
     deadline = clock() + timeout
@@ -254,12 +350,24 @@ def verify(client, event, state, contacts, timeout, event_total=None):
     while pending:
         sleep(max(0.0, min(wait, deadline - clock())))
         rounds += 1
-        held = _verify_round(client, event, state, pending, event_total)
-        pending = [c for c in pending if not holds(held.get(c["key"]), c, state)]
-        if not pending or clock() >= deadline:
+        final = clock() >= deadline
+        held = _verify_round(client, event, state, pending, event_total, expected_total, final)
+        if held is not None:
+            pending = [c for c in pending if not holds(held.get(c["key"]), c, state)]
+        if not pending or final:
             break
         wait = min(wait * 2, VERIFY_MAX_WAIT)
     return pending, rounds
+
+
+def expected_event_total(outcome, state, event_total):
+    """The fewest participations in ``state`` the event breakdown shows once it holds this task's writes:
+    what it showed before, plus every contact HubSpot answered as recorded that was not in that
+    state before (None when the event breakdown was not read by state)."""
+    read_state = state_filter(state)
+    if event_total is None or read_state is None:
+        return None
+    return event_total + sum(1 for c in outcome.contacts(RECORDED) if c.get("current_state", "").split(" ")[0] != read_state)
 
 
 def confirm(outcome, state, not_held, timeout):
@@ -296,8 +404,8 @@ def reconcile(client, request, check_mode=False, diff=False, warn=None):
                   unconfirmed=[], api_calls=calls)
     mark = client.request_count
     try:
-        current, event_total = read_event(client, event, request["contacts"], None if diff else state_filter(state)) \
-            if diff or not force else ({}, None)
+        current, totals = read_event(client, event, request["contacts"], read_states(state, diff)) \
+            if diff or not force else ({}, {})
     except HubSpotError as exc:
         _count(client, calls, "reads", mark)
         result.update(exc.to_fail_kwargs())
@@ -315,6 +423,7 @@ def reconcile(client, request, check_mode=False, diff=False, warn=None):
     mark = client.request_count
     write_contacts(client, event, state, to_write, request["batch_size"], outcome, request.get("write_concurrency", 1))
     _count(client, calls, "writes", mark)
+    event_total = totals.get(state_filter(state)) if state_filter(state) else None
     verify_error = _verify(client, request, outcome, event_total, calls, result) if request["verify"] else None
 
     result.update(unchanged=unchanged + outcome.entries(UNCHANGED))
@@ -335,7 +444,7 @@ def _verify(client, request, outcome, event_total, calls, result):
     mark = client.request_count
     try:
         not_held, rounds = verify(client, request["event"], request["state"], candidates, request["verify_timeout"],
-                                  event_total=event_total)
+                                  event_total=event_total, expected_total=expected_event_total(outcome, request["state"], event_total))
     except HubSpotError as exc:
         _count(client, calls, "verify_reads", mark)
         return exc

@@ -57,8 +57,19 @@ def _intl_letter(ch):
     return ord(ch) > 127 and ch.isalnum()
 
 
+# The common address (ASCII dot-atom local part, ASCII domain labels, a top-level label that is not
+# all digits) in one regular expression: every address it matches passes every check of
+# email_error, which it only spares the character loops (100,000 contacts per task).
+_PLAIN_EMAIL = re.compile(
+    r"(?=[^@]{1,%d}@)[A-Za-z0-9!#$%%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,%d}[A-Za-z0-9])?\.)+(?![0-9]+$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,%d}[A-Za-z0-9])?"
+    % (_LOCAL_MAX, _LABEL_MAX - 2, _LABEL_MAX - 2))
+
+
 def email_error(value):
     """Why ``value`` is not an email address HubSpot can take, or None."""
+    if isinstance(value, str) and len(value) <= MAX_EMAIL_LENGTH and _PLAIN_EMAIL.fullmatch(value):
+        return None
     if not isinstance(value, str):
         return "must be a string, got %s" % type_name(value)
     if not value:
@@ -142,6 +153,11 @@ def _validator(schema):
         _VALIDATORS[id(schema)] = (validator, schema)  # keep the schema alive so its id stays unique
         return validator
     return validator[0]
+
+
+def format_checker_of(schema):
+    """The ``FormatChecker`` the validator of ``schema`` uses (shared with ``_schema_check``)."""
+    return _validator(schema).format_checker
 
 
 def render_path(parts, root=""):
