@@ -123,22 +123,39 @@ def _cursor_key(entry):
     return entry["path"], tuple(sorted(query))
 
 
-def _read_chain(entries):
-    """Longest run of reads that must follow one another: the longest cursor walk, plus a first
-    probe page when it stands alone before the other walks (e.g. a page read to learn P)."""
+def _walks(entries):
+    """Split reads into cursor walks, in order: (key, [entries]); a page without ``after`` starts a walk."""
     walks = []
     open_walks = {}
     for entry in entries:
         key = _cursor_key(entry)
         if key not in open_walks or "after=" not in (entry.get("query") or ""):
-            open_walks[key] = []  # a page without a cursor starts a walk (again, in a new round)
-            walks.append(open_walks[key])
+            open_walks[key] = []
+            walks.append((key, open_walks[key]))
         open_walks[key].append(entry)
+    return walks
+
+
+def _read_chain(entries, probe=True):
+    """Longest run of reads that must follow one another: the longest cursor walk, plus (``probe``) a
+    first page that stands alone before the other walks (e.g. a page read to learn P)."""
+    walks = [w for dummy, w in _walks(entries)]
     if not walks:
         return 0
     longest = max(len(w) for w in walks)
-    probe = len(walks) > 1 and len(walks[0]) == 1 and longest > 1
-    return longest + (1 if probe else 0)
+    lone_first = probe and len(walks) > 1 and len(walks[0]) == 1 and longest > 1
+    return longest + (1 if lone_first else 0)
+
+
+def reads_after_writes(log):
+    """(all reads after the first write, those of the last walk of each cursor: one complete round)."""
+    accepted = [e for e in log if e["status"] != 429]
+    first_write = next((i for i, e in enumerate(accepted) if e["method"] != "GET"), len(accepted))
+    after = [e for e in accepted[first_write:] if e["method"] == "GET"]
+    last = {}
+    for key, walk in _walks(after):
+        last[key] = len(walk)
+    return len(after), sum(last.values())
 
 
 def request_chain(log):
@@ -153,7 +170,8 @@ def request_chain(log):
     if first_write is None:
         return {"before_writes": _read_chain(accepted), "writes": 0, "after_writes": 0}
     after = [e for e in accepted[first_write:] if e["method"] == "GET"]
-    return {"before_writes": _read_chain(accepted[:first_write]), "writes": 1, "after_writes": _read_chain(after)}
+    # After the writes (verify) only the round that finds the writes counts: rounds before it are the lag's.
+    return {"before_writes": _read_chain(accepted[:first_write]), "writes": 1, "after_writes": _read_chain(after, probe=False)}
 
 
 def breakdown_kind(log):

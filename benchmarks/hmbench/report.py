@@ -61,9 +61,10 @@ def _ratio_text(row):
     if kind == "ping":
         return "reference, median of %d" % len(row["wall_runs_s"])
     if kind == "verify":
-        return "%.2f× floor; verify cost %.1f s = %.2f× (%d reads in %d rounds via %s breakdown, lag %g s)" % (
-            row["ratio"], row["verify_cost_s"], row["verify_ratio"] or 0, row["verify_reads"], row["verify_rounds"],
-            row["verify_breakdown"], row["verify_lag_s"])
+        return ("%.2f× floor; verify: %d reads (%d in its last round) in %d rounds via the %s breakdown; "
+                "it costs %.1f s = %.2f× (its reads once caught up + %g s lag)") % (
+            row["ratio"], row["verify_reads"], row["verify_reads_one_round"], row["verify_rounds"], row["verify_breakdown"],
+            row["verify_cost_s"], row["verify_ratio"] or 0, row["verify_lag_s"])
     if "ratio" in row:
         return "%.2f× floor (%s-bound)" % (row["ratio"], row["binding"])
     parts = []
