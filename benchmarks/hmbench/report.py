@@ -178,7 +178,7 @@ def rst_tables(data):
             lines += ["   * - {:,} ({:,})".format(row["n"], row["p"]), "     - %.0f" % row["module_rss_mib"],
                       "     - %.2f" % row["wall_s"], "     - %.2f" % row["cpu_s"], "     - %.2f" % row["validation_s"]]
         lines += ["", "Targets: " + _rst("; ".join("%s: %s" % (k, "met" if v else "**not met**") for k, v in memory["targets"].items()))]
-    return "\n".join(lines)
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def update_docs(path, data):
