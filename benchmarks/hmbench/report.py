@@ -121,9 +121,10 @@ def header(data):
         "- Floor = one `ping` task (%.2f s) + max(requests ÷ rate limit, longest chain of requests that must follow one "
         "another × latency); the chain is the longest cursor walk in the request log (+1 for a lone first page), +1 round "
         "of writes, + the reads after the writes." % data["ping_wall_s"],
-        "- Module runs: median of %d (ping: of at least 3); N=%s once. uri loop measured on %d contacts, per-contact script on %d; "
-        "larger N extrapolated linearly and labelled; `*` = requests expected, not counted." % (
-            s["repeat"], ", ".join(str(n) for n in s["sizes"][:-1]) or "-", s["uri_max"], s["script_max"]),
+        "- Runs: the reconcile at N=%d median of %d, the ping of at least 3, the rerun, info and lookup rows median of %d, "
+        "the other rows once. uri loop measured on %d contacts, per-contact script on %d; larger N extrapolated linearly "
+        "and labelled; `*` = requests expected, not counted." % (
+            max(s["sizes"]), s["repeat"], s["repeat_others"], s["uri_max"], s["script_max"]),
         "- Module RSS = peak RSS of the module process alone (interpreter wrapper, `os.wait4`); the lookup runs in the "
         "controller and has none. Outcome = what the emulator's `/_emulator/state` holds after the run.",
         "",

@@ -292,10 +292,10 @@ def run_all(b):
     plain = None
     for n in s["sizes"]:
         plain = measure_reconcile(b, n, s["repeat"] if n == max(s["sizes"]) else 1)
-    measure_rerun(b, max(s["sizes"]), s["repeat"])
+    measure_rerun(b, max(s["sizes"]), s["repeat_others"])
     measure_verify(b, max(s["sizes"]), plain)
-    measure_reads(b, "info", s["repeat"])
-    measure_reads(b, "lookup", s["repeat"])
+    measure_reads(b, "info", s["repeat_others"])
+    measure_reads(b, "lookup", s["repeat_others"])
     measure_sdk(b, s["sizes"])
     measure_script(b, s["sizes"])
     measure_uri(b, s["sizes"])
