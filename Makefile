@@ -13,7 +13,7 @@
 #   make awx-test             run the demo through ansible-runner (AWX's engine) from the built tarball
 #   make demo                 start the HubSpot emulator and run playbooks/demo.yml against it
 #   make sandbox[-stop]       leave a seeded emulator running, the collection installed, print the exports
-#   make bench                benchmark requests and wall time against the alternatives (not a test)
+#   make bench [PROFILE=fast] benchmark against the alternatives (not a test); PROFILE realistic|starter|fast
 #   make clean                remove build and test leftovers from the work tree
 #   make distclean            also remove the cached venvs
 #
@@ -24,7 +24,7 @@ SHELL := /bin/bash
 RUN := bash hack/run.sh
 CACHE := $(or $(HUBSPOT_MARKETING_CACHE),$(HOME)/.cache/hubspot-marketing)
 
-export CORE TARGETS BENCH_ARGS
+export CORE TARGETS BENCH_ARGS PROFILE
 
 .PHONY: help test setup complexity sanity units integration emulator-tests lint docs awx-test demo sandbox sandbox-stop bench clean distclean
 

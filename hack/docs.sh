@@ -135,6 +135,11 @@ intersphinx_mapping = {
 intersphinx_timeout = 1
 EOF
 
+# Images the guides show: antsibull-docs copies only the .rst files of docs/docsite/rst, so images go
+# beside Sphinx's source directory ($WORK/rst), where a guide's '/../images/NAME' finds them.
+mkdir -p "$WORK/images"
+cp "${HM_STAGE}/benchmarks/results/realistic/wall_vs_n.png" "$WORK/images/performance-realistic.png"
+
 echo "docs: antsibull-docs collection + sphinx-build (nitpicky, warnings are errors)"
 (cd "$WORK" && bash build.sh)
 

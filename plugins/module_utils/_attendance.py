@@ -369,7 +369,8 @@ def compute_delta(contacts, current, state, force=False):
     ``holds`` the desired state, unless ``force``. Each ``to_write`` item is the contact plus
     ``current_state`` (``"absent"`` when the contact has no participation; ``attended (N s)`` for
     an attendee whose duration differs) and ``known_id``/``known_email`` from the current
-    participation. A contact repeated in ``contacts`` is considered once, at its first position.
+    participation (set on the prepared contact itself). A contact repeated in ``contacts`` is
+    considered once, at its first position.
     """
     to_write, unchanged = [], []
     seen = set()
@@ -383,9 +384,9 @@ def compute_delta(contacts, current, state, force=False):
         if not force and holds(entry, contact, state):
             unchanged.append({"id": known_id, "email": known_email, "current_state": entry["state"], "reason": READ_REASON})
         else:
-            item = dict(contact)
-            item.update(current_state=describe_state(entry), known_id=known_id, known_email=known_email)
-            to_write.append(item)
+            # Updated in place, not copied: a task holds up to 100,000 prepared contacts.
+            contact.update(current_state=describe_state(entry), known_id=known_id, known_email=known_email)
+            to_write.append(contact)
     return to_write, unchanged
 
 

@@ -91,6 +91,16 @@ def read_states(state, diff=False):
 # Reads
 
 
+HELD_KEYS = ("state", "contact_id", "email", "attendance_duration_seconds")
+
+
+def held_part(item):
+    """Of one item of this event's breakdown, what the delta reads (``index_participations``): a
+    large event's participations are held in memory at once, the other ten keys of each are not."""
+    full = normalize(item)
+    return dict((key, full[key]) for key in HELD_KEYS)
+
+
 def _read_items(pager):
     try:
         return [normalize(item) for item in pager]
@@ -132,14 +142,14 @@ class _Cursor:
 
     def first_page(self):
         for item in self._items:
-            self.items.append(normalize(item))
+            self.items.append(held_part(item))
             if len(self.items) == API_PAGE_MAX:
                 return self
         self.done = True
         return self
 
     def rest(self):
-        self.items.extend(normalize(item) for item in self._items)
+        self.items.extend(held_part(item) for item in self._items)
         self.done = True
         return self
 
@@ -314,7 +324,7 @@ def _event_held(client, event, read_state, expected_total, final):
         for item in pager:
             if not (items or final or expected_total is None or pager.total is None or pager.total >= expected_total):
                 return None
-            items.append(normalize(item))
+            items.append(held_part(item))
     except HubSpotApiError as exc:
         if exc.status != 404:
             raise

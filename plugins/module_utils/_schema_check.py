@@ -43,8 +43,13 @@ _TYPES = {
     "integer": lambda v: (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer()),
 }
 
-_ALWAYS = (lambda value: True)
-_NEVER = (lambda value: False)
+
+def _always(dummy_value):
+    return True
+
+
+def _never(dummy_value):
+    return False
 
 
 class Unsupported(Exception):
@@ -59,9 +64,9 @@ def _is_number(value):
 
 
 def _all(checks):
-    checks = tuple(c for c in checks if c is not _ALWAYS)
+    checks = tuple(c for c in checks if c is not _always)
     if not checks:
-        return _ALWAYS
+        return _always
     if len(checks) == 1:
         return checks[0]
 
@@ -120,7 +125,7 @@ def _properties(props, schema, ctx):
     """``properties`` with ``additionalProperties`` (the two read together, as one loop over the keys)."""
     checks = dict((name, ctx.compile(sub)) for name, sub in props.items())
     extra = schema.get("additionalProperties", True)
-    other = _NEVER if extra is False else ctx.compile(extra)
+    other = _never if extra is False else ctx.compile(extra)
 
     def check(value):
         if not isinstance(value, dict):
@@ -134,8 +139,8 @@ def _properties(props, schema, ctx):
 
 def _additional_only(extra, schema, ctx):
     if "properties" in schema:
-        return _ALWAYS  # read together with properties
-    other = _NEVER if extra is False else ctx.compile(extra)
+        return _always  # read together with properties
+    other = _never if extra is False else ctx.compile(extra)
     return lambda v: not isinstance(v, dict) or all(other(item) for item in v.values())
 
 
@@ -213,8 +218,8 @@ _KEYWORDS = {
     "oneOf": _one_of,
     "not": _not,
     "if": _if,
-    "then": lambda dummy_value, dummy_schema, dummy_ctx: _ALWAYS,  # read by "if"
-    "else": lambda dummy_value, dummy_schema, dummy_ctx: _ALWAYS,
+    "then": lambda dummy_value, dummy_schema, dummy_ctx: _always,  # read by "if"
+    "else": lambda dummy_value, dummy_schema, dummy_ctx: _always,
 }
 
 
@@ -224,9 +229,9 @@ class _Compiler:
 
     def compile(self, schema):
         if schema is True or schema == {}:
-            return _ALWAYS
+            return _always
         if schema is False:
-            return _NEVER
+            return _never
         checks = []
         for keyword, value in schema.items():
             if keyword in _ANNOTATIONS:

@@ -31,6 +31,7 @@ def slow_error(value):
     finally:
         _validation._PLAIN_EMAIL = fast
 
+
 ALPHABET = "ab9Z.-_+@ \t\n\x07\u00e9\u0661#\"<>,[]"
 PARTS = st.text(alphabet=ALPHABET, max_size=8)
 
