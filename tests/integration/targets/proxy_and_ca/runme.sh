@@ -10,23 +10,11 @@
 set -eu -o pipefail
 
 py="${ANSIBLE_TEST_PYTHON_INTERPRETER:-python3}"
-here="$(pwd)"
 out="$(mktemp -d "${TMPDIR:-/tmp}/proxy_and_ca.XXXXXX")"
 
-tests=""
-dir="$here"
-while [ "$dir" != "/" ]; do
-    if [ -f "$dir/tests/emulator/hubspot_emulator.py" ] && [ -f "$dir/tests/proxy/forward_proxy.py" ]; then tests="$dir/tests"; break; fi
-    dir="$(dirname "$dir")"
-done
-if [ -z "$tests" ]; then
-    IFS=: read -r -a roots <<<"${ANSIBLE_COLLECTIONS_PATH:-}"
-    for root in "${roots[@]}"; do
-        cand="$root/ansible_collections/hubspot/marketing/tests"
-        if [ -f "$cand/proxy/forward_proxy.py" ]; then tests="$cand"; break; fi
-    done
-fi
-[ -n "$tests" ] || { echo "proxy_and_ca: cannot find tests/emulator and tests/proxy" >&2; exit 1; }
+# shellcheck source=/dev/null  # ../setup_hubspot_emulator/files/runme_common.sh (needs/target in aliases)
+source ../setup_hubspot_emulator/files/runme_common.sh
+tests="$(hm_tests_dir)"
 
 PROXY_TOKEN="$("$py" -c 'import secrets; print("pat-na1-proxy-" + secrets.token_hex(16))')"
 PROXY_USER="ansible-user"
@@ -40,24 +28,12 @@ export PROXY_TOKEN
 PROXY_CA="$out/ca.pem"
 export PROXY_CA
 
-pids=()
 cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+    hm_stop_all
     if [ -n "${PROXY_AND_CA_KEEP:-}" ]; then echo "proxy_and_ca: output kept in ${out}"; else rm -rf "$out"; fi
 }
 trap cleanup EXIT
-
-start() {  # start NAME VARIABLE COMMAND...: run it in the background, wait for its ready line, set VARIABLE to its URL
-    local name="$1" variable="$2" pattern="listening on"; shift 2
-    "$@" </dev/null >"$out/$name.out" 2>"$out/$name.err" &
-    pids+=("$!")
-    for _ in $(seq 1 100); do
-        grep -q "$pattern" "$out/$name.out" 2>/dev/null && break
-        sleep 0.1
-    done
-    printf -v "$variable" '%s' "$(grep -m1 -o 'https\?://[^[:space:]]*' "$out/$name.out")"
-    [ -n "${!variable}" ] || { echo "proxy_and_ca: ${name} did not start" >&2; cat "$out/$name.err" >&2; exit 1; }
-}
+start() { hm_start "$out" "$@"; }  # start NAME VARIABLE COMMAND...
 emu=("$py" "$tests/emulator/hubspot_emulator.py" --port 0 --token "$PROXY_TOKEN" --contact-lag 0 --event-lag 0)
 start emulator-http HTTP_URL "${emu[@]}"
 start emulator-https HTTPS_URL "${emu[@]}" --tls-cert "$out/server.pem" --tls-key "$out/server-key.pem"
@@ -103,24 +79,7 @@ if not {"GET", "POST"} <= methods:
 print("proxy_and_ca: %d requests through the authenticated proxy, %d through the open one" % (len(auth), len(open_)))
 PYEOF
 
-leaks=0
-for name in PROXY_TOKEN PROXY_PASSWORD PROXY_PASSWORD_URL PROXY_BASIC; do
-    value="${!name}"
-    while IFS= read -r -d '' file; do
-        if grep -qF -- "$value" "$file"; then
-            leaks=$((leaks + 1))
-            echo "LEAK: ${name} appears in ${file#"$out"/}:"
-            grep -nF -- "$value" "$file" | head -n 3 | sed "s/${value}/<${name}>/g" | cut -c1-300
-        fi
-    done < <(find "$out" -type f \( -name '*.stdout' -o -name '*.stderr' -o -name 'callback.log' \) -print0)
-done
-masked() { grep -nE -- '(^|[^*])[*]{8}([^*]|$)' "$1" | grep -vE '(TASK|PLAY|PLAYBOOK|HANDLER|RECAP|INCLUDED).*[*]+$' || true; }
-for file in "$out"/*.stdout "$out"/callback.log; do
-    if [ -n "$(masked "$file")" ]; then
-        leaks=$((leaks + 1))
-        echo "MASKED VALUE: Ansible had to mask a secret in ${file#"$out"/}:"
-        masked "$file" | head -n 3 | cut -c1-300
-    fi
-done
+hm_leak_check "$out" "PROXY_TOKEN PROXY_PASSWORD PROXY_PASSWORD_URL PROXY_BASIC" \( -name '*.stdout' -o -name '*.stderr' -o -name 'callback.log' \)
+leaks="$HM_LEAKS"
 [ "$leaks" -eq 0 ] || { echo "proxy_and_ca: FAILED, ${leaks} leak(s)"; exit 1; }
 echo "proxy_and_ca: passed; no token or proxy credential in the output"

@@ -11,24 +11,11 @@
 set -eu -o pipefail
 
 py="${ANSIBLE_TEST_PYTHON_INTERPRETER:-python3}"
-here="$(pwd)"
 out="$(mktemp -d "${TMPDIR:-/tmp}/secrets_no_leak.XXXXXX")"
 
-# The emulator: walk up from the target (ansible-test runs a copy inside the collection), then the collection path.
-emulator=""
-dir="$here"
-while [ "$dir" != "/" ]; do
-    if [ -f "$dir/tests/emulator/hubspot_emulator.py" ]; then emulator="$dir/tests/emulator/hubspot_emulator.py"; break; fi
-    dir="$(dirname "$dir")"
-done
-if [ -z "$emulator" ]; then
-    IFS=: read -r -a roots <<<"${ANSIBLE_COLLECTIONS_PATH:-}"
-    for root in "${roots[@]}"; do
-        cand="$root/ansible_collections/hubspot/marketing/tests/emulator/hubspot_emulator.py"
-        if [ -f "$cand" ]; then emulator="$cand"; break; fi
-    done
-fi
-[ -n "$emulator" ] || { echo "secrets_no_leak: cannot find tests/emulator/hubspot_emulator.py" >&2; exit 1; }
+# shellcheck source=/dev/null  # ../setup_hubspot_emulator/files/runme_common.sh (needs/target in aliases)
+source ../setup_hubspot_emulator/files/runme_common.sh
+tests="$(hm_tests_dir)"
 
 token() { "$py" -c 'import secrets, sys; print(sys.argv[1] + secrets.token_hex(16))' "$1"; }
 SECRETS_GOOD="$(token pat-na1-good-)"
@@ -36,37 +23,19 @@ SECRETS_RO="$(token pat-na1-readonly-)"
 SECRETS_BAD="$(token pat-na1-wrong-)"
 export SECRETS_GOOD SECRETS_RO SECRETS_BAD
 
-# Reads are immediate (--contact-lag 0 --event-lag 0): this target tests secrets, not HubSpot's read lags.
-"$py" "$emulator" --port 0 --token "$SECRETS_GOOD" --read-only-token "$SECRETS_RO" --verbose --contact-lag 0 --event-lag 0 \
-    </dev/null >"$out/emulator.out" 2>"$out/emulator.err" &
-emulator_pid=$!
-gateway_pid=""
 cleanup() {
-    kill "$emulator_pid" 2>/dev/null || true
-    wait "$emulator_pid" 2>/dev/null || true
-    if [ -n "$gateway_pid" ]; then
-        kill "$gateway_pid" 2>/dev/null || true
-        wait "$gateway_pid" 2>/dev/null || true
-    fi
+    hm_stop_all
     if [ -n "${SECRETS_NO_LEAK_KEEP:-}" ]; then echo "secrets_no_leak: output kept in ${out}"; else rm -rf "$out"; fi
 }
 trap cleanup EXIT
-for _ in $(seq 1 100); do
-    grep -q 'listening on' "$out/emulator.out" 2>/dev/null && break
-    sleep 0.1
-done
-SECRETS_URL="$(grep -o 'http://[^[:space:]]*' "$out/emulator.out")"
+# Reads are immediate (--contact-lag 0 --event-lag 0): this target tests secrets, not HubSpot's read lags.
+hm_start "$out" emulator SECRETS_URL "$py" "$tests/emulator/hubspot_emulator.py" --port 0 --token "$SECRETS_GOOD" \
+    --read-only-token "$SECRETS_RO" --verbose --contact-lag 0 --event-lag 0
 export SECRETS_URL
 echo "secrets_no_leak: private emulator at ${SECRETS_URL}"
 
 # A gateway that echoes every request, Authorization header included, in its error pages.
-"$py" echo_gateway.py </dev/null >"$out/gateway.out" 2>"$out/gateway.err" &
-gateway_pid=$!
-for _ in $(seq 1 100); do
-    grep -q 'listening on' "$out/gateway.out" 2>/dev/null && break
-    sleep 0.1
-done
-SECRETS_ECHO_URL="$(grep -o 'http://[^[:space:]]*' "$out/gateway.out")"
+hm_start "$out" gateway SECRETS_ECHO_URL "$py" echo_gateway.py
 export SECRETS_ECHO_URL
 
 export ANSIBLE_LOG_PATH="$out/callback.log"
@@ -121,26 +90,8 @@ if not os.path.exists(os.path.join(out, "results-check.json")):
     sys.exit("secrets_no_leak: the --check run did not finish")
 PYEOF
 
-leaks=0
-for name in SECRETS_GOOD SECRETS_RO SECRETS_BAD; do
-    value="${!name}"
-    while IFS= read -r -d '' file; do
-        if grep -qF -- "$value" "$file"; then
-            leaks=$((leaks + 1))
-            echo "LEAK: the ${name} token appears in ${file#"$out"/}:"
-            grep -nF -- "$value" "$file" | head -n 5 | sed "s/${value}/<${name}>/g" | cut -c1-400
-        fi
-    done < <(find "$out" -type f ! -name 'emulator.out' ! -name 'gateway.out' -print0)
-done
-# Ansible masks a no_log value it finds in output as ********: that too means a plugin tried to print a token.
-masked() { grep -nE -- '(^|[^*])[*]{8}([^*]|$)' "$1" | grep -vE '(TASK|PLAY|PLAYBOOK|HANDLER|RECAP|INCLUDED).*[*]+$' || true; }
-for file in "$out"/*.stdout "$out"/callback.log; do
-    if [ -n "$(masked "$file")" ]; then
-        leaks=$((leaks + 1))
-        echo "MASKED VALUE: Ansible had to mask a secret in ${file#"$out"/}:"
-        masked "$file" | head -n 3 | cut -c1-400
-    fi
-done
+hm_leak_check "$out" "SECRETS_GOOD SECRETS_RO SECRETS_BAD" ! -name 'emulator.out' ! -name 'gateway.out'
+leaks="$HM_LEAKS"
 if [ "$leaks" -ne 0 ]; then
     echo "secrets_no_leak: FAILED, ${leaks} leak(s)"
     exit 1
