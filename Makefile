@@ -10,6 +10,7 @@
 #   make awx-test             run the demo through ansible-runner (AWX's engine) from the built tarball
 #   make demo                 start the HubSpot emulator and run playbooks/demo.yml against it
 #   make bench                benchmark requests and wall time against the alternatives (not a test)
+#   make mutation [FILES=...]  mutation testing of plugins/module_utils (not part of make test)
 #   make clean                remove build and test leftovers from the work tree
 #   make distclean            also remove the cached venvs
 #
@@ -19,9 +20,9 @@ SHELL := /bin/bash
 RUN := bash hack/run.sh
 CACHE := $(or $(HUBSPOT_MARKETING_CACHE),$(HOME)/.cache/hubspot-marketing)
 
-export CORE TARGETS BENCH_ARGS
+export CORE TARGETS BENCH_ARGS FILES
 
-.PHONY: help test setup sanity units integration emulator-tests lint docs awx-test demo bench clean distclean
+.PHONY: help test setup sanity units integration emulator-tests lint docs awx-test demo bench mutation clean distclean
 
 help:
 	@sed -n '2,18p' Makefile | sed 's/^# \{0,1\}//'
@@ -58,6 +59,9 @@ demo:
 
 bench:
 	@bash hack/bench.sh
+
+mutation:
+	@bash hack/mutation.sh
 
 clean:
 	rm -rf tests/output tests/integration/inventory tests/integration/integration_config.yml .ansible .pytest_cache

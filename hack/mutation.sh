@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# `make mutation`: mutation testing of plugins/module_utils with mutmut (not part of `make test`).
+#
+# Mutates a staged copy (the work tree is never touched), runs the unit tests under tests/unit
+# in-process against every mutant (only the tests that cover the mutated function), and writes
+# build/mutation/report.md (score per file, surviving mutants with file:line and diff),
+# summary.json, survivors.txt and mutmut.log.
+#
+#   FILES="_attendance.py _client.py"   limit to these files of plugins/module_utils (default: all)
+#   MUTATION_JOBS=N                     parallel mutant workers (default 1; the machine is shared)
+#
+# Not run against mutants: tests/unit/plugins/modules/test_invalid_input_property.py (hypothesis,
+# minutes per mutant) and tests/unit/plugins/module_utils/test_transport_faults.py (starts servers).
+set -euo pipefail
+
+# shellcheck source=hack/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+HM_LOGS="$(mktemp -d "${TMPDIR:-/tmp}/hubspot-marketing-logs.XXXXXX")"
+export HM_LOGS
+trap 'hm_cleanup; rm -rf "${HM_LOGS}"' EXIT
+
+out="${HM_ROOT}/build/mutation"
+coll="ansible_collections/hubspot/marketing"
+utils="${coll}/plugins/module_utils"
+jobs="${MUTATION_JOBS:-1}"
+
+py="$(hm_python_for_core 2.19)" || { hm_say "no Python 3.11 found"; exit 1; }
+venv="$(hm_ensure_venv mutation "$py")"
+
+# FILES: names (or paths ending in the name) of files in plugins/module_utils.
+only=()
+for f in ${FILES:-}; do
+    f="${f##*/}"
+    [ -f "${HM_ROOT}/plugins/module_utils/${f}" ] || { hm_say "FILES: no plugins/module_utils/${f}"; exit 2; }
+    only+=("${utils}/${f}")
+done
+
+hm_stage
+# mutmut reads its settings from setup.cfg in the directory it runs in: the stage root.
+{
+    echo "[mutmut]"
+    echo "source_paths = ${utils}"
+    echo "also_copy = ansible_collections"
+    if [ "${#only[@]}" -gt 0 ]; then
+        echo "only_mutate ="
+        printf '    %s\n' "${only[@]}"
+    fi
+    echo "pytest_add_cli_args_test_selection ="
+    echo "    ${coll}/tests/unit"
+    echo "    --ignore=${coll}/tests/unit/plugins/modules/test_invalid_input_property.py"
+    echo "    --ignore=${coll}/tests/unit/plugins/module_utils/test_transport_faults.py"
+    echo "pytest_add_cli_args = -p no:cacheprovider"
+    echo "use_git_change_detection = false"
+} >"${HM_STAGE_ROOT}/setup.cfg"
+
+rm -rf "$out"
+mkdir -p "$out"
+hm_header "mutation testing of plugins/module_utils: ${FILES:-all files} (${jobs} worker(s), log: build/mutation/mutmut.log)"
+start="$(date +%s)"
+# mutmut puts mutants/ first on sys.path and takes the stage root off it, so the tests import
+# the mutated ansible_collections.hubspot.marketing.
+if ! (cd "$HM_STAGE_ROOT" && "${venv}/bin/mutmut" run --max-children "$jobs") </dev/null >"${out}/mutmut.log" 2>&1; then
+    tr '\r' '\n' <"${out}/mutmut.log" | grep -v '^. [0-9]*/[0-9]* ' | tail -n 60
+    hm_say "mutmut run failed (log: build/mutation/mutmut.log)"
+    exit 1
+fi
+seconds=$(( $(date +%s) - start ))
+(cd "$HM_STAGE_ROOT" && "${venv}/bin/python" "${HM_ROOT}/hack/mutation_report.py" --out "$out" --seconds "$seconds") </dev/null
+echo "mutation run took ${seconds} s; report: build/mutation/report.md"
