@@ -9,8 +9,9 @@
 #   FILES="_attendance.py _client.py"   limit to these files of plugins/module_utils (default: all)
 #   MUTATION_JOBS=N                     parallel mutant workers (default 1; the machine is shared)
 #
-# Not run against mutants: tests/unit/plugins/modules/test_invalid_input_property.py (hypothesis,
-# minutes per mutant) and tests/unit/plugins/module_utils/test_transport_faults.py (starts servers).
+# Not run against mutants, to keep a run bounded: tests/unit/plugins/modules/test_invalid_input_property.py
+# (hypothesis, a minute per mutant), tests/unit/plugins/module_utils/test_transport_faults.py (starts
+# servers) and test_marketing_event_attendance.py::test_thousands_of_contacts (a scale test, 7 s).
 set -euo pipefail
 
 # shellcheck source=hack/common.sh
@@ -50,6 +51,7 @@ hm_stage
     echo "    ${coll}/tests/unit"
     echo "    --ignore=${coll}/tests/unit/plugins/modules/test_invalid_input_property.py"
     echo "    --ignore=${coll}/tests/unit/plugins/module_utils/test_transport_faults.py"
+    echo "    --deselect=${coll}/tests/unit/plugins/modules/test_marketing_event_attendance.py::test_thousands_of_contacts"
     echo "pytest_add_cli_args = -p no:cacheprovider"
     echo "use_git_change_detection = false"
 } >"${HM_STAGE_ROOT}/setup.cfg"

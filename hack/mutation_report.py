@@ -27,7 +27,7 @@ from mutmut.utils.format_utils import orig_function_and_class_names_from_key
 
 DETECTED = ("killed", "timeout", "caught by type check")
 NOT_SCORED = ("skipped",)
-SHOWN = ("survived", "no tests", "suspicious", "segfault", "not checked", "check was interrupted by user")
+SHOWN = ("survived", "no tests", "suspicious", "segfault")  # listed with their diff; "not checked" only counted
 HUNK = re.compile(r"^@@ -(\d+)")
 
 
