@@ -8,6 +8,8 @@
 #
 #   FILES="_attendance.py _client.py"   limit to these files of plugins/module_utils (default: all)
 #   MUTATION_JOBS=N                     parallel mutant workers (default 1; the machine is shared)
+#   MUTATION_TESTS="tests/unit/plugins/module_utils"   the tests run against the mutants (default tests/unit);
+#                                       narrower is much faster, but kills fewer mutants
 #
 # Not run against mutants, to keep a run bounded: tests/unit/plugins/modules/test_invalid_input_property.py
 # (hypothesis, a minute per mutant), tests/unit/plugins/module_utils/test_transport_faults.py (starts
@@ -25,6 +27,11 @@ out="${HM_ROOT}/build/mutation"
 coll="ansible_collections/hubspot/marketing"
 utils="${coll}/plugins/module_utils"
 jobs="${MUTATION_JOBS:-1}"
+tests=()
+for t in ${MUTATION_TESTS:-tests/unit}; do
+    [ -e "${HM_ROOT}/${t%%::*}" ] || { hm_say "MUTATION_TESTS: no ${t%%::*}"; exit 2; }
+    tests+=("${coll}/${t}")
+done
 
 py="$(hm_python_for_core 2.19)" || { hm_say "no Python 3.11 found"; exit 1; }
 venv="$(hm_ensure_venv mutation "$py")"
@@ -48,7 +55,7 @@ hm_stage
         printf '    %s\n' "${only[@]}"
     fi
     echo "pytest_add_cli_args_test_selection ="
-    echo "    ${coll}/tests/unit"
+    printf '    %s\n' "${tests[@]}"
     echo "    --ignore=${coll}/tests/unit/plugins/modules/test_invalid_input_property.py"
     echo "    --ignore=${coll}/tests/unit/plugins/module_utils/test_transport_faults.py"
     echo "    --deselect=${coll}/tests/unit/plugins/modules/test_marketing_event_attendance.py::test_thousands_of_contacts"
@@ -58,7 +65,7 @@ hm_stage
 
 rm -rf "$out"
 mkdir -p "$out"
-hm_header "mutation testing of plugins/module_utils: ${FILES:-all files} (${jobs} worker(s), log: build/mutation/mutmut.log)"
+hm_header "mutation testing of plugins/module_utils: ${FILES:-all files}, tests: ${MUTATION_TESTS:-tests/unit} (${jobs} worker(s))"
 start="$(date +%s)"
 # mutmut puts mutants/ first on sys.path and takes the stage root off it, so the tests import
 # the mutated ansible_collections.hubspot.marketing.
