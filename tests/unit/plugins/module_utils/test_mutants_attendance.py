@@ -160,3 +160,55 @@ def test_attendance_span_messages():
 def test_boolean_contact_properties_are_sent_as_hubspot_booleans():
     out = a.prepare_contacts([{"email": "a@example.com", "contact_properties": {"yes": True, "no": False}}], "registered", NOW)
     assert out[0]["contact_properties"] == {"yes": "true", "no": "false"}
+
+
+# ---------------------------------------------------------------------------------------------
+# More of the answer mapping
+
+
+def test_an_error_that_points_at_a_listed_input_is_not_pinned_on_it():
+    chunk = [prepared(0, cid="1"), prepared(1, cid="2"), prepared(2, cid="3")]
+    placed = placement(chunk, {"results": [{"vid": 1}], "errors": [{"message": "odd", "in": "inputs[0]"}]}, False)
+    assert [placed[i][0] for i in range(3)] == [a.RECORDED, a.UNCONFIRMED, a.UNCONFIRMED]
+
+
+def test_results_that_are_not_objects_are_skipped_not_the_end_of_the_list():
+    chunk = [prepared(0, cid="1"), prepared(1, cid="2")]
+    placed = placement(chunk, {"results": ["junk", {"vid": 2}, {"vid": 1}]}, False)
+    assert [placed[i][0] for i in range(2)] == [a.RECORDED, a.RECORDED]
+
+
+def test_declared_errors_beyond_the_described_ones_are_counted():
+    chunk = [prepared(i, cid=str(i + 1)) for i in range(4)]
+    body = {"results": [], "numErrors": 3, "errors": [{"message": "bad", "context": {"vid": [1]}}, "plain"]}
+    placed = placement(chunk, body, False)
+    assert placed[0][0] == a.BATCH_ERRORS
+    assert [placed[i][0] for i in (1, 2, 3)] == [a.UNCONFIRMED] * 3
+    assert placed[1][1]["reason"] == (
+        "HubSpot reported 2 error(s) without naming the contact: plain; HubSpot counted an error it did not describe")
+
+
+def test_open_reasons_quote_at_most_three_errors_and_count_foreign_results():
+    chunk = [prepared(i, cid=str(i + 1)) for i in range(2)]
+    placed = placement(chunk, {"results": [], "errors": ["ea", "eb", "ec", "ed"]}, False)
+    assert placed[0][1]["reason"] == "HubSpot reported 4 error(s) without naming the contact: ea; eb; ec"
+    placed = placement(chunk, {"results": [{"vid": 7}, {"vid": 8}]}, False)
+    assert placed[0][1]["reason"] == "HubSpot listed 2 result(s) under identifiers not in this request"
+    placed = placement(chunk, {"status": "COMPLETE"}, False)
+    assert placed[0][1] == {"index": 0, "id": "1",
+                            "reason": "HubSpot's answer had no results list, so it does not say what was recorded"}
+
+
+def test_would_record_falls_back_to_the_known_email():
+    assert a.would_record([dict(prepared(0, cid="5"), known_email="k@example.com")], "registered") == [
+        {"id": "5", "email": "k@example.com", "state": "registered"}]
+
+
+def test_a_bad_time_is_reported_alone_without_a_span_error_built_on_it():
+    errors = errors_of("attended", [{"id": 1, "joined_at": NOW + 3 * 24 * 3600 * 1000, "left_at": NOW}])
+    assert errors == [{"path": "contacts[0].joined_at", "message": "lies more than a day in the future"}]
+
+
+def test_timestamps_before_1970_and_fifteen_digit_epochs():
+    assert a._timestamp_problem("1969-12-31T23:59:59Z", NOW) == "is not a valid date or time (before 1970)"
+    assert a.parse_timestamp("1" * 15) == int("1" * 15)
