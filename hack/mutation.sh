@@ -10,6 +10,8 @@
 #   MUTATION_JOBS=N                     parallel mutant workers (default 1; the machine is shared)
 #   MUTATION_TESTS="tests/unit/plugins/module_utils"   the tests run against the mutants (default tests/unit);
 #                                       narrower is much faster, but kills fewer mutants
+#   MUTANTS="*x_scrub* *_Retry*"         only the mutants whose names match these patterns (mutmut's names,
+#                                       e.g. <module>.x_<function>__mutmut_<n>, <module>.xǁ<Class>ǁ<method>__mutmut_<n>)
 #
 # Not run against mutants, to keep a run bounded: tests/unit/plugins/modules/test_invalid_input_property.py
 # (hypothesis, a minute per mutant), tests/unit/plugins/module_utils/test_transport_faults.py (starts
@@ -69,7 +71,8 @@ hm_header "mutation testing of plugins/module_utils: ${FILES:-all files}, tests:
 start="$(date +%s)"
 # mutmut puts mutants/ first on sys.path and takes the stage root off it, so the tests import
 # the mutated ansible_collections.hubspot.marketing.
-if ! (cd "$HM_STAGE_ROOT" && "${venv}/bin/mutmut" run --max-children "$jobs") </dev/null >"${out}/mutmut.log" 2>&1; then
+# shellcheck disable=SC2086 # MUTANTS holds several patterns, each passed on as it is
+if ! (cd "$HM_STAGE_ROOT" && set -f && "${venv}/bin/mutmut" run --max-children "$jobs" ${MUTANTS:-}) </dev/null >"${out}/mutmut.log" 2>&1; then
     tr '\r' '\n' <"${out}/mutmut.log" | grep -v '^. [0-9]*/[0-9]* ' | tail -n 60
     hm_say "mutmut run failed (log: build/mutation/mutmut.log)"
     exit 1

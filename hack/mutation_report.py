@@ -7,8 +7,9 @@ Run from the directory `mutmut run` ran in (it holds setup.cfg and mutants/), wi
 venv's Python (it reads mutmut's results through mutmut's own modules). Writes OUT/report.md and
 OUT/summary.json and prints the summary table.
 
-The score is detected / (total - skipped), where detected counts killed, timed-out and type-check
-caught mutants; "no tests" mutants (no unit test runs the function) count against it.
+The score is detected / checked, where detected counts killed, timed-out and type-check caught
+mutants, and checked is every mutant but the skipped and not checked ones; "no tests" mutants (no
+unit test runs the function) count against it.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from mutmut.utils.file_utils import walk_mutatable_files
 from mutmut.utils.format_utils import orig_function_and_class_names_from_key
 
 DETECTED = ("killed", "timeout", "caught by type check")
-NOT_SCORED = ("skipped",)
+NOT_SCORED = ("skipped", "not checked")  # "not checked": left out by MUTANTS, or the run was stopped
 SHOWN = ("survived", "no tests", "suspicious", "segfault")  # listed with their diff; "not checked" only counted
 HUNK = re.compile(r"^@@ -(\d+)")
 
@@ -102,13 +103,14 @@ def collect(collection_prefix):
 
 
 def table(files):
-    rows = ["| file | mutants | detected | survived | no tests | other | score |",
-            "|---|---:|---:|---:|---:|---:|---:|"]
+    rows = ["| file | mutants | checked | detected | survived | no tests | other | score |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for f in files:
         c = f["counts"]
-        other = f["total"] - f["detected"] - c.get("survived", 0) - c.get("no tests", 0)
-        rows.append("| %s | %d | %d | %d | %d | %d | %s%% |" % (
-            f["file"], f["total"], f["detected"], c.get("survived", 0), c.get("no tests", 0), other, f["score"]))
+        checked = f["total"] - sum(c.get(s, 0) for s in NOT_SCORED)
+        other = checked - f["detected"] - c.get("survived", 0) - c.get("no tests", 0)
+        rows.append("| %s | %d | %d | %d | %d | %d | %d | %s%% |" % (
+            f["file"], f["total"], checked, f["detected"], c.get("survived", 0), c.get("no tests", 0), other, f["score"]))
     return "\n".join(rows)
 
 
