@@ -212,3 +212,21 @@ def test_a_bad_time_is_reported_alone_without_a_span_error_built_on_it():
 def test_timestamps_before_1970_and_fifteen_digit_epochs():
     assert a._timestamp_problem("1969-12-31T23:59:59Z", NOW) == "is not a valid date or time (before 1970)"
     assert a.parse_timestamp("1" * 15) == int("1" * 15)
+
+
+def test_an_error_naming_one_vid_among_several_open_inputs_is_pinned_on_it():
+    chunk = [prepared(0, cid="1"), prepared(1, cid="2"), prepared(2, cid="3")]
+    placed = placement(chunk, {"results": [], "errors": [{"message": "Contact with vid 2 does not exist"}]}, False)
+    assert [placed[i][0] for i in range(3)] == [a.UNCHANGED, a.BATCH_ERRORS, a.UNCHANGED]
+
+
+@pytest.mark.parametrize("result, entry", [
+    ({}, {"id": "7", "email": "k@example.com", "state": "attended"}),
+    ({"vid": "abc", "email": 5}, {"id": "7", "email": "k@example.com", "state": "attended"}),
+    ({"vid": 9, "email": "r@example.com"}, {"id": "9", "email": "r@example.com", "state": "attended"}),
+])
+def test_recorded_entry_falls_back_to_what_was_known_of_the_contact(result, entry):
+    by_id = dict(prepared(0, cid="7"), known_email="k@example.com")
+    assert a.recorded_entry(by_id, result, "attended") == entry
+    by_email = dict(prepared(1, email="k@example.com"), known_id="7")
+    assert a.recorded_entry(by_email, result, "attended") == entry
