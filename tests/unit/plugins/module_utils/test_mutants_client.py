@@ -215,3 +215,42 @@ def test_the_token_is_only_in_the_authorization_header(requests_mock):
     sent = requests_mock.request_history[0]
     assert sent.headers["Authorization"] == "Bearer " + TOKEN
     assert TOKEN not in sent.url
+
+
+class Raw:
+    """What _note_retries reads of a response: ``response.raw.retries.history``."""
+
+    def __init__(self, history=None):
+        if history is not None:
+            self.retries = type("Retries", (), {"history": tuple(history)})()
+
+
+@pytest.mark.parametrize("history, listed", [
+    (None, []),
+    ([], []),
+    ([RequestHistory("POST", "/x", ReadTimeoutError(None, "/x", "read"), None, None)], ["POST /p: ReadTimeoutError"]),
+    ([RequestHistory("POST", "/x", None, None, None), RequestHistory("POST", "/x", None, 429, None)], ["POST /p: error", "POST /p: 429"]),
+])
+def test_retries_are_listed_by_status_or_error_type(history, listed):
+    with c.HubSpotClient(TOKEN, base_url=BASE, pace=False) as client:
+        response = type("Response", (), {"raw": Raw(history)})()
+        attempts = []
+        assert client._note_retries("POST", "/p", response, attempts) == len(listed)
+        assert client.retries == listed
+        assert len(attempts) == len(listed)
+        client.retries = ["GET /x: 503"] * 6
+        assert client.retry_summary().endswith("GET /x: 503 and 1 more (rate limits or transient errors)")
+
+
+def test_the_client_sends_to_the_paths_of_its_api_version(requests_mock):
+    requests_mock.get(BASE + "/marketing/marketing-events/2026-09/events/1", json={"ok": True})
+    with c.HubSpotClient(TOKEN, base_url=BASE, pace=False, api_version="2026-09") as client:
+        assert client.get("/marketing/v3/marketing-events/events/1") == {"ok": True}
+
+
+def test_an_error_body_that_is_not_utf8_is_still_reported(requests_mock):
+    requests_mock.get(BASE + "/x", status_code=500, content=b"bad \xff\xfe gateway")
+    with c.HubSpotClient(TOKEN, base_url=BASE, max_retries=0, pace=False) as client:
+        with pytest.raises(HubSpotApiError) as exc:
+            client.get("/x")
+    assert "gateway" in str(exc.value)
