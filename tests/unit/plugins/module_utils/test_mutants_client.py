@@ -254,3 +254,12 @@ def test_an_error_body_that_is_not_utf8_is_still_reported(requests_mock):
         with pytest.raises(HubSpotApiError) as exc:
             client.get("/x")
     assert "gateway" in str(exc.value)
+
+
+def test_scrub_goes_on_past_an_empty_secret():
+    assert c.scrub("a %s b" % TOKEN, ("", TOKEN)) == "a <redacted> b"
+
+
+def test_proxy_secrets_of_a_password_with_an_at_sign_and_of_a_four_letter_one():
+    assert c.proxy_secrets("http://u:p@ss@h:1")[1:3] == ("u:p@ss", "u:p@ss")
+    assert c.proxy_secrets("http://u:abcd@h:1")[-2:] == ("abcd", "abcd")
