@@ -14,6 +14,7 @@
 #   make demo                 start the HubSpot emulator and run playbooks/demo.yml against it
 #   make sandbox[-stop]       leave a seeded emulator running, the collection installed, print the exports
 #   make bench [PROFILE=fast] benchmark against the alternatives (not a test); PROFILE realistic|starter|fast
+#   make mutation [FILES=...]  mutation testing of plugins/module_utils (not part of make test)
 #   make clean                remove build and test leftovers from the work tree
 #   make distclean            also remove the cached venvs
 #
@@ -24,9 +25,9 @@ SHELL := /bin/bash
 RUN := bash hack/run.sh
 CACHE := $(or $(HUBSPOT_MARKETING_CACHE),$(HOME)/.cache/hubspot-marketing)
 
-export CORE TARGETS BENCH_ARGS PROFILE
+export CORE TARGETS BENCH_ARGS PROFILE FILES
 
-.PHONY: help test setup complexity sanity units integration emulator-tests lint docs awx-test demo sandbox sandbox-stop bench clean distclean
+.PHONY: help test setup complexity sanity units integration emulator-tests lint docs awx-test demo sandbox sandbox-stop bench mutation clean distclean
 
 help:
 	@sed -n '2,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
@@ -72,6 +73,9 @@ sandbox-stop:
 
 bench:
 	@bash hack/bench.sh
+
+mutation:
+	@bash hack/mutation.sh
 
 clean:
 	rm -rf build tests/output tests/integration/inventory tests/integration/integration_config.yml .ansible .pytest_cache
