@@ -9,9 +9,7 @@ set -euo pipefail
 # shellcheck source=hack/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-HM_LOGS="$(mktemp -d "${TMPDIR:-/tmp}/hubspot-marketing-logs.XXXXXX")"
-export HM_LOGS
-trap 'hm_cleanup; rm -rf "${HM_LOGS}"' EXIT
+hm_script_setup
 
 PROFILE="${PROFILE:-fast}"
 case "$PROFILE" in

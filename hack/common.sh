@@ -16,6 +16,8 @@
 #                                     ansible-playbook from VENV uses the staged collection and VENV's Python
 #   hm_kill_strays                 -> kill processes still running from the stage (leaked by tests)
 #   hm_cleanup                     -> stop the emulator, kill strays, remove the stage (an EXIT trap)
+#   hm_script_setup                -> for a one-off script (demo, bench, mutation): private HM_LOGS, and
+#                                     hm_cleanup plus their removal on exit
 
 HM_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 HM_CACHE="${HUBSPOT_MARKETING_CACHE:-${HOME}/.cache/hubspot-marketing}"
@@ -293,4 +295,10 @@ hm_cleanup() {
     elif [ -n "${HM_STAGE_ROOT}" ]; then
         hm_say "stage kept at ${HM_STAGE}"
     fi
+}
+
+hm_script_setup() {
+    HM_LOGS="$(mktemp -d "${TMPDIR:-/tmp}/hubspot-marketing-logs.XXXXXX")"
+    export HM_LOGS
+    trap 'hm_cleanup; rm -rf "${HM_LOGS}"' EXIT
 }
