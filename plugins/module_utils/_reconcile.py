@@ -55,7 +55,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._errors import (
     HubSpotError,
     HubSpotTransportError,
 )
-from ansible_collections.hubspot.marketing.plugins.module_utils._participations import STATE_FILTERS, breakdown_pager, normalize
+from ansible_collections.hubspot.marketing.plugins.module_utils._participations import STATE_FILTERS, breakdown_pager, normalize, read_breakdown
 
 READ_WORKERS = 4
 VERIFY_FIRST_WAIT = 1.0
@@ -101,19 +101,11 @@ def held_part(item):
     return dict((key, full[key]) for key in HELD_KEYS)
 
 
-def _read_items(pager):
-    try:
-        return [normalize(item) for item in pager]
-    except HubSpotApiError as exc:
-        if exc.status == 404:  # a contact HubSpot does not know has no participation
-            return []
-        raise
-
-
 def _contact_participation(client, event, contact, read_state):
     """The participations of one contact in ``event``, read through the contact's own breakdown."""
     identifier = contact["id"] if contact.get("id") is not None else contact["email"]
-    items = _read_items(breakdown_pager(client, contact=identifier, state=read_state, page_size=API_PAGE_MAX))
+    # A contact HubSpot does not know has no participation: read_breakdown reads its 404 as nothing.
+    items = read_breakdown(client, contact=identifier, state=read_state)[0]
     for item in items:
         # The contact breakdown lists every event of the contact; keep this event's participation,
         # and name the contact the way it was given so it is found under that key.

@@ -12,6 +12,7 @@ __metaclass__ = type
 
 import pytest
 
+from ansible_collections.hubspot.marketing.plugins.module_utils import _reconcile
 from ansible_collections.hubspot.marketing.plugins.module_utils._client import HubSpotClient
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotApiError, HubSpotPagingError
 from ansible_collections.hubspot.marketing.plugins.module_utils._participations import (
@@ -132,6 +133,19 @@ class TestReads:
         event = EventRef(external_account_id="acc-1", external_event_id="ev-1")
         assert read_breakdown(client, event=event, contact="jane@example.com", state="no_show") == ([], 0, 1)
         assert query_of(requests_mock.last_request) == {"contactIdentifier": "jane@example.com", "state": "NO_SHOW", "limit": "100"}
+
+    def test_attendance_reads_an_unknown_contact_as_no_participation(self, client, requests_mock):
+        """The attendance module's per-contact reads use read_breakdown's 404 rule; an unknown event still fails."""
+        requests_mock.get(BASE + PREFIX + "/participations/contacts/ghost%40example.com/breakdown", status_code=404,
+                          json={"status": "error", "category": "OBJECT_NOT_FOUND", "message": "Contact not found"})
+        requests_mock.get(BASE + PREFIX + "/participations/contacts/jane%40example.com/breakdown", json=load_fixture("breakdown_contact.json"))
+        event = EventRef(object_id="456")
+        items = _reconcile.read_contacts(client, event, [{"email": "ghost@example.com"}, {"email": "jane@example.com"}])
+        assert [(i["event_id"], i["email"]) for i in items] == [("456", "jane@example.com")]
+        requests_mock.get(BASE + PREFIX + "/participations/456/breakdown", status_code=404,
+                          json={"status": "error", "category": "OBJECT_NOT_FOUND", "message": "Marketing event 456 not found"})
+        with pytest.raises(HubSpotApiError):
+            read_breakdown(client, event=event)
 
     def test_contact_breakdown(self, client, requests_mock):
         requests_mock.get(BASE + PREFIX + "/participations/contacts/jane%40example.com/breakdown", json=load_fixture("breakdown_contact.json"))
