@@ -22,7 +22,11 @@ A *contact* below is the prepared form of one item of the ``contacts`` option::
 
     {"index": 3, "id": "123" or None, "email": "a@b.c" or None, "key": "id:123" or "email:a@b.c",
      "occurred_at": 1717495200000, "joined_at": 1717495200000 or None, "left_at": ... or None,
-     "duration": 3720 or None, "contact_properties": {}}
+     "duration": 3720 or None, "contact_properties": {},
+     "held": None, then what HubSpot held before writing (set by ``compute_delta``)}
+
+Writes go in ``Chunk``s: contacts that share one endpoint, ``BY_ID`` (``.../create``) or
+``BY_EMAIL`` (``.../email-create``); the endpoint knows how its inputs and results name a contact.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -300,6 +304,8 @@ def prepare_contacts(contacts, state, now_ms, defaults=None):
             "left_at": left,
             "duration": (left - joined) // 1000 if joined is not None else None,
             "contact_properties": dict((k, _property_value(v)) for k, v in (raw.get("contact_properties") or {}).items()),
+            # What HubSpot held for the contact before writing (an ``index_participations`` entry), set by compute_delta.
+            "held": None,
         })
     return prepared
 
@@ -362,15 +368,29 @@ def describe_state(entry):
     return state
 
 
+def known(contact, field):
+    """The contact's ``id`` or ``email``: as given, else as the participation read before writing names it."""
+    return contact.get(field) or (contact.get("held") or {}).get(field)
+
+
+def current_state(contact):
+    """What the contact held before writing, for results and diffs (``describe_state`` of ``held``)."""
+    return describe_state(contact.get("held"))
+
+
+def unchanged_entry(contact, state, reason):
+    """An ``unchanged`` result: the contact's known identifiers, the state it holds, and why nothing was written."""
+    return {"id": known(contact, "id"), "email": known(contact, "email"), "current_state": state, "reason": reason}
+
+
 def compute_delta(contacts, current, state, force=False):
     """Split prepared ``contacts`` into ``(to_write, unchanged)`` for the desired ``state``.
 
     ``current`` is ``index_participations`` output. A contact is unchanged when its participation
-    ``holds`` the desired state, unless ``force``. Each ``to_write`` item is the contact plus
-    ``current_state`` (``"absent"`` when the contact has no participation; ``attended (N s)`` for
-    an attendee whose duration differs) and ``known_id``/``known_email`` from the current
-    participation (set on the prepared contact itself). A contact repeated in ``contacts`` is
-    considered once, at its first position.
+    ``holds`` the desired state, unless ``force``. Every contact considered gets its participation
+    (or ``{}``) as ``held``, in place: a task holds up to 100,000 prepared contacts, so they are not
+    copied. ``to_write`` are those contacts; ``unchanged`` their result entries. A contact repeated in
+    ``contacts`` is considered once, at its first position.
     """
     to_write, unchanged = [], []
     seen = set()
@@ -378,14 +398,10 @@ def compute_delta(contacts, current, state, force=False):
         if contact["key"] in seen:
             continue
         seen.add(contact["key"])
-        entry = current.get(contact["key"]) or {}
-        known_id = contact.get("id") or entry.get("id")
-        known_email = contact.get("email") or entry.get("email")
-        if not force and holds(entry, contact, state):
-            unchanged.append({"id": known_id, "email": known_email, "current_state": entry["state"], "reason": READ_REASON})
+        contact["held"] = current.get(contact["key"]) or {}
+        if not force and holds(contact["held"], contact, state):
+            unchanged.append(unchanged_entry(contact, contact["held"]["state"], READ_REASON))
         else:
-            # Updated in place, not copied: a task holds up to 100,000 prepared contacts.
-            contact.update(current_state=describe_state(entry), known_id=known_id, known_email=known_email)
             to_write.append(contact)
     return to_write, unchanged
 
@@ -402,17 +418,65 @@ def chunks(items, size):
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
-def split_by_identifier(contacts):
-    """``(by_id, by_email)``: contacts given by id and by email go to different endpoints."""
-    by_id = [c for c in contacts if c.get("id") is not None]
-    by_email = [c for c in contacts if c.get("id") is None]
-    return by_id, by_email
+class _ById:
+    """The write endpoint for contacts given by HubSpot contact id (``.../create``): inputs and results carry ``vid``."""
+
+    action = "create"
+
+    @staticmethod
+    def identify(contact):
+        return {"vid": int(contact["id"])}
+
+    @staticmethod
+    def result_key(result):
+        return _as_key(contact_id=result.get("vid"))
+
+
+class _ByEmail:
+    """The write endpoint for contacts given by email (``.../email-create``): inputs carry ``email`` and the
+    contact properties to set; results are matched by email, ignoring case."""
+
+    action = "email-create"
+
+    @staticmethod
+    def identify(contact):
+        return {"email": contact["email"], "contactProperties": dict(contact["contact_properties"])}
+
+    @staticmethod
+    def result_key(result):
+        return _as_key(email=result.get("email"))
+
+
+BY_ID = _ById()
+BY_EMAIL = _ByEmail()
+
+
+class Chunk:
+    """One attendance write: up to ``batch_size`` prepared contacts that share one endpoint, ``BY_ID`` or ``BY_EMAIL``."""
+
+    __slots__ = ("endpoint", "contacts")
+
+    def __init__(self, endpoint, contacts):
+        self.endpoint = endpoint
+        self.contacts = list(contacts)
+
+    def __iter__(self):
+        return iter(self.contacts)
+
+    def __len__(self):
+        return len(self.contacts)
+
+    def request(self, event, state):
+        """``(path, query params, JSON body)`` of this write to ``event``."""
+        path, query = event.attendance_write(state, self.endpoint.action)
+        return path, query, build_body(self)
 
 
 def write_plan(contacts, batch_size):
-    """``[(by_email, chunk), ...]``: the POSTs to send, id contacts first."""
-    by_id, by_email = split_by_identifier(contacts)
-    return [(False, chunk) for chunk in chunks(by_id, batch_size)] + [(True, chunk) for chunk in chunks(by_email, batch_size)]
+    """The ``Chunk`` list to send: contacts given by id first, then those given by email."""
+    by_id = [c for c in contacts if c.get("id") is not None]
+    by_email = [c for c in contacts if c.get("id") is None]
+    return [Chunk(BY_ID, part) for part in chunks(by_id, batch_size)] + [Chunk(BY_EMAIL, part) for part in chunks(by_email, batch_size)]
 
 
 def _attendance_properties(contact):
@@ -422,15 +486,12 @@ def _attendance_properties(contact):
     return {"joinedAt": iso_instant(contact["joined_at"]), "leftAt": iso_instant(contact["left_at"])}
 
 
-def build_body(chunk, by_email):
-    """The JSON body of one attendance write. ``properties``/``contactProperties`` are always sent."""
+def build_body(chunk):
+    """The JSON body of one write (a ``Chunk``): ``properties`` (and by email ``contactProperties``) are always sent."""
     inputs = []
     for contact in chunk:
         item = {"interactionDateTime": contact["occurred_at"], "properties": _attendance_properties(contact)}
-        if by_email:
-            item.update(email=contact["email"], contactProperties=dict(contact["contact_properties"]))
-        else:
-            item["vid"] = int(contact["id"])
+        item.update(chunk.endpoint.identify(contact))
         inputs.append(item)
     return {"inputs": inputs}
 
@@ -481,18 +542,15 @@ def _named_in(message, contact):
 class _Answer:
     """One write answer matched against the inputs of its chunk (see ``map_batch_response``)."""
 
-    def __init__(self, chunk, body, by_email):
-        self.chunk = chunk
-        self.by_email = by_email
-        self.keys = dict((self.key_of(c), c) for c in chunk)
+    def __init__(self, chunk, body):
+        self.chunk = chunk.contacts
+        self.endpoint = chunk.endpoint
+        self.keys = dict((c["key"], c) for c in self.chunk)
         self.listed = {}        # index -> result entry
         self.failed = {}        # index -> error entry
         self.unmatched_results = []
         self.loose_errors = []  # error entries that name no input
         self.body = body
-
-    def key_of(self, contact):
-        return contact_key(email=contact["email"]) if self.by_email else contact["key"]
 
     def leftover(self):
         return [c for c in self.chunk if c["index"] not in self.listed and c["index"] not in self.failed]
@@ -501,8 +559,7 @@ class _Answer:
         for result in self.body["results"]:
             if not isinstance(result, dict):
                 continue
-            key = _as_key(email=result.get("email")) if self.by_email else _as_key(contact_id=result.get("vid"))
-            contact = self.keys.get(key)
+            contact = self.keys.get(self.endpoint.result_key(result))
             if contact is not None and contact["index"] not in self.listed:
                 self.listed[contact["index"]] = result
             else:
@@ -568,8 +625,8 @@ def error_entry(error, body):
     }
 
 
-def map_batch_response(chunk, body, state, by_email, retried_after_sending=False):
-    """What one write answer says of each contact of its chunk: ``[(bucket, contact, result entry)]`` in chunk order.
+def map_batch_response(chunk, body, state, retried_after_sending=False):
+    """What one write answer says of each contact of its ``Chunk``: ``[(bucket, contact, result entry)]`` in chunk order.
 
     HubSpot lists in ``results`` only the inputs it changed, and its per-input errors name the
     contact only in their message. So:
@@ -592,7 +649,7 @@ def map_batch_response(chunk, body, state, by_email, retried_after_sending=False
     if not isinstance(body, dict) or not isinstance(body.get("results"), list):
         reason = "HubSpot's answer had no results list, so it does not say what was recorded"
         return [(UNCONFIRMED, c, unconfirmed_entry(c, reason)) for c in chunk]
-    answer = _Answer(chunk, body, by_email)
+    answer = _Answer(chunk, body)
     answer.match_results()
     answer.attribute_errors()
     answer.eliminate()
@@ -609,9 +666,7 @@ def map_batch_response(chunk, body, state, by_email, retried_after_sending=False
         elif open_reason:
             placed.append((UNCONFIRMED, contact, unconfirmed_entry(contact, open_reason)))
         else:
-            placed.append((UNCHANGED, contact, {"id": contact.get("id") or contact.get("known_id"),
-                                                "email": contact.get("email") or contact.get("known_email"),
-                                                "current_state": state, "reason": NO_OP_REASON}))
+            placed.append((UNCHANGED, contact, unchanged_entry(contact, state, NO_OP_REASON)))
     return placed
 
 
@@ -629,16 +684,15 @@ def recorded_entry(contact, result, state):
     vid = result.get("vid")
     email = result.get("email") if isinstance(result.get("email"), str) else None
     return {
-        "id": str(vid) if _as_key(contact_id=vid) else contact.get("id") or contact.get("known_id"),
-        "email": email or contact.get("email") or contact.get("known_email"),
+        "id": str(vid) if _as_key(contact_id=vid) else known(contact, "id"),
+        "email": email or known(contact, "email"),
         "state": state,
     }
 
 
 def would_record(contacts, state):
     """What check mode reports as ``recorded``: the identifiers known before writing."""
-    return [{"id": c.get("id") or c.get("known_id"), "email": c.get("email") or c.get("known_email"), "state": state}
-            for c in contacts]
+    return [{"id": known(c, "id"), "email": known(c, "email"), "state": state} for c in contacts]
 
 
 def contacts_message(entries, total, what, shown=3):
@@ -674,9 +728,9 @@ def build_diff(to_write, recorded_keys, state, limit=DIFF_MAX_CONTACTS):
     before, after = {}, {}
     for contact in to_write[:limit]:
         label = contact_label(contact)
-        before[label] = contact["current_state"]
+        before[label] = current_state(contact)
         wanted = describe_state({"state": state, "duration": contact.get("duration")})
-        after[label] = wanted if contact["key"] in recorded_keys else contact["current_state"]
+        after[label] = wanted if contact["key"] in recorded_keys else before[label]
     if len(to_write) > limit:
         note = "%d more contacts not shown" % (len(to_write) - limit)
         before["(more)"] = note

@@ -84,10 +84,10 @@ class EventRef:
             return api_path(*(EVENTS + ("participations", self.object_id)))
         return api_path(*(EVENTS + ("participations", self.external_account_id, self.external_event_id)))
 
-    # Writes: (path, query params) for recording ``state`` for contacts given by id or by email.
-    def attendance_write(self, state, by_email):
+    # Writes: (path, query params) for recording ``state`` through ``action``, the endpoint for contacts
+    # given by id (``create``) or by email (``email-create``).
+    def attendance_write(self, state, action):
         verb = WRITE_VERBS[state]
-        action = "email-create" if by_email else "create"
         if self.object_id is not None:
             return api_path(*(EVENTS + (self.object_id, "attendance", verb, action))), None
         return (api_path(*(EVENTS + ("attendance", self.external_event_id, verb, action))),

@@ -32,7 +32,6 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._attendance impo
     SATISFIED,
     UNCHANGED,
     UNCONFIRMED,
-    build_body,
     build_diff,
     compute_delta,
     contacts_message,
@@ -245,21 +244,20 @@ class Outcome:
         return [contact for dummy, (name, contact, entry) in sorted(self._placed.items()) if name in buckets]
 
 
-def _send_chunk(client, event, state, by_email, chunk):
-    """One attendance write: ``(body, error, attempts)``."""
-    path, query = event.attendance_write(state, by_email)
+def _send_chunk(client, event, state, chunk):
+    """One attendance write (a ``Chunk``): ``(body, error, attempts)``."""
+    path, query, body = chunk.request(event, state)
     attempts = []
     try:
-        return client.post(path, build_body(chunk, by_email), params=query, attempts=attempts), None, attempts
+        return client.post(path, body, params=query, attempts=attempts), None, attempts
     except HubSpotError as exc:
         return None, exc, attempts
 
 
-def _place_answer(outcome, state, by_email, chunk, answer):
+def _place_answer(outcome, state, chunk, answer):
     body, error, attempts = answer
     if error is None:
-        for bucket, contact, entry in map_batch_response(chunk, body, state, by_email,
-                                                         retried_after_sending=may_have_been_processed(attempts)):
+        for bucket, contact, entry in map_batch_response(chunk, body, state, retried_after_sending=may_have_been_processed(attempts)):
             outcome.put(bucket, contact, entry)
         return
     for contact in chunk:
@@ -287,16 +285,14 @@ def write_contacts(client, event, state, to_write, batch_size, outcome, concurre
         in_flight = {}
         while sent < len(plan) or in_flight:
             while sent < len(plan) and len(in_flight) < concurrency and outcome.failure is None:
-                by_email, chunk = plan[sent]
-                in_flight[pool.submit(_send_chunk, client, event, state, by_email, chunk)] = plan[sent]
+                in_flight[pool.submit(_send_chunk, client, event, state, plan[sent])] = plan[sent]
                 sent += 1
             if not in_flight:
                 break
             done, dummy = wait(in_flight, return_when=FIRST_COMPLETED)
             for future in done:
-                by_email, chunk = in_flight.pop(future)
-                _place_answer(outcome, state, by_email, chunk, future.result())
-    for dummy, chunk in plan[sent:]:
+                _place_answer(outcome, state, in_flight.pop(future), future.result())
+    for chunk in plan[sent:]:
         for contact in chunk:
             outcome.put(NOT_ATTEMPTED, contact, public_contact(contact))
 
@@ -369,7 +365,7 @@ def expected_event_total(outcome, state, event_total):
     read_state = state_filter(state)
     if event_total is None or read_state is None:
         return None
-    return event_total + sum(1 for c in outcome.contacts(RECORDED) if c.get("current_state", "").split(" ")[0] != read_state)
+    return event_total + sum(1 for c in outcome.contacts(RECORDED) if (c.get("held") or {}).get("state") != read_state)
 
 
 def confirm(outcome, state, not_held, timeout):

@@ -20,7 +20,7 @@ HOUR = 3600 * 1000
 
 def contact(index, cid=None, email=None, **extra):
     out = {"index": index, "id": cid, "email": email, "key": a.contact_key(cid, email), "occurred_at": NOW,
-           "joined_at": None, "left_at": None, "duration": None, "contact_properties": {}}
+           "joined_at": None, "left_at": None, "duration": None, "contact_properties": {}, "held": None}
     out.update(extra)
     return out
 
@@ -214,7 +214,7 @@ def test_prepare_contacts():
     ]
     out = a.prepare_contacts(raw, "attended", 42, defaults={"joined_at": NOW - HOUR, "left_at": NOW})
     assert out[0] == {"index": 0, "id": "51", "email": None, "key": "id:51", "occurred_at": NOW, "joined_at": NOW,
-                      "left_at": NOW + 60500, "duration": 60, "contact_properties": {}}
+                      "left_at": NOW + 60500, "duration": 60, "contact_properties": {}, "held": None}
     assert out[1]["email"] == "Jane@Example.com"
     assert out[1]["key"] == "email:jane@example.com"
     assert out[1]["occurred_at"] == NOW + 1
@@ -273,7 +273,7 @@ def test_compute_delta_every_state_pair(desired, current_state, force):
     else:
         assert unchanged == []
         assert len(to_write) == 1
-        assert to_write[0]["current_state"] == current_state
+        assert a.current_state(to_write[0]) == current_state
         assert to_write[0]["key"] == "id:51"
 
 
@@ -287,9 +287,9 @@ def test_compute_delta_never_demotes_an_attendee():
 def test_compute_delta_finds_email_contacts_case_insensitively_and_keeps_known_ids():
     current = a.index_participations([participation("7", "jane@example.com", "cancelled")])
     to_write, dummy = a.compute_delta([contact(0, email="JANE@example.com")], current, "registered")
-    assert to_write[0]["known_id"] == "7"
-    assert to_write[0]["known_email"] == "JANE@example.com"
-    assert to_write[0]["current_state"] == "cancelled"
+    assert a.known(to_write[0], "id") == "7"
+    assert a.known(to_write[0], "email") == "JANE@example.com"
+    assert a.current_state(to_write[0]) == "cancelled"
 
 
 def test_compute_delta_duplicates_are_considered_once():
@@ -331,15 +331,15 @@ def test_write_plan_splits_by_identifier_ids_first():
     contacts = [contact(0, email="a@example.com"), contact(1, cid="1"), contact(2, cid="2"), contact(3, email="b@example.com"),
                 contact(4, cid="3")]
     plan = a.write_plan(contacts, 2)
-    assert [(by_email, [c["index"] for c in chunk]) for by_email, chunk in plan] == [
-        (False, [1, 2]), (False, [4]), (True, [0, 3])]
+    assert [(chunk.endpoint, [c["index"] for c in chunk]) for chunk in plan] == [
+        (a.BY_ID, [1, 2]), (a.BY_ID, [4]), (a.BY_EMAIL, [0, 3])]
 
 
 def test_build_body_by_id_and_by_email_always_send_property_maps():
-    by_id = a.build_body([contact(0, cid="51", joined_at=NOW, left_at=NOW + HOUR + 7, duration=3600)], False)
+    by_id = a.build_body(a.Chunk(a.BY_ID, [contact(0, cid="51", joined_at=NOW, left_at=NOW + HOUR + 7, duration=3600)]))
     assert by_id == {"inputs": [{"vid": 51, "interactionDateTime": NOW, "properties": {
         "joinedAt": "2024-06-04T10:00:00.000Z", "leftAt": "2024-06-04T11:00:00.007Z"}}]}
-    by_email = a.build_body([contact(0, email="a@example.com")], True)
+    by_email = a.build_body(a.Chunk(a.BY_EMAIL, [contact(0, email="a@example.com")]))
     assert by_email == {"inputs": [{"email": "a@example.com", "interactionDateTime": NOW, "properties": {}, "contactProperties": {}}]}
 
 
@@ -367,16 +367,16 @@ def indexes(placed, bucket):
 
 
 def test_answer_listing_every_input_records_them():
-    chunk = [contact(0, cid="51"), contact(1, cid="52", known_email="k@example.com")]
-    placed = a.map_batch_response(chunk, {"status": "COMPLETE", "results": [{"vid": 52}, {"vid": 51}], "numErrors": 0, "errors": []},
-                                  "registered", False)
+    chunk = [contact(0, cid="51"), contact(1, cid="52", held={"email": "k@example.com"})]
+    placed = a.map_batch_response(a.Chunk(a.BY_ID, chunk), {"status": "COMPLETE", "results": [{"vid": 52}, {"vid": 51}], "numErrors": 0, "errors": []},
+                                  "registered")
     assert [entry for dummy, entry in buckets(placed)["recorded"]] == [
         {"id": "51", "email": None, "state": "registered"}, {"id": "52", "email": "k@example.com", "state": "registered"}]
 
 
 def test_answer_without_an_input_means_it_was_already_held():
     chunk = [contact(0, cid="51"), contact(1, email="Held@Example.com")]
-    placed = a.map_batch_response(chunk, {"results": [{"vid": 51}], "numErrors": 0, "errors": []}, "attended", False)
+    placed = a.map_batch_response(a.Chunk(a.BY_ID, chunk), {"results": [{"vid": 51}], "numErrors": 0, "errors": []}, "attended")
     assert indexes(placed, "recorded") == [0]
     assert buckets(placed)["unchanged"] == [(1, {"id": None, "email": "Held@Example.com", "current_state": "attended",
                                                  "reason": a.NO_OP_REASON})]
@@ -384,7 +384,7 @@ def test_answer_without_an_input_means_it_was_already_held():
 
 def test_answer_matches_emails_ignoring_case():
     chunk = [contact(0, email="Ada@Example.com")]
-    placed = a.map_batch_response(chunk, {"results": [{"email": "ada@example.com", "vid": 1001}]}, "registered", True)
+    placed = a.map_batch_response(a.Chunk(a.BY_EMAIL, chunk), {"results": [{"email": "ada@example.com", "vid": 1001}]}, "registered")
     assert buckets(placed)["recorded"] == [(0, {"id": "1001", "email": "ada@example.com", "state": "registered"})]
 
 
@@ -392,8 +392,8 @@ def test_error_attributed_by_the_email_in_its_message():
     chunk = [contact(0, email="good@example.com"), contact(1, email="bad@example.com"), contact(2, email="held@example.com")]
     error = hubspot_error("joinedAt param must be earlier than leftAt for `bad@example.com`",
                           sub_category="AttendanceValidationError.JOINED_AT_IS_LATER_THAN_LEFT_AT_FOR_EMAIL")
-    placed = a.map_batch_response(chunk, {"results": [{"email": "good@example.com", "vid": 1}], "numErrors": 1, "errors": [error],
-                                          "correlationId": "c-1"}, "attended", True)
+    placed = a.map_batch_response(a.Chunk(a.BY_EMAIL, chunk), {"results": [{"email": "good@example.com", "vid": 1}], "numErrors": 1, "errors": [error],
+                                          "correlationId": "c-1"}, "attended")
     assert indexes(placed, "recorded") == [0]
     assert indexes(placed, "unchanged") == [2]
     assert buckets(placed)["batch_errors"] == [(1, {
@@ -405,14 +405,14 @@ def test_error_attributed_by_the_email_in_its_message():
 def test_error_attributed_by_the_vid_in_its_message_and_not_by_a_longer_number():
     chunk = [contact(0, cid="12"), contact(1, cid="123")]
     error = hubspot_error("Contact with vid 123 does not exist", "OBJECT_NOT_FOUND")
-    placed = a.map_batch_response(chunk, {"results": [{"vid": 12}], "errors": [error]}, "attended", False)
+    placed = a.map_batch_response(a.Chunk(a.BY_ID, chunk), {"results": [{"vid": 12}], "errors": [error]}, "attended")
     assert indexes(placed, "recorded") == [0]
     assert buckets(placed)["batch_errors"][0][1]["contact"] == {"index": 1, "id": "123"}
 
 
 def test_email_in_message_does_not_match_a_longer_address():
     chunk = [contact(0, email="a@b.co"), contact(1, email="x@b.com")]
-    placed = a.map_batch_response(chunk, {"results": [], "errors": [hubspot_error("Invalid email `a@b.com`.")]}, "registered", True)
+    placed = a.map_batch_response(a.Chunk(a.BY_EMAIL, chunk), {"results": [], "errors": [hubspot_error("Invalid email `a@b.com`.")]}, "registered")
     # Neither input is named: the one error cannot be placed, so neither contact is known.
     assert indexes(placed, "unconfirmed") == [0, 1]
     assert "without naming the contact" in buckets(placed)["unconfirmed"][0][1]["reason"]
@@ -420,8 +420,8 @@ def test_email_in_message_does_not_match_a_longer_address():
 
 def test_error_attributed_by_elimination():
     chunk = [contact(0, cid="1"), contact(1, cid="2")]
-    placed = a.map_batch_response(chunk, {"results": [{"vid": 1}], "errors": [hubspot_error("something about the input")]},
-                                  "cancelled", False)
+    placed = a.map_batch_response(a.Chunk(a.BY_ID, chunk), {"results": [{"vid": 1}], "errors": [hubspot_error("something about the input")]},
+                                  "cancelled")
     assert indexes(placed, "recorded") == [0]
     assert buckets(placed)["batch_errors"][0][1]["contact"] == {"index": 1, "id": "2"}
 
@@ -429,8 +429,8 @@ def test_error_attributed_by_elimination():
 def test_unattributable_error_leaves_the_open_inputs_unconfirmed():
     # Two inputs neither listed nor named, one error: one of them failed, the other was held. Which is unknown.
     chunk = [contact(0, cid="1"), contact(1, cid="2"), contact(2, cid="3")]
-    placed = a.map_batch_response(chunk, {"results": [{"vid": 1}], "numErrors": 1, "errors": ["plain string error"]},
-                                  "attended", False)
+    placed = a.map_batch_response(a.Chunk(a.BY_ID, chunk), {"results": [{"vid": 1}], "numErrors": 1, "errors": ["plain string error"]},
+                                  "attended")
     assert indexes(placed, "recorded") == [0]
     assert indexes(placed, "unconfirmed") == [1, 2]
     assert "plain string error" in buckets(placed)["unconfirmed"][0][1]["reason"]
@@ -438,40 +438,40 @@ def test_unattributable_error_leaves_the_open_inputs_unconfirmed():
 
 
 def test_declared_errors_without_details_leave_open_inputs_unconfirmed():
-    placed = a.map_batch_response([contact(0, cid="1"), contact(1, cid="2")], {"numErrors": 2, "results": []}, "attended", False)
+    placed = a.map_batch_response(a.Chunk(a.BY_ID, [contact(0, cid="1"), contact(1, cid="2")]), {"numErrors": 2, "results": []}, "attended")
     assert indexes(placed, "unconfirmed") == [0, 1]
 
 
 def test_in_and_context_keys_are_still_honoured_when_present():
     chunk = [contact(10, cid="1"), contact(11, cid="2"), contact(12, email="c@example.com")]
     error = dict(hubspot_error("nope"), errors=[{"message": "nope", "in": "inputs[1].vid"}])
-    placed = a.map_batch_response(chunk[:2], {"results": [{"vid": 1}], "errors": [error]}, "cancelled", False)
+    placed = a.map_batch_response(a.Chunk(a.BY_ID, chunk[:2]), {"results": [{"vid": 1}], "errors": [error]}, "cancelled")
     assert buckets(placed)["batch_errors"][0][1]["contact"] == {"index": 11, "id": "2"}
     error = dict(hubspot_error("nope"), context={"email": ["C@example.com"]})
-    placed = a.map_batch_response(chunk[2:], {"results": [], "errors": [error]}, "registered", True)
+    placed = a.map_batch_response(a.Chunk(a.BY_EMAIL, chunk[2:]), {"results": [], "errors": [error]}, "registered")
     assert buckets(placed)["batch_errors"][0][1]["contact"] == {"index": 12, "email": "c@example.com"}
 
 
 def test_a_lone_result_under_another_id_pairs_with_the_lone_input():
     # HubSpot answers with a merged contact's id: one result, one input left: that is the pair.
-    placed = a.map_batch_response([contact(0, cid="1"), contact(1, cid="2")], {"results": [{"vid": 1}, {"vid": 20}]}, "attended", False)
+    placed = a.map_batch_response(a.Chunk(a.BY_ID, [contact(0, cid="1"), contact(1, cid="2")]), {"results": [{"vid": 1}, {"vid": 20}]}, "attended")
     assert [e["id"] for dummy, e in buckets(placed)["recorded"]] == ["1", "20"]
 
 
 def test_results_under_other_ids_that_do_not_pair_leave_inputs_unconfirmed():
     chunk = [contact(0, cid="1"), contact(1, cid="2"), contact(2, cid="3")]
-    placed = a.map_batch_response(chunk, {"results": [{"vid": 20}]}, "attended", False)
+    placed = a.map_batch_response(a.Chunk(a.BY_ID, chunk), {"results": [{"vid": 20}]}, "attended")
     assert indexes(placed, "unconfirmed") == [0, 1, 2]
 
 
 @pytest.mark.parametrize("body", [None, [], {"status": "COMPLETE"}, {"results": "ab"}, {"results": None}])
 def test_answer_without_a_results_list_confirms_nothing(body):
-    placed = a.map_batch_response([contact(0, cid="1"), contact(1, cid="2")], body, "attended", False)
+    placed = a.map_batch_response(a.Chunk(a.BY_ID, [contact(0, cid="1"), contact(1, cid="2")]), body, "attended")
     assert indexes(placed, "unconfirmed") == [0, 1]
 
 
 def test_no_op_after_a_retry_that_may_have_been_applied_is_unconfirmed():
-    placed = a.map_batch_response([contact(0, cid="1"), contact(1, cid="2")], {"results": [{"vid": 2}]}, "attended", False,
+    placed = a.map_batch_response(a.Chunk(a.BY_ID, [contact(0, cid="1"), contact(1, cid="2")]), {"results": [{"vid": 2}]}, "attended",
                                   retried_after_sending=True)
     assert indexes(placed, "recorded") == [1]
     assert indexes(placed, "unconfirmed") == [0]
@@ -481,7 +481,7 @@ def test_every_contact_is_placed_exactly_once():
     chunk = [contact(i, cid=str(i + 1)) for i in range(6)]
     body = {"results": [{"vid": 1}, {"vid": 3}, "junk"], "numErrors": 2,
             "errors": [hubspot_error("Contact with vid 2 does not exist"), hubspot_error("?")]}
-    placed = a.map_batch_response(chunk, body, "attended", False)
+    placed = a.map_batch_response(a.Chunk(a.BY_ID, chunk), body, "attended")
     assert sorted(c["index"] for dummy, c, e in placed) == list(range(6))
 
 
@@ -498,7 +498,7 @@ def test_compute_delta_rewrites_an_attendee_with_another_duration():
                                       {"contact_id": "2", "email": None, "state": "attended", "attendance_duration_seconds": 60}])
     to_write, unchanged = a.compute_delta([contact(0, cid="1", duration=3600), contact(1, cid="2", duration=3600)], current, "attended")
     assert [u["id"] for u in unchanged] == ["1"]
-    assert [(c["index"], c["current_state"]) for c in to_write] == [(1, "attended (60 s)")]
+    assert [(c["index"], a.current_state(c)) for c in to_write] == [(1, "attended (60 s)")]
 
 
 def test_contacts_message():
@@ -512,7 +512,7 @@ def test_contacts_message():
 
 
 def test_would_record_uses_known_identifiers():
-    out = a.would_record([contact(0, email="a@example.com", known_id="5"), contact(1, cid="6", known_email=None)], "attended")
+    out = a.would_record([contact(0, email="a@example.com", held={"id": "5"}), contact(1, cid="6", held={})], "attended")
     assert out == [{"id": "5", "email": "a@example.com", "state": "attended"}, {"id": "6", "email": None, "state": "attended"}]
 
 
@@ -521,20 +521,20 @@ def test_would_record_uses_known_identifiers():
 
 
 def test_build_diff_only_written_contacts_and_their_states():
-    to_write = [dict(contact(0, cid="1"), current_state="absent"), dict(contact(1, email="B@example.com"), current_state="registered"),
-                dict(contact(2, cid="3"), current_state="cancelled")]
+    to_write = [contact(0, cid="1", held={}), contact(1, email="B@example.com", held={"state": "registered"}),
+                contact(2, cid="3", held={"state": "cancelled"})]
     diff = a.build_diff(to_write, {"id:1", "email:b@example.com"}, "attended")
     assert diff == {"before": {"1": "absent", "B@example.com": "registered", "3": "cancelled"},
                     "after": {"1": "attended", "B@example.com": "attended", "3": "cancelled"}}
 
 
 def test_build_diff_shows_attendance_durations():
-    to_write = [dict(contact(0, cid="1", duration=3720), current_state="attended (3600 s)")]
+    to_write = [contact(0, cid="1", duration=3720, held={"state": "attended", "duration": 3600})]
     assert a.build_diff(to_write, {"id:1"}, "attended") == {"before": {"1": "attended (3600 s)"}, "after": {"1": "attended (3720 s)"}}
 
 
 def test_build_diff_summarises_past_the_limit():
-    to_write = [dict(contact(i, cid=str(i + 1)), current_state="absent") for i in range(5)]
+    to_write = [contact(i, cid=str(i + 1)) for i in range(5)]
     diff = a.build_diff(to_write, set(c["key"] for c in to_write), "registered", limit=2)
     assert diff["before"] == {"1": "absent", "2": "absent", "(more)": "3 more contacts not shown"}
     assert diff["after"] == {"1": "registered", "2": "registered", "(more)": "3 more contacts not shown"}

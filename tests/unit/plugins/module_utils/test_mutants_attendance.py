@@ -24,9 +24,9 @@ def prepared(index, cid=None, email=None):
     return {"index": index, "id": cid, "email": email, "key": a.contact_key(cid, email)}
 
 
-def placement(chunk, body, by_email, state="attended"):
-    """``{index: (bucket, entry)}`` of ``map_batch_response``."""
-    return dict((c["index"], (bucket, entry)) for bucket, c, entry in a.map_batch_response(chunk, body, state, by_email))
+def placement(chunk, body, endpoint, state="attended"):
+    """``{index: (bucket, entry)}`` of ``map_batch_response`` for ``chunk`` (contacts) written through ``endpoint``."""
+    return dict((c["index"], (bucket, entry)) for bucket, c, entry in a.map_batch_response(a.Chunk(endpoint, chunk), body, state))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -38,7 +38,7 @@ def placement(chunk, body, by_email, state="attended"):
 def test_error_attributed_by_the_vid_in_its_context(context):
     chunk = [prepared(0, cid="1"), prepared(1, cid="2"), prepared(2, cid="3")]
     error = {"message": "rejected", "category": "VALIDATION_ERROR", "context": context}
-    placed = placement(chunk, {"results": [], "errors": [error]}, False)
+    placed = placement(chunk, {"results": [], "errors": [error]}, a.BY_ID)
     assert placed[1][0] == a.BATCH_ERRORS
     assert placed[1][1]["contact"] == {"index": 1, "id": "2"}
     assert [placed[i][0] for i in (0, 2)] == [a.UNCHANGED, a.UNCHANGED]
@@ -47,7 +47,7 @@ def test_error_attributed_by_the_vid_in_its_context(context):
 @pytest.mark.parametrize("context", [{"email": ["B@Example.com"]}, {"email": "b@example.com"}])
 def test_error_attributed_by_the_email_in_its_context(context):
     chunk = [prepared(0, email="a@example.com"), prepared(1, email="b@example.com"), prepared(2, email="c@example.com")]
-    placed = placement(chunk, {"results": [], "errors": [{"message": "rejected", "context": context}]}, True)
+    placed = placement(chunk, {"results": [], "errors": [{"message": "rejected", "context": context}]}, a.BY_EMAIL)
     assert [placed[i][0] for i in range(3)] == [a.UNCHANGED, a.BATCH_ERRORS, a.UNCHANGED]
     assert placed[1][1]["contact"] == {"index": 1, "email": "b@example.com"}
 
@@ -59,7 +59,7 @@ def test_error_attributed_by_the_email_in_its_context(context):
 ])
 def test_error_attributed_by_its_input_index(error):
     chunk = [prepared(0, cid="1"), prepared(1, cid="2"), prepared(2, cid="3")]
-    placed = placement(chunk, {"results": [], "errors": [error]}, False)
+    placed = placement(chunk, {"results": [], "errors": [error]}, a.BY_ID)
     assert [placed[i][0] for i in range(3)] == [a.UNCHANGED, a.BATCH_ERRORS, a.UNCHANGED]
 
 
@@ -72,7 +72,7 @@ def test_error_attributed_by_its_input_index(error):
 ])
 def test_error_that_names_no_input_leaves_the_open_inputs_unconfirmed(error):
     chunk = [prepared(0, cid="1"), prepared(1, cid="2"), prepared(2, cid="3")]
-    placed = placement(chunk, {"results": [{"vid": 1}], "errors": [error]}, False)
+    placed = placement(chunk, {"results": [{"vid": 1}], "errors": [error]}, a.BY_ID)
     assert [placed[i][0] for i in range(3)] == [a.RECORDED, a.UNCONFIRMED, a.UNCONFIRMED]
     assert placed[1][1]["reason"] == "HubSpot reported 1 error(s) without naming the contact: rejected"
 
@@ -113,7 +113,7 @@ def test_contacts_message_names_status_category_and_unplaced_contacts():
 
 
 def test_build_diff_at_exactly_the_limit_lists_every_contact():
-    to_write = [dict(prepared(i, cid=str(i + 1)), current_state="absent", duration=None) for i in range(2)]
+    to_write = [dict(prepared(i, cid=str(i + 1)), held={}, duration=None) for i in range(2)]
     diff = a.build_diff(to_write, set(), "registered", limit=2)
     assert diff == {"before": {"1": "absent", "2": "absent"}, "after": {"1": "absent", "2": "absent"}}
 
@@ -168,20 +168,20 @@ def test_boolean_contact_properties_are_sent_as_hubspot_booleans():
 
 def test_an_error_that_points_at_a_listed_input_is_not_pinned_on_it():
     chunk = [prepared(0, cid="1"), prepared(1, cid="2"), prepared(2, cid="3")]
-    placed = placement(chunk, {"results": [{"vid": 1}], "errors": [{"message": "odd", "in": "inputs[0]"}]}, False)
+    placed = placement(chunk, {"results": [{"vid": 1}], "errors": [{"message": "odd", "in": "inputs[0]"}]}, a.BY_ID)
     assert [placed[i][0] for i in range(3)] == [a.RECORDED, a.UNCONFIRMED, a.UNCONFIRMED]
 
 
 def test_results_that_are_not_objects_are_skipped_not_the_end_of_the_list():
     chunk = [prepared(0, cid="1"), prepared(1, cid="2")]
-    placed = placement(chunk, {"results": ["junk", {"vid": 2}, {"vid": 1}]}, False)
+    placed = placement(chunk, {"results": ["junk", {"vid": 2}, {"vid": 1}]}, a.BY_ID)
     assert [placed[i][0] for i in range(2)] == [a.RECORDED, a.RECORDED]
 
 
 def test_declared_errors_beyond_the_described_ones_are_counted():
     chunk = [prepared(i, cid=str(i + 1)) for i in range(4)]
     body = {"results": [], "numErrors": 3, "errors": [{"message": "bad", "context": {"vid": [1]}}, "plain"]}
-    placed = placement(chunk, body, False)
+    placed = placement(chunk, body, a.BY_ID)
     assert placed[0][0] == a.BATCH_ERRORS
     assert [placed[i][0] for i in (1, 2, 3)] == [a.UNCONFIRMED] * 3
     assert placed[1][1]["reason"] == (
@@ -190,17 +190,17 @@ def test_declared_errors_beyond_the_described_ones_are_counted():
 
 def test_open_reasons_quote_at_most_three_errors_and_count_foreign_results():
     chunk = [prepared(i, cid=str(i + 1)) for i in range(2)]
-    placed = placement(chunk, {"results": [], "errors": ["ea", "eb", "ec", "ed"]}, False)
+    placed = placement(chunk, {"results": [], "errors": ["ea", "eb", "ec", "ed"]}, a.BY_ID)
     assert placed[0][1]["reason"] == "HubSpot reported 4 error(s) without naming the contact: ea; eb; ec"
-    placed = placement(chunk, {"results": [{"vid": 7}, {"vid": 8}]}, False)
+    placed = placement(chunk, {"results": [{"vid": 7}, {"vid": 8}]}, a.BY_ID)
     assert placed[0][1]["reason"] == "HubSpot listed 2 result(s) under identifiers not in this request"
-    placed = placement(chunk, {"status": "COMPLETE"}, False)
+    placed = placement(chunk, {"status": "COMPLETE"}, a.BY_ID)
     assert placed[0][1] == {"index": 0, "id": "1",
                             "reason": "HubSpot's answer had no results list, so it does not say what was recorded"}
 
 
 def test_would_record_falls_back_to_the_known_email():
-    assert a.would_record([dict(prepared(0, cid="5"), known_email="k@example.com")], "registered") == [
+    assert a.would_record([dict(prepared(0, cid="5"), held={"email": "k@example.com"})], "registered") == [
         {"id": "5", "email": "k@example.com", "state": "registered"}]
 
 
@@ -216,7 +216,7 @@ def test_timestamps_before_1970_and_fifteen_digit_epochs():
 
 def test_an_error_naming_one_vid_among_several_open_inputs_is_pinned_on_it():
     chunk = [prepared(0, cid="1"), prepared(1, cid="2"), prepared(2, cid="3")]
-    placed = placement(chunk, {"results": [], "errors": [{"message": "Contact with vid 2 does not exist"}]}, False)
+    placed = placement(chunk, {"results": [], "errors": [{"message": "Contact with vid 2 does not exist"}]}, a.BY_ID)
     assert [placed[i][0] for i in range(3)] == [a.UNCHANGED, a.BATCH_ERRORS, a.UNCHANGED]
 
 
@@ -226,7 +226,7 @@ def test_an_error_naming_one_vid_among_several_open_inputs_is_pinned_on_it():
     ({"vid": 9, "email": "r@example.com"}, {"id": "9", "email": "r@example.com", "state": "attended"}),
 ])
 def test_recorded_entry_falls_back_to_what_was_known_of_the_contact(result, entry):
-    by_id = dict(prepared(0, cid="7"), known_email="k@example.com")
+    by_id = dict(prepared(0, cid="7"), held={"email": "k@example.com"})
     assert a.recorded_entry(by_id, result, "attended") == entry
-    by_email = dict(prepared(1, email="k@example.com"), known_id="7")
+    by_email = dict(prepared(1, email="k@example.com"), held={"id": "7"})
     assert a.recorded_entry(by_email, result, "attended") == entry
