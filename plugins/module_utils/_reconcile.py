@@ -55,6 +55,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._errors import (
     HubSpotTransportError,
 )
 from ansible_collections.hubspot.marketing.plugins.module_utils._participations import STATE_FILTERS, breakdown_pager, normalize, read_breakdown
+from ansible_collections.hubspot.marketing.plugins.module_utils._schemas import DEFAULT_WRITE_CONCURRENCY
 
 READ_WORKERS = 4
 VERIFY_FIRST_WAIT = 1.0
@@ -419,7 +420,7 @@ def reconcile(client, request, check_mode=False, diff=False, warn=None):
 
     outcome = Outcome()
     mark = client.request_count
-    write_contacts(client, event, state, to_write, request["batch_size"], outcome, request.get("write_concurrency", 1))
+    write_contacts(client, event, state, to_write, request["batch_size"], outcome, request.get("write_concurrency", DEFAULT_WRITE_CONCURRENCY))
     _count(client, calls, "writes", mark)
     event_total = totals.get(state_filter(state)) if state_filter(state) else None
     verify_error = _verify(client, request, outcome, event_total, calls, result) if request["verify"] else None

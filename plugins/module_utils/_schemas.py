@@ -29,6 +29,8 @@ import copy
 MAX_CONTACTS = 100000
 MAX_BATCH_SIZE = 100
 MAX_WRITE_CONCURRENCY = 10
+# Write requests in flight at once unless the task says otherwise (the module's default).
+DEFAULT_WRITE_CONCURRENCY = 8
 MAX_EMAIL_LENGTH = 254
 MAX_PROPERTY_NAME_LENGTH = 256
 MAX_PROPERTY_VALUE_LENGTH = 65536

@@ -147,11 +147,12 @@ options:
   write_concurrency:
     description:
       - How many write requests may be in flight at once, from V(1) to V(10). HubSpot answers in 100 to 300 ms;
-        sending a few batches at a time keeps a large task near the rate limit instead of the latency.
+        sending a few batches at a time keeps a large task near the rate limit instead of the latency
+        (at 150 ms, 50 batches take about 1 s at the default instead of 7.5 s one at a time).
       - The client still paces every request under the rate limit HubSpot announces, and the results keep the input order.
       - When a write request fails as a whole, no further request is sent; those already in flight are reported by their answers.
     type: int
-    default: 4
+    default: 8
   verify:
     description:
       - After writing, read back from HubSpot that every written contact holds O(state) (for attendees, with the
@@ -524,7 +525,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._errors import H
 from ansible_collections.hubspot.marketing.plugins.module_utils._module import run_module
 from ansible_collections.hubspot.marketing.plugins.module_utils._participations import EventRef
 from ansible_collections.hubspot.marketing.plugins.module_utils._reconcile import reconcile
-from ansible_collections.hubspot.marketing.plugins.module_utils._schemas import TASK_TIMES
+from ansible_collections.hubspot.marketing.plugins.module_utils._schemas import DEFAULT_WRITE_CONCURRENCY, TASK_TIMES
 from ansible_collections.hubspot.marketing.plugins.module_utils._validation import sort_errors
 
 
@@ -543,7 +544,7 @@ def argument_spec():
         force=dict(type="bool", default=False),
         allow_partial=dict(type="bool", default=False),
         batch_size=dict(type="int", default=100),
-        write_concurrency=dict(type="int", default=4),
+        write_concurrency=dict(type="int", default=DEFAULT_WRITE_CONCURRENCY),
         verify=dict(type="bool", default=False),
         verify_timeout=dict(type="int", default=60),
     )
@@ -571,7 +572,7 @@ def prepare_task(params, now_ms=None):
         "force": params["force"],
         "allow_partial": params["allow_partial"],
         "batch_size": params["batch_size"],
-        "write_concurrency": params.get("write_concurrency", 4),
+        "write_concurrency": params.get("write_concurrency", DEFAULT_WRITE_CONCURRENCY),
         "verify": params.get("verify", False),
         "verify_timeout": params.get("verify_timeout", 60),
     }
