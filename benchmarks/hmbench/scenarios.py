@@ -16,6 +16,7 @@ from hmbench.emulator import (
     attended_count,
     breakdown_kind,
     count_requests,
+    email,
     reads_after_writes,
     request_chain,
     seed_event,
@@ -42,8 +43,9 @@ def module_rss(result):
     return max(sizes) if sizes else None
 
 
-def last_task(result):
-    return result["tasks"][-1] if result.get("tasks") else {}
+def summary(result):
+    """What the reconcile playbook printed of its task's result (``BENCH-SUMMARY``)."""
+    return result.get("summary") or {}
 
 
 class Bench:
@@ -60,6 +62,7 @@ class Bench:
         self.rows = []
         self.failures = []
         self.ping = None
+        self.ping_data = {}  # N -> wall of one ping task carrying the N contacts
 
     # ------------------------------------------------------------------ helpers
     def vars(self, event_id, **extra):
@@ -68,12 +71,16 @@ class Bench:
     def reconcile_vars(self, event_id, contacts, verify=False):
         return self.vars(event_id, desired_state="attended", contacts=contacts, verify=verify)
 
-    def floor(self, requests, chain):
-        """ping + max(requests / rate, longest chain x latency); which term binds."""
+    def floor(self, requests, chain, n=None):
+        """ping + max(requests / rate, longest chain x latency); which term binds. With ``n`` (a row that
+        gives Ansible N contacts) also the same with the ping that carries the N contacts."""
         rate_s = requests["total"] / (self.rate / float(RATE_WINDOW_S)) if self.rate else 0.0
         chain_s = chain * self.lat
-        return {"floor_s": round(self.ping + max(rate_s, chain_s), 3), "rate_floor_s": round(rate_s, 3),
-                "chain_floor_s": round(chain_s, 3), "binding": "rate" if rate_s > chain_s else "latency"}
+        out = {"floor_s": round(self.ping + max(rate_s, chain_s), 3), "rate_floor_s": round(rate_s, 3),
+               "chain_floor_s": round(chain_s, 3), "binding": "rate" if rate_s > chain_s else "latency"}
+        if n in self.ping_data:
+            out["data_floor_s"] = round(self.ping_data[n] + max(rate_s, chain_s), 3)
+        return out
 
     def add(self, row, result=None):
         if result is not None:
@@ -88,9 +95,9 @@ class Bench:
         print("  %-52s %8.2f s  %s" % (row["name"], row.get("wall_s") or 0, row.get("requests", "")), flush=True)
         return row
 
-    def measured_playbook(self, name, extra_vars, callback="default"):
+    def measured_playbook(self, name, extra_vars):
         self.emu.clear_log()
-        res = self.runner.playbook(name, extra_vars, callback=callback)
+        res = self.runner.playbook(name, extra_vars)
         log = self.emu.log()
         res["requests"] = count_requests(log)
         res["chain"] = request_chain(log)
@@ -116,14 +123,26 @@ def measure_ping(b):
     b.add({"name": "ansible.builtin.ping, one task", "kind": "ping", "wall_runs_s": [round(r["wall_s"], 3) for r in runs]}, res)
 
 
+def measure_ping_data(b, n):
+    """One ping task whose ``data`` is the N contacts (Ansible's own cost of carrying them through one task)."""
+    contacts = [{"email": email(i)} for i in range(n)]
+    runs = [b.runner.playbook("ping_data", {"contacts": contacts}) for dummy in range(3)]
+    res = median_run(runs)
+    b.ping_data[n] = res["wall_s"]
+    b.add({"name": "ansible.builtin.ping carrying the N=%d contacts" % n, "kind": "ping_data", "n": n,
+           "wall_runs_s": [round(r["wall_s"], 3) for r in runs]}, res)
+
+
 def _reconcile_row(b, name, kind, n, delta, runs, contacts_ok):
     res = median_run(runs)
     chain = sum(res["chain"].values())
     row = {"name": name, "kind": kind, "n": n, "p": b.s["participations"], "delta": delta,
            "requests": res["requests"], "chain": res["chain"], "wall_runs_s": [round(r["wall_s"], 3) for r in runs],
-           "api_calls": last_task(res).get("api_calls"), "outcome": contacts_ok, "wall_s": round(res["wall_s"], 3)}
-    row.update(b.floor(res["requests"], chain))
+           "api_calls": summary(res).get("api_calls"), "outcome": contacts_ok, "wall_s": round(res["wall_s"], 3)}
+    row.update(b.floor(res["requests"], chain, n))
     row["ratio"] = round(row["wall_s"] / row["floor_s"], 3)
+    if "data_floor_s" in row:
+        row["data_ratio"] = round(row["wall_s"] / row["data_floor_s"], 3)
     return row, res
 
 
@@ -132,7 +151,7 @@ def measure_reconcile(b, n, repeat):
     runs, ok = [], []
     for dummy in range(repeat):
         event_id, contacts, delta = seed_event(b.emu, n, b.s["participations"])
-        res = b.measured_playbook("reconcile", b.reconcile_vars(event_id, contacts), callback="minimal")
+        res = b.measured_playbook("reconcile", b.reconcile_vars(event_id, contacts))
         ok.append(attended_count(b.emu, contacts) == n)
         runs.append(res)
     row, res = _reconcile_row(b, "hubspot.marketing reconcile N=%d" % n, "reconcile", n, delta, runs,
@@ -144,16 +163,16 @@ def measure_reconcile(b, n, repeat):
 def measure_rerun(b, n, repeat):
     """The same task again once HubSpot caught up: nothing to write. Waits out the event lag and the rate window."""
     event_id, contacts, dummy = seed_event(b.emu, n, b.s["participations"])
-    first = b.runner.playbook("reconcile", b.reconcile_vars(event_id, contacts), callback="minimal")
+    first = b.runner.playbook("reconcile", b.reconcile_vars(event_id, contacts))
     if first["rc"] != 0:
         b.failures.append("reconcile before the rerun")
     runs = []
     for dummy in range(repeat):
         time.sleep(max(b.lags["event_lag"], RATE_WINDOW_S) + 1)
-        runs.append(b.measured_playbook("reconcile", b.reconcile_vars(event_id, contacts), callback="minimal"))
+        runs.append(b.measured_playbook("reconcile", b.reconcile_vars(event_id, contacts)))
     ok = attended_count(b.emu, contacts) == n and all(r["requests"]["writes"] == 0 for r in runs)
     row, res = _reconcile_row(b, "idempotent rerun N=%d (nothing to write)" % n, "rerun", n, 0, runs,
-                              "0 writes, changed=false" if ok and not last_task(median_run(runs)).get("changed") else "**wrote**")
+                              "0 writes, changed=false" if ok and not summary(median_run(runs)).get("changed") else "**wrote**")
     row["targets"] = b.own_targets(row)
     row["targets"]["no writes"] = res["requests"]["writes"] == 0
     return b.add(row, res)
@@ -163,11 +182,11 @@ def measure_verify(b, n, plain_row):
     """Reconcile with verify: true. Its cost (wall minus the plain reconcile's) against one round of the
     reads it needs once HubSpot caught up plus the lag it must wait (contact or event breakdown)."""
     event_id, contacts, delta = seed_event(b.emu, n, b.s["participations"])
-    res = b.measured_playbook("reconcile", b.reconcile_vars(event_id, contacts, verify=True), callback="minimal")
+    res = b.measured_playbook("reconcile", b.reconcile_vars(event_id, contacts, verify=True))
     ok = attended_count(b.emu, contacts) == n
     row, res = _reconcile_row(b, "hubspot.marketing reconcile N=%d, verify: true" % n, "verify", n, delta, [res],
                               "all %d attended" % n if ok else "**wrong state**")
-    verification = last_task(res).get("verification") or {}
+    verification = summary(res).get("verification") or {}
     rounds = int(verification.get("rounds") or 0)
     verify_reads, one_round = res["verify_reads"]
     lag = b.lags["event_lag"] if "event" in res["breakdown"] else b.lags["contact_lag"]
@@ -289,6 +308,8 @@ def run_all(b):
     b.emu.reset()
     b.runner.playbook("ping", {})  # warm-up: .pyc files and the disk cache
     measure_ping(b)
+    for n in s["sizes"]:
+        measure_ping_data(b, n)
     plain = None
     for n in s["sizes"]:
         plain = measure_reconcile(b, n, s["repeat"] if n == max(s["sizes"]) else 1)
