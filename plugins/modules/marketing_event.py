@@ -259,9 +259,14 @@ actions:
   choices: [create, update, cancel, complete, delete]
   sample: [create, complete]
 error:
-  description: The error of the request that failed the task, with the keys of RV(hubspot.marketing.marketing_event_attendance#module:error).
+  description:
+    - The error of the create, update, cancel, complete or delete request that failed the task, with the keys of
+      RV(hubspot.marketing.marketing_event_attendance#module:error).
   returned: when a request failed
   type: dict
+  sample: {"method": "POST", "path": "/marketing/v3/marketing-events/events", "status": 400, "category": "VALIDATION_ERROR",
+           "message": "An event with this external id already exists", "correlation_id": "0c2f...", "details": [],
+           "policy": null, "required_scopes": [], "retries": 0}
 '''
 
 from ansible_collections.hubspot.marketing.plugins.module_utils._options import (

@@ -24,10 +24,10 @@ description:
   - With no event option, lists every event of the portal, O(page_size) per request, up to O(limit).
   - Sends only C(GET) requests, in check mode too.
 extends_documentation_fragment:
-  - hubspot.marketing.auth
-  - hubspot.marketing.event
   - hubspot.marketing.attributes.info_module
   - hubspot.marketing.attributes.action_group
+  - hubspot.marketing.auth
+  - hubspot.marketing.event
 options:
   external_event_id:
     description:
@@ -128,18 +128,25 @@ events:
       app_id: "1234567"
       app_name: My webinar app
 api_calls:
-  description: How many requests the module made.
+  description: How many requests the module made to find the events.
   returned: always
   type: dict
   contains:
     reads:
-      description: Number of C(GET) requests (a request retried after a rate limit counts once).
+      description:
+        - Number of C(GET) requests, a request retried after a rate limit counted once. One for an event given by
+          O(event_id) or by its external ids; one per page of O(page_size) events for a search or the portal's list.
       type: int
       sample: 1
 error:
-  description: The error of the request that failed the task, with the keys of RV(hubspot.marketing.marketing_event_attendance#module:error).
-  returned: when a request failed
+  description:
+    - The error of the read that failed the task, with the keys of RV(hubspot.marketing.marketing_event_attendance#module:error).
+    - An event HubSpot does not know is not an error: RV(events) is then empty.
+  returned: when a read failed
   type: dict
+  sample: {"method": "GET", "path": "/marketing/v3/marketing-events/events/bench-webinar", "status": 401,
+           "category": "INVALID_AUTHENTICATION", "message": "Authentication credentials not found.", "correlation_id": "5e7a...",
+           "details": [], "policy": null, "required_scopes": [], "retries": 0}
 '''
 
 from ansible_collections.hubspot.marketing.plugins.module_utils._options import (

@@ -223,20 +223,28 @@ counters:
       type: int
       sample: 34
 api_calls:
-  description: How many requests the module made.
+  description: How many requests the module made to read the participations (and counters).
   returned: always
   type: dict
   contains:
     reads:
-      description: Number of C(GET) requests (a request retried after a rate limit counts once).
+      description:
+        - Number of C(GET) requests, a request retried after a rate limit counted once. One per page of
+          O(page_size) participations (at least one), plus one for O(counters).
       type: int
       sample: 13
   sample:
     reads: 13
 error:
-  description: The error of the request that failed the task, with the keys of RV(hubspot.marketing.marketing_event_attendance#module:error).
-  returned: when a request failed
+  description:
+    - The error of the breakdown or counters read that failed the task, with the keys of
+      RV(hubspot.marketing.marketing_event_attendance#module:error).
+    - A contact HubSpot does not know is not an error (no participations); an unknown event is (C(404)).
+  returned: when a read failed
   type: dict
+  sample: {"method": "GET", "path": "/marketing/v3/marketing-events/participations/1/breakdown", "status": 404,
+           "category": "OBJECT_NOT_FOUND", "message": "Event not found", "correlation_id": "9b3d...", "details": [],
+           "policy": null, "required_scopes": [], "retries": 0}
 '''
 
 
