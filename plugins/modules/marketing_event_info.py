@@ -141,7 +141,7 @@ api_calls:
 error:
   description:
     - The error of the read that failed the task, with the keys of RV(hubspot.marketing.marketing_event_attendance#module:error).
-    - An event HubSpot does not know is not an error: RV(events) is then empty.
+    - An event HubSpot does not know is not an error, RV(events) is then empty.
   returned: when a read failed
   type: dict
   sample: {"method": "GET", "path": "/marketing/v3/marketing-events/events/bench-webinar", "status": 401,

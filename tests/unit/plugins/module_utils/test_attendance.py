@@ -392,8 +392,8 @@ def test_error_attributed_by_the_email_in_its_message():
     chunk = [contact(0, email="good@example.com"), contact(1, email="bad@example.com"), contact(2, email="held@example.com")]
     error = hubspot_error("joinedAt param must be earlier than leftAt for `bad@example.com`",
                           sub_category="AttendanceValidationError.JOINED_AT_IS_LATER_THAN_LEFT_AT_FOR_EMAIL")
-    placed = a.map_batch_response(a.Chunk(a.BY_EMAIL, chunk), {"results": [{"email": "good@example.com", "vid": 1}], "numErrors": 1, "errors": [error],
-                                          "correlationId": "c-1"}, "attended")
+    body = {"results": [{"email": "good@example.com", "vid": 1}], "numErrors": 1, "errors": [error], "correlationId": "c-1"}
+    placed = a.map_batch_response(a.Chunk(a.BY_EMAIL, chunk), body, "attended")
     assert indexes(placed, "recorded") == [0]
     assert indexes(placed, "unchanged") == [2]
     assert buckets(placed)["batch_errors"] == [(1, {
