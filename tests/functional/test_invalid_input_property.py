@@ -33,6 +33,7 @@ __metaclass__ = type
 import json
 import re
 import string
+from collections import namedtuple
 
 import pytest
 
@@ -554,27 +555,6 @@ def assert_rejected(emulator, module, valid, mutations, examples, max_mutations=
     assert run_property(emulator, module, invalid_args(valid, mutations, max_mutations), examples) >= examples * 0.9
 
 
-@pytest.mark.parametrize("family, examples", ATTENDANCE_FAMILIES, ids=[f for f, n in ATTENDANCE_FAMILIES])
-def test_attendance_rejects_invalid_input(emulator, family, examples):
-    assert_rejected(emulator, attendance_module, valid_attendance_args(), attendance_mutations(emulator.url, family), examples)
-
-
-def test_attendance_rejects_combined_invalid_input(emulator):
-    """2 to 4 mutations from any family: still a clean failure naming at least one of the fields."""
-    mutations = [m for family in COMBINED for m in attendance_mutations(emulator.url, family)]
-    assert_rejected(emulator, attendance_module, valid_attendance_args(), mutations, 150, max_mutations=4)
-
-
-def test_attendance_valid_args_reach_the_emulator(emulator):
-    """Guard against a vacuous oracle: the same base arguments, unmutated, do send requests."""
-    args = dict(access_token=TOKEN, base_url=emulator.url, event_id=EVENT_ID, state="registered",
-                contacts=[{"id": 1}], max_retries=0)
-    code, result = run_module(attendance_module, args)
-    assert code == 1 and "404" in result["msg"], result
-    assert emulator.log(), "the valid argument set sent nothing"
-    emulator.clear_log()
-
-
 # ---------------------------------------------------------------------------------------------
 # marketing_event_participation_info
 
@@ -673,20 +653,43 @@ INFO_FAMILIES = [
 INFO_COMBINED = ["auth", "event", "contact", "options"]
 
 
-@pytest.mark.parametrize("family, examples", INFO_FAMILIES, ids=[f for f, n in INFO_FAMILIES])
-def test_info_rejects_invalid_input(emulator, family, examples):
-    assert_rejected(emulator, info_module, valid_info_args(), info_mutations(emulator.url, family), examples)
+# ---------------------------------------------------------------------------------------------
+# The property tests, one family for both modules (test ids: ``<module>-<family>``, ``<module>``)
+
+# module, its valid argument sets (a strategy), its mutations by family name, (family, examples), the
+# families mixed in the combined test, and the arguments (beyond token, URL, event and retries) of the
+# valid set that must reach the emulator.
+Subject = namedtuple("Subject", "module valid mutations families combined reaching")
+SUBJECTS = {
+    "attendance": Subject(attendance_module, valid_attendance_args, attendance_mutations, ATTENDANCE_FAMILIES, COMBINED,
+                          {"state": "registered", "contacts": [{"id": 1}]}),
+    "info": Subject(info_module, valid_info_args, info_mutations, INFO_FAMILIES, INFO_COMBINED, {}),
+}
+FAMILY_CASES = [(name, family, examples) for name, subject in SUBJECTS.items() for family, examples in subject.families]
 
 
-def test_info_rejects_combined_invalid_input(emulator):
-    mutations = [m for family in INFO_COMBINED for m in info_mutations(emulator.url, family)]
-    assert_rejected(emulator, info_module, valid_info_args(), mutations, 150, max_mutations=4)
+@pytest.mark.parametrize("name, family, examples", FAMILY_CASES, ids=["%s-%s" % (n, f) for n, f, e in FAMILY_CASES])
+def test_rejects_invalid_input(emulator, name, family, examples):
+    subject = SUBJECTS[name]
+    assert_rejected(emulator, subject.module, subject.valid(), subject.mutations(emulator.url, family), examples)
 
 
-def test_info_valid_args_reach_the_emulator(emulator):
-    code, result = run_module(info_module, dict(access_token=TOKEN, base_url=emulator.url, event_id=EVENT_ID, max_retries=0))
+@pytest.mark.parametrize("name", list(SUBJECTS))
+def test_rejects_combined_invalid_input(emulator, name):
+    """2 to 4 mutations from any family: still a clean failure naming at least one of the fields."""
+    subject = SUBJECTS[name]
+    mutations = [m for family in subject.combined for m in subject.mutations(emulator.url, family)]
+    assert_rejected(emulator, subject.module, subject.valid(), mutations, 150, max_mutations=4)
+
+
+@pytest.mark.parametrize("name", list(SUBJECTS))
+def test_valid_args_reach_the_emulator(emulator, name):
+    """Guard against a vacuous oracle: the same base arguments, unmutated, do send requests."""
+    subject = SUBJECTS[name]
+    args = dict(subject.reaching, access_token=TOKEN, base_url=emulator.url, event_id=EVENT_ID, max_retries=0)
+    code, result = run_module(subject.module, args)
     assert code == 1 and "404" in result["msg"], result
-    assert emulator.log()
+    assert emulator.log(), "the valid argument set sent nothing"
     emulator.clear_log()
 
 

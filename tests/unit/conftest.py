@@ -11,6 +11,11 @@
 * ``spec_client(get=..., post=..., request=...)``: an autospec'd ``HubSpotClient`` whose methods answer
   from a list (in order) or a callable, paging through the real ``Pager`` and counting its requests;
 * ``FakeHubSpot``: the one fake HubSpot (participations of one event, reads and attendance writes);
+  ``breakdown_page(parts, params)``: one page of an event breakdown as HubSpot pages it;
+* ``send_answer(handler, status, data, headers)``: a local stub server's answer (JSON unless told);
+* ``FakeClock`` and ``paced()``: a ``_Pacer`` on a fake clock whose sleeps are recorded, not slept;
+* the ``client`` fixture: a real ``HubSpotClient`` on ``BASE`` with ``TOKEN``, no retries, no pacing
+  (for requests-mock);
 * the autouse ``no_hubspot_environment``: no test sees the caller's ``HUBSPOT_*`` variables.
 
 Test modules import the helpers from ``ansible_collections.hubspot.marketing.tests.unit.conftest``;
@@ -30,10 +35,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
-from ansible_collections.hubspot.marketing.plugins.module_utils._client import HubSpotClient, Pager
+from ansible_collections.hubspot.marketing.plugins.module_utils._client import HubSpotClient, Pager, _Pacer
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
 NOW = 1717495200000  # 2024-06-04T10:00:00Z: the occurredAt of every FakeHubSpot participation
+TOKEN = "pat-na1-unit-test-secret-0123456789"  # the ``client`` fixture's token: no output may show it
+BASE = "https://api.example.test"
 
 
 def fixture_text(name):
@@ -161,12 +168,7 @@ class FakeHubSpot:
             parts = [p for p in parts if p["id"] == ident or (p["email"] or "").lower() == ident.lower()]
         if params.get("state") is not None:
             parts = [p for p in parts if p["state"] == params["state"]]
-        offset = int(params.get("after", 0))
-        page = parts[offset:offset + int(params["limit"])]
-        body = {"total": len(parts), "results": [self.item(p) for p in page]}
-        if offset + len(page) < len(parts):
-            body["paging"] = {"next": {"after": str(offset + len(page))}}
-        return body
+        return breakdown_page(parts, params)
 
     def post(self, path, body, params=None, attempts=None):
         self.count()
@@ -209,6 +211,59 @@ class FakeHubSpot:
                 return True
         self.parts.append({"id": str(cid), "email": email, "state": state, "duration": duration})
         return True
+
+
+def breakdown_page(parts, params):
+    """The page of ``parts`` (``id``, ``email``, read ``state``[, ``duration``]) that ``params`` (``limit``,
+    ``after``) ask for, as ``FakeHubSpot.item`` participations, with the next cursor while more are left."""
+    offset = int(params.get("after", 0))
+    page = parts[offset:offset + int(params["limit"])]
+    body = {"total": len(parts), "results": [FakeHubSpot.item(p) for p in page]}
+    if offset + len(page) < len(parts):
+        body["paging"] = {"next": {"after": str(offset + len(page))}}
+    return body
+
+
+def send_answer(handler, status, data, headers=None):
+    """Answer on a ``BaseHTTPRequestHandler``: ``status``, ``data`` (bytes) and ``headers``, with
+    ``Content-Type: application/json`` unless ``headers`` name another, and the ``Content-Length``."""
+    headers = headers or {}
+    handler.send_response(status)
+    if "Content-Type" not in headers:
+        handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(data)))
+    for key, value in headers.items():
+        handler.send_header(key, value)
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
+class FakeClock:
+    """A clock for ``_Pacer``: calling it tells ``now``; ``sleep`` records the seconds in ``sleeps`` and moves ``now`` on."""
+
+    def __init__(self, now=1000.0):
+        self.now = now
+        self.sleeps = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def paced():
+    """``(pacer, clock)``: a ``_Pacer`` that reads and sleeps on a new ``FakeClock``."""
+    clock = FakeClock()
+    return _Pacer(clock=clock, sleep=clock.sleep), clock
+
+
+@pytest.fixture
+def client():
+    """A real ``HubSpotClient`` (``TOKEN`` on ``BASE``) without retries or pacing: requests-mock answers it."""
+    with HubSpotClient(TOKEN, base_url=BASE + "/", max_retries=0, pace=False) as api:
+        yield api
 
 
 @pytest.fixture(autouse=True)

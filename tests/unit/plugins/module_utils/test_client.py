@@ -25,7 +25,6 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._client import (
     USER_AGENT,
     HubSpotClient,
     Pager,
-    _Pacer,
     api_path,
     check_access_token,
     check_base_url,
@@ -39,10 +38,16 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._errors import (
     HubSpotPagingError,
     HubSpotTransportError,
 )
-from ansible_collections.hubspot.marketing.tests.unit.conftest import fixture_text, load_fixture, query_of
+from ansible_collections.hubspot.marketing.tests.unit.conftest import (
+    BASE,
+    TOKEN,
+    fixture_text,
+    load_fixture,
+    paced,
+    query_of,
+    send_answer,
+)
 
-TOKEN = "pat-na1-unit-test-secret-0123456789"
-BASE = "https://api.example.test"
 PATH = "/marketing/v3/marketing-events/participations/456/breakdown"
 
 
@@ -53,10 +58,7 @@ def assert_no_secret(*things):
         assert "Bearer" not in str(thing)
 
 
-@pytest.fixture
-def client():
-    with HubSpotClient(TOKEN, base_url=BASE + "/", max_retries=0, pace=False) as c:
-        yield c
+# The ``client`` fixture (a real HubSpotClient on BASE with TOKEN, no retries, no pacing) is in conftest.py.
 
 
 # ---------------------------------------------------------------------------------------------
@@ -436,32 +438,17 @@ class TestPagination:
 # ---------------------------------------------------------------------------------------------
 # Pacer (fake clock)
 
-class FakeClock:
-    def __init__(self):
-        self.now = 1000.0
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 class TestPacer:
 
     def test_no_headers_no_wait(self):
-        clock = FakeClock()
-        pacer = _Pacer(clock=clock, sleep=clock.sleep)
+        pacer, clock = paced()
         for dummy in range(50):
             pacer.before_request()
             pacer.after_response({})
         assert clock.sleeps == []
 
     def test_waits_once_the_window_is_full(self):
-        clock = FakeClock()
-        pacer = _Pacer(clock=clock, sleep=clock.sleep)
+        pacer, clock = paced()
         headers = {"X-HubSpot-RateLimit-Max": "3", "X-HubSpot-RateLimit-Interval-Milliseconds": "10000"}
         for remaining in (2, 1, 0):
             pacer.before_request()
@@ -472,8 +459,7 @@ class TestPacer:
         assert pacer.waited == pytest.approx(7.0)
 
     def test_remaining_counts_other_clients(self):
-        clock = FakeClock()
-        pacer = _Pacer(clock=clock, sleep=clock.sleep)
+        pacer, clock = paced()
         pacer.before_request()
         # Someone else already spent 8 of 10: only 1 more request fits in this window.
         pacer.after_response({"X-HubSpot-RateLimit-Max": "10", "X-HubSpot-RateLimit-Remaining": "1",
@@ -488,8 +474,7 @@ class TestPacer:
         {"X-HubSpot-RateLimit-Max": "5", "X-HubSpot-RateLimit-Interval-Milliseconds": "-1"},
     ])
     def test_bad_headers_ignored(self, headers):
-        clock = FakeClock()
-        pacer = _Pacer(clock=clock, sleep=clock.sleep)
+        pacer, clock = paced()
         for dummy in range(20):
             pacer.before_request()
             pacer.after_response(headers)
@@ -535,14 +520,7 @@ class Scripted:
                     return
                 status, headers, body = entry
                 data = body if isinstance(body, bytes) else json.dumps(body).encode() if body is not None else b""
-                self.send_response(status)
-                if "Content-Type" not in headers:
-                    self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(data)
+                send_answer(self, status, data, headers)
 
             do_GET = _answer
             do_POST = _answer
@@ -574,6 +552,21 @@ def real_client(url, **kwargs):
 
 
 class TestRealServer:
+
+    @staticmethod
+    def assert_daily_429_fails_fast(headers, **kwargs):
+        """A DAILY 429 (``headers`` with it) fails at once: one request, no wait, no retry, the error names the policy."""
+        with Scripted([(429, headers, DAILY), OK]) as srv, real_client(srv.url, **kwargs) as client:
+            start = time.monotonic()
+            with pytest.raises(HubSpotDailyLimitError) as exc:
+                client.get("/x")
+            elapsed = time.monotonic() - start
+        assert len(srv.requests) == 1
+        assert elapsed < 1.0
+        assert exc.value.status == 429
+        assert exc.value.policy == "DAILY"
+        assert "correlationId d1d2e3f4-0000-4000-8000-000000000429" in str(exc.value)
+        assert client.retries == []
 
     def test_429_retry_after_then_200(self):
         with Scripted([(429, {"Retry-After": "1"}, TEN_SECONDLY), OK]) as srv, real_client(srv.url) as client:
@@ -616,31 +609,12 @@ class TestRealServer:
         assert_no_secret(exc.value)
 
     def test_daily_429_fails_fast(self):
-        headers = {"X-HubSpot-RateLimit-Daily": "250000", "X-HubSpot-RateLimit-Daily-Remaining": "0", "Retry-After": "1"}
-        with Scripted([(429, headers, DAILY), OK]) as srv, real_client(srv.url) as client:
-            start = time.monotonic()
-            with pytest.raises(HubSpotDailyLimitError) as exc:
-                client.get("/x")
-            elapsed = time.monotonic() - start
-        assert len(srv.requests) == 1
-        assert elapsed < 1.0
-        assert exc.value.status == 429
-        assert exc.value.policy == "DAILY"
-        assert "correlationId d1d2e3f4-0000-4000-8000-000000000429" in str(exc.value)
-        assert client.retries == []
+        self.assert_daily_429_fails_fast({"X-HubSpot-RateLimit-Daily": "250000", "X-HubSpot-RateLimit-Daily-Remaining": "0",
+                                          "Retry-After": "1"})
 
     def test_daily_429_known_only_by_its_body_fails_fast(self):
         # No X-HubSpot-RateLimit-Daily-Remaining header (a proxy dropped it): the body's policyName decides.
-        with Scripted([(429, {"Retry-After": "1"}, DAILY), OK]) as srv, real_client(srv.url, max_retries=5) as client:
-            start = time.monotonic()
-            with pytest.raises(HubSpotDailyLimitError) as exc:
-                client.get("/x")
-            elapsed = time.monotonic() - start
-        assert len(srv.requests) == 1
-        assert elapsed < 1.0
-        assert exc.value.policy == "DAILY"
-        assert "correlationId d1d2e3f4-0000-4000-8000-000000000429" in str(exc.value)
-        assert client.retries == []
+        self.assert_daily_429_fails_fast({"Retry-After": "1"}, max_retries=5)
 
     def test_ten_secondly_429_body_is_still_retried(self):
         with Scripted([(429, {"Retry-After": "0"}, TEN_SECONDLY), OK]) as srv, real_client(srv.url) as client:

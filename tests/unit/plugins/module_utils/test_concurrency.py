@@ -26,12 +26,12 @@ import pytest
 
 from ansible_collections.hubspot.marketing.plugins.module_utils import _reconcile
 from ansible_collections.hubspot.marketing.plugins.module_utils._attendance import prepare_contacts
-from ansible_collections.hubspot.marketing.plugins.module_utils._client import HubSpotClient, _Pacer
+from ansible_collections.hubspot.marketing.plugins.module_utils._client import HubSpotClient
 from ansible_collections.hubspot.marketing.plugins.module_utils._participations import EventRef
+from ansible_collections.hubspot.marketing.tests.unit.conftest import NOW, breakdown_page, paced, send_answer
 
 TOKEN = "pat-na1-unit-secret-concurrency-0123"
 EVENTS = "/marketing/v3/marketing-events"
-NOW = 1717495200000
 BUCKETS = ("recorded", "unchanged", "batch_errors", "unconfirmed", "not_attempted")
 READ_STATES = ("REGISTERED", "ATTENDED", "CANCELLED", "NO_SHOW")
 VERBS = {"register": "REGISTERED", "attend": "ATTENDED", "cancel": "CANCELLED"}
@@ -67,24 +67,13 @@ class FakeHubSpot:
             return self.write(VERBS[match.group(1)], json.loads(body)["inputs"])
         return 404, json.dumps({"status": "error", "category": "OBJECT_NOT_FOUND", "message": "no route"})
 
-    def item(self, part):
-        return {"id": "p" + part["id"], "createdAt": "2024-06-04T10:00:00Z",
-                "associations": {"contact": {"contactId": part["id"], "email": part["email"]},
-                                 "marketingEvent": {"marketingEventId": "456", "name": "W"}},
-                "properties": {"attendanceState": part["state"], "occurredAt": NOW}}
-
     def breakdown(self, query):
         with self.lock:
             self.gets.append(tuple(sorted(query.items())))
             parts = sorted(self.parts.values(), key=lambda p: int(p["id"]))
         if "state" in query:
             parts = [p for p in parts if p["state"] == query["state"].upper()]
-        offset = int(query.get("after", 0))
-        page = parts[offset:offset + int(query["limit"])]
-        body = {"total": len(parts), "results": [self.item(p) for p in page]}
-        if offset + len(page) < len(parts):
-            body["paging"] = {"next": {"after": str(offset + len(page))}}
-        return body
+        return breakdown_page(parts, query)
 
     def write(self, state, inputs):
         with self.lock:
@@ -153,15 +142,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         status, text = answer[:2]
-        headers = answer[2] if len(answer) > 2 else {}
-        data = text.encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+        send_answer(self, status, text.encode("utf-8"), answer[2] if len(answer) > 2 else {})
 
     do_GET = do_POST = _serve
 
@@ -338,30 +319,16 @@ def test_verify_reads_one_page_per_round_until_the_event_shows_the_writes(monkey
 # The pacer counts requests in flight
 
 
-class FakeClock:
-    def __init__(self):
-        self.now = 100.0
-        self.slept = []
-
-    def clock(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.slept.append(seconds)
-        self.now += seconds
-
-
 def test_pacer_counts_requests_still_in_flight():
-    clock = FakeClock()
-    pacer = _Pacer(clock=clock.clock, sleep=clock.sleep)
+    pacer, clock = paced()
     first = pacer.before_request()
     pacer.after_response({"X-HubSpot-RateLimit-Max": "3", "X-HubSpot-RateLimit-Interval-Milliseconds": "10000",
                           "X-HubSpot-RateLimit-Remaining": "2"}, first)
     pacer.before_request()
     pacer.before_request()  # two in flight, no answer yet: with the answered one, the window is full
-    assert clock.slept == []
+    assert clock.sleeps == []
     pacer.before_request()
-    assert clock.slept and abs(sum(clock.slept) - 10.0) < 0.01
+    assert clock.sleeps and abs(sum(clock.sleeps) - 10.0) < 0.01
 
 
 class Limited:
