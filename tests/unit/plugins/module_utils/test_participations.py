@@ -13,7 +13,6 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.hubspot.marketing.plugins.module_utils import _reconcile
-from ansible_collections.hubspot.marketing.plugins.module_utils._client import HubSpotClient
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotApiError, HubSpotPagingError
 from ansible_collections.hubspot.marketing.plugins.module_utils._participations import (
     READ_STATES,
@@ -25,18 +24,12 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._participations 
     read_breakdown,
     read_counters,
 )
-from ansible_collections.hubspot.marketing.tests.unit.conftest import load_fixture, query_of
+from ansible_collections.hubspot.marketing.tests.unit.conftest import BASE, load_fixture, query_of
 
-BASE = "https://api.example.test"
 PREFIX = "/marketing/v3/marketing-events"
 KEYS = {"id", "created_at", "event_id", "event_name", "external_account_id", "external_event_id", "contact_id", "email",
         "firstname", "lastname", "state", "occurred_at", "attendance_duration_seconds", "attendance_percentage"}
 
-
-@pytest.fixture
-def client():
-    with HubSpotClient("unit-token", base_url=BASE, max_retries=0, pace=False) as c:
-        yield c
 
 
 class TestEventRef:
