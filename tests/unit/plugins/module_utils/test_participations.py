@@ -31,7 +31,6 @@ KEYS = {"id", "created_at", "event_id", "event_name", "external_account_id", "ex
         "firstname", "lastname", "state", "occurred_at", "attendance_duration_seconds", "attendance_percentage"}
 
 
-
 class TestEventRef:
 
     def test_from_params(self):
