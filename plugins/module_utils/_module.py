@@ -30,6 +30,18 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._errors import H
 from ansible_collections.hubspot.marketing.plugins.module_utils._validation import HAS_JSONSCHEMA, JSONSCHEMA_IMPORT_ERROR, sort_errors
 
 
+# ansible-core before 2.21 (and later ones with ``inject_invocation``) returns the task's options in
+# ``invocation.module_args``. A list longer than this is returned as a count: 100,000 contacts would
+# be serialised, masked and parsed again for nothing (seconds at that size).
+ECHO_LIST_MAX = 100
+
+
+def echoed_params(params):
+    """``params`` as ``invocation.module_args`` shows them: a list of more than ``ECHO_LIST_MAX`` items as its count."""
+    return dict((name, "%d items (not repeated in the result)" % len(value) if isinstance(value, list) and len(value) > ECHO_LIST_MAX else value)
+                for name, value in params.items())
+
+
 def checked(*error_lists):
     """A ``prepare`` step from functions that list validation errors (``[{"path", "message"}]``).
 
@@ -84,6 +96,15 @@ class HubSpotModule(AnsibleModule):
         if result.pop("failed", False):
             self.fail_json(**result)
         self.exit_json(**result)
+
+    def exit_json(self, **kwargs):
+        kwargs.setdefault("invocation", {"module_args": echoed_params(self.params)})
+        super(HubSpotModule, self).exit_json(**kwargs)
+
+    def fail_json(self, msg, **kwargs):
+        if getattr(self, "params", None) is not None:
+            kwargs.setdefault("invocation", {"module_args": echoed_params(self.params)})
+        super(HubSpotModule, self).fail_json(msg, **kwargs)
 
     def warn_retries(self, client):
         """Tell the user when requests were retried (rate limits, transient errors)."""

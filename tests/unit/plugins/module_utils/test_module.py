@@ -125,3 +125,37 @@ def test_read_result_counts_the_requests_made():
     assert _module.read_result(reader, events=[]) == {"events": [], "changed": False, "api_calls": {"reads": 3}}
     # A value named like a result key cannot claim a change.
     assert _module.read_result(reader, changed=True)["changed"] is False
+
+
+# ---------------------------------------------------------------------------------------------
+# invocation.module_args: a long list is returned as its count
+
+
+def test_echoed_params_count_a_long_list_and_keep_the_rest():
+    short = [{"id": i} for i in range(_module.ECHO_LIST_MAX)]
+    params = {"contacts": short + [{"id": 0}], "state": "attended", "tags": short, "access_token": "x"}
+    echoed = _module.echoed_params(params)
+    assert echoed == {"contacts": "101 items (not repeated in the result)", "state": "attended", "tags": short, "access_token": "x"}
+    assert params["contacts"][-1] == {"id": 0}  # the module's own params are not changed
+
+
+def _inject_invocation(args):
+    """Ask ansible-core 2.21+ (where ``invocation`` is off by default) to return it, as earlier cores always do."""
+    from ansible.module_utils.common import parameters
+    if "inject_invocation" in getattr(parameters, "PASS_VARS", {}):
+        args["_ansible_inject_invocation"] = True
+    return args
+
+
+@pytest.mark.parametrize("count, echoed", [(150, "150 items (not repeated in the result)"), (2, None)])
+def test_a_real_module_returns_long_contact_lists_as_a_count(count, echoed):
+    from ansible_collections.hubspot.marketing.plugins.modules import marketing_event_attendance
+    from ansible_collections.hubspot.marketing.tests.unit.plugins.modules.utils import run_module
+
+    contacts = [{"id": i + 1} for i in range(count - 1)] + [{"email": "not-an-email"}]
+    code, result = run_module(marketing_event_attendance, _inject_invocation({
+        "access_token": "pat-na1-echo-test-secret", "event_id": "1", "state": "registered", "contacts": contacts}))
+    assert code == 1 and "contacts[%d].email" % (count - 1) in result["msg"]
+    module_args = result["invocation"]["module_args"]
+    assert module_args["contacts"] == (echoed or contacts)
+    assert module_args["access_token"] != "pat-na1-echo-test-secret" and "pat-na1-echo-test-secret" not in str(result)
