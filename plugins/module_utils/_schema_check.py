@@ -69,9 +69,13 @@ def _all(checks):
         return _always
     if len(checks) == 1:
         return checks[0]
-    if len(checks) == 2:  # the common case, without a loop (each check runs once per contact)
+    # Two or three checks (the common cases) without a loop: each runs once per contact.
+    if len(checks) == 2:
         first, second = checks
         return lambda value: first(value) and second(value)
+    if len(checks) == 3:
+        first, second, third = checks
+        return lambda value: first(value) and second(value) and third(value)
 
     def check(value):
         for one in checks:
