@@ -39,6 +39,7 @@ import re
 
 from ansible_collections.hubspot.marketing.plugins.module_utils._schemas import (
     ATTENDANCE_SCHEMAS,
+    ATTENDANCE_TIMES,
     MAX_CONTACTS,
     RFC3339_PATTERN,
     TASK_TIMES,
@@ -82,14 +83,24 @@ _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
 def parse_timestamp(value):
     """Epoch milliseconds from an int, a digit string or an RFC 3339 string; ValueError otherwise."""
+    if isinstance(value, str):
+        return _text_millis(value)
     if isinstance(value, bool):
         raise ValueError("a boolean is not a timestamp")
     if isinstance(value, int):
         if value < 0:
             raise ValueError("negative timestamp")
         return value
-    if not isinstance(value, str):
-        raise ValueError("not a timestamp")
+    raise ValueError("not a timestamp")
+
+
+# Every time of a task is parsed when it is checked and again when it is prepared, and a task-level
+# time once per contact: the cache holds two times per contact of the largest task, so a string is
+# parsed once (an LRU smaller than a pass would evict each entry just before its reuse). A string that
+# is no timestamp raises, and is not cached.
+@functools.lru_cache(maxsize=2 * MAX_CONTACTS + len(TASK_TIMES))
+def _text_millis(value):
+    """Epoch milliseconds of a digit string or an RFC 3339 string (cached, see above)."""
     text = value.strip()
     if text.isdigit() and len(text) <= 15:
         return int(text)
@@ -99,12 +110,8 @@ def parse_timestamp(value):
     return result
 
 
-# Every time of a task is parsed when it is checked and again when it is prepared: the cache holds
-# two times per contact of the largest task, so the second pass never parses (an LRU smaller than a
-# pass would evict each entry just before its reuse).
-@functools.lru_cache(maxsize=2 * MAX_CONTACTS + len(TASK_TIMES))
 def _rfc3339_millis(text):
-    """Epoch milliseconds of an RFC 3339 string (cached, see above)."""
+    """Epoch milliseconds of an RFC 3339 string."""
     match = _RFC3339_PARTS.match(text)
     if not match:
         raise ValueError("not an RFC 3339 timestamp")
@@ -166,6 +173,19 @@ def _effective_times(contact, defaults, base):
     return times
 
 
+def _gives_any(contact, fields):
+    """Whether the contact gives one of ``fields`` itself (else all of them come from the task, if at all)."""
+    for field in fields:
+        if contact.get(field) is not None:
+            return True
+    return False
+
+
+def _parsed_times(contact, defaults):
+    """``{field: epoch milliseconds}`` of the times that apply to one contact (its own, else the task's)."""
+    return dict((field, parse_timestamp(value)) for field, (value, dummy) in _effective_times(contact, defaults, "").items())
+
+
 def _attendance_span_errors(times, base, bad_paths):
     """What is wrong with a contact's join and leave times (state attended), as error entries."""
     errors = []
@@ -212,9 +232,10 @@ def input_errors(state, contacts, batch_size=100, defaults=None, verify_timeout=
     for field, value in sorted(defaults.items()):
         _check_time(errors, bad_paths, field, value, now_ms)
     first_seen = {}
+    task_span = _task_span_errors(state, defaults, bad_paths)
     for index, contact in enumerate(contacts):
         if isinstance(contact, dict):
-            errors.extend(_contact_errors(state, contact, index, defaults, bad_paths, first_seen, now_ms))
+            errors.extend(_contact_errors(state, contact, index, defaults, bad_paths, first_seen, now_ms, task_span))
     # A problem of the task-level times is reported once, not once per contact.
     errors = list(dict(((e["path"], e["message"]), e) for e in errors).values())
     return sort_errors(errors)
@@ -232,14 +253,28 @@ def _schema_problems(instance, schema):
     return schema_errors(instance, schema)
 
 
-def _contact_errors(state, contact, index, defaults, bad_paths, first_seen, now_ms):
-    """What the schema cannot say about one contact: its times, its span, and whether it repeats one."""
+def _task_span_errors(state, defaults, bad_paths):
+    """``_attendance_span_errors`` of the task's own join and leave times, checked once for every
+    contact that gives neither; None when they do not apply to such a contact as they are (not state
+    attended, or one of them missing: then each contact's message names the contact)."""
+    if state != "attended" or not all(field in defaults for field in ATTENDANCE_TIMES):
+        return None
+    return _attendance_span_errors(_effective_times({}, defaults, ""), "", bad_paths)
+
+
+def _contact_errors(state, contact, index, defaults, bad_paths, first_seen, now_ms, task_span=None):
+    """What the schema cannot say about one contact: its times, its span, and whether it repeats one.
+
+    ``task_span`` is ``_task_span_errors``: the span of a contact that gives neither time.
+    """
     base = "contacts[%d]" % index
     errors = []
     for field in TASK_TIMES:
         if contact.get(field) is not None:
             _check_time(errors, bad_paths, "%s.%s" % (base, field), contact[field], now_ms)
-    if state == "attended":
+    if task_span is not None and not _gives_any(contact, ATTENDANCE_TIMES):
+        errors.extend(task_span)
+    elif state == "attended":
         errors.extend(_attendance_span_errors(_effective_times(contact, defaults, base), base, bad_paths))
     duplicate = _duplicate_error(contact, base, bad_paths, first_seen, index)
     if duplicate:
@@ -257,11 +292,11 @@ def _check_time(errors, bad_paths, path, value, now_ms):
 
 
 def _duplicate_error(contact, base, bad_paths, first_seen, index):
-    if base in bad_paths:  # no single identifier: nothing to compare
+    if bad_paths and base in bad_paths:  # no single identifier: nothing to compare
         return None
-    if "id" in contact and "%s.id" % base not in bad_paths:
+    if "id" in contact and not (bad_paths and "%s.id" % base in bad_paths):
         field, key = "id", contact_key(contact_id=contact["id"])
-    elif isinstance(contact.get("email"), str) and "%s.email" % base not in bad_paths:
+    elif isinstance(contact.get("email"), str) and not (bad_paths and "%s.email" % base in bad_paths):
         field, key = "email", contact_key(email=contact["email"])
     else:
         return None
@@ -286,12 +321,13 @@ def prepare_contacts(contacts, state, now_ms, defaults=None):
     Call only after ``input_errors`` returned nothing.
     """
     defaults = _task_defaults(defaults)
+    task_times = _parsed_times({}, defaults)  # parsed once for every contact that gives no time of its own
     prepared = []
     for index, raw in enumerate(contacts or []):
         raw = _strip_none(raw)
         contact_id = str(int(raw["id"])) if "id" in raw else None
         email = raw["email"].strip() if contact_id is None else None
-        times = dict((field, parse_timestamp(value)) for field, (value, dummy) in _effective_times(raw, defaults, "").items())
+        times = _parsed_times(raw, defaults) if _gives_any(raw, TASK_TIMES) else task_times
         joined, left = (times.get("joined_at"), times.get("left_at")) if state == "attended" else (None, None)
         occurred = times.get("occurred_at", joined if joined is not None else now_ms)
         prepared.append({

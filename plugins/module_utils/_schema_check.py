@@ -69,6 +69,13 @@ def _all(checks):
         return _always
     if len(checks) == 1:
         return checks[0]
+    # Two or three checks (the common cases) without a loop: each runs once per contact.
+    if len(checks) == 2:
+        first, second = checks
+        return lambda value: first(value) and second(value)
+    if len(checks) == 3:
+        first, second, third = checks
+        return lambda value: first(value) and second(value) and third(value)
 
     def check(value):
         for one in checks:
@@ -112,12 +119,25 @@ def _pattern(pattern, dummy_schema, dummy_ctx):
 
 
 def _format(name, dummy_schema, ctx):
-    conforms = ctx.format_checker.conforms
-    return lambda v: conforms(v, name)
+    """``FormatChecker.conforms(v, name)`` without its lookup per value: the registered function,
+    a falsy answer or one of its declared exceptions meaning "does not conform"; no function, no check."""
+    if name not in ctx.format_checker.checkers:
+        return _always
+    func, raises = ctx.format_checker.checkers[name]
+
+    def check(value):
+        try:
+            return bool(func(value))
+        except raises:
+            return False
+    return check
 
 
 def _required(names, dummy_schema, dummy_ctx):
     names = tuple(names)
+    if len(names) == 1:
+        name = names[0]
+        return lambda v: not isinstance(v, dict) or name in v
     return lambda v: not isinstance(v, dict) or all(name in v for name in names)
 
 
@@ -179,7 +199,16 @@ def _any_of(subs, dummy_schema, ctx):
 
 def _one_of(subs, dummy_schema, ctx):
     checks = tuple(ctx.compile(sub) for sub in subs)
-    return lambda v: sum(1 for one in checks if one(v)) == 1
+
+    def check(value):
+        passed = False
+        for one in checks:
+            if one(value):
+                if passed:
+                    return False  # a second one passes
+                passed = True
+        return passed
+    return check
 
 
 def _not(sub, dummy_schema, ctx):
@@ -191,6 +220,8 @@ def _if(sub, schema, ctx):
     test = ctx.compile(sub)
     then = ctx.compile(schema.get("then", True))
     otherwise = ctx.compile(schema.get("else", True))
+    if otherwise is _always:
+        return lambda v: not test(v) or then(v)
     return lambda v: then(v) if test(v) else otherwise(v)
 
 
