@@ -23,6 +23,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.common.parameters import remove_values
 
 from ansible_collections.hubspot.marketing.plugins.module_utils._options import client_from_params
 from ansible_collections.hubspot.marketing.plugins.module_utils._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
@@ -97,14 +98,18 @@ class HubSpotModule(AnsibleModule):
             self.fail_json(**result)
         self.exit_json(**result)
 
+    def _invocation(self):
+        """``invocation`` with long lists counted (``echoed_params``) and the secrets already masked."""
+        return {"module_args": remove_values(echoed_params(self.params), self.no_log_values)}
+
     def exit_json(self, **kwargs):
-        kwargs.setdefault("invocation", {"module_args": echoed_params(self.params)})
+        kwargs.setdefault("invocation", self._invocation())
         super(HubSpotModule, self).exit_json(**kwargs)
 
     def fail_json(self, msg, **kwargs):
         if getattr(self, "params", None) is not None:
-            kwargs.setdefault("invocation", {"module_args": echoed_params(self.params)})
-        super(HubSpotModule, self).fail_json(msg, **kwargs)
+            kwargs.setdefault("invocation", self._invocation())
+        super(HubSpotModule, self).fail_json(msg=msg, **kwargs)
 
     def warn_retries(self, client):
         """Tell the user when requests were retried (rate limits, transient errors)."""
