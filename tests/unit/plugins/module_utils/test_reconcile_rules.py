@@ -17,7 +17,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.hubspot.marketing.plugins.module_utils import _reconcile as r
-from ansible_collections.hubspot.marketing.plugins.module_utils._attendance import prepare_contacts
+from ansible_collections.hubspot.marketing.plugins.module_utils._attendance import READ_REASON, prepare_contacts
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotApiError, HubSpotError, HubSpotTransportError
 from ansible_collections.hubspot.marketing.plugins.module_utils._participations import EventRef
 from ansible_collections.hubspot.marketing.tests.unit.conftest import NOW, FakeHubSpot, spec_client
@@ -541,3 +541,47 @@ def test_a_failing_verify_read_fails_the_task_and_is_counted(clock):
     assert result["error"]["status"] == 500
     assert result["api_calls"] == {"reads": 1, "writes": 1, "verify_reads": 1}
     assert "verification" not in result
+
+
+def test_verify_reads_back_a_write_without_answer_that_hubspot_did_not_store(clock):
+    fake = FakeHubSpot(known_ids=[1])
+    client = fake.client()
+
+    def post(path, body, params=None, attempts=None):
+        fake.count()
+        raise HubSpotTransportError("POST", path, "timed out after 30.0s (ReadTimeout)")
+
+    client.post.side_effect = post
+    result = r.reconcile(client, task([1], verify_timeout=0), warn=None)
+    assert result["recorded"] == [] and [c["id"] for c in result["unconfirmed"]] == ["1"]
+    assert result["verification"] == {"checked": 1, "confirmed": 0, "rounds": 1}
+    assert result["failed"] is True and result["changed"] is True
+
+
+def test_force_with_diff_reads_and_still_writes_what_holds():
+    fake = FakeHubSpot(registered(1), known_ids=[2])
+    request = task([1, 2], force=True, verify=False)
+    del request["write_concurrency"]  # one at a time unless the task says otherwise
+    result = r.reconcile(fake.client(), request, diff=True, warn=None)
+    assert [i["vid"] for dummy, body, dummy2 in fake.posts for i in body["inputs"]] == [1, 2]
+    assert result["api_calls"] == {"reads": 1, "writes": 1, "verify_reads": 0}
+    assert "failed" not in result and result["changed"] is True
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_a_task_without_writes_reports_every_bucket(check_mode):
+    fake = FakeHubSpot(registered(2))
+    result = r.reconcile(fake.client(), task([1, 2], verify=False), check_mode=check_mode, warn=None)
+    assert result == {"changed": False, "event": EVENT.as_dict(), "state": "registered", "recorded": [], "batch_errors": [], "unconfirmed": [],
+                      "unchanged": [{"id": "1", "email": "c1@example.com", "current_state": "registered", "reason": READ_REASON},
+                                    {"id": "2", "email": "c2@example.com", "current_state": "registered", "reason": READ_REASON}],
+                      "api_calls": {"reads": 1, "writes": 0, "verify_reads": 0}}
+
+
+def test_a_failed_read_reports_every_bucket_empty():
+    client = cancelled_event(0, status=503)
+    result = r.reconcile(client, task([1, 2]), warn=None)
+    assert result["failed"] is True and result["msg"].startswith("reading the participations of event 456 failed: GET ")
+    assert dict((k, result[k]) for k in ("changed", "state", "recorded", "unchanged", "batch_errors", "unconfirmed", "api_calls")) == {
+        "changed": False, "state": "registered", "recorded": [], "unchanged": [], "batch_errors": [], "unconfirmed": [],
+        "api_calls": {"reads": 1, "writes": 0, "verify_reads": 0}}
