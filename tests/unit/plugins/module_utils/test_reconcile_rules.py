@@ -476,7 +476,7 @@ def test_judge_verify_error_fails_before_unconfirmed():
     error = HubSpotTransportError("GET", "/r", "reset")
     result, warned = judged(verify_error=error, unconfirmed=2, errors=1)
     assert result["msg"] == "the writes were answered, but reading them back for verify failed: %s" % error
-    assert result["failed"] is True and result["error"]["reason"] == "reset"
+    assert result["failed"] is True and result["error"]["reason"] == "reset" and warned == []
 
 
 def test_judge_unconfirmed_fail_even_with_allow_partial():
