@@ -82,7 +82,7 @@ options:
     description:
       - The URL of the proxy to use, C(http://HOST:PORT) or C(http://USER:PASSWORD@HOST:PORT) (percent-encode special
         characters in the user and password), or C(https://...) when the connection to the proxy itself uses TLS.
-      - The certificate of an C(https://) proxy is verified like that of O(base_url), whatever the scheme of O(base_url):
+      - The certificate of an C(https://) proxy is verified like that of O(base_url), whatever the scheme of O(base_url);
         against O(ca_path) if given (one bundle that vouches for both), otherwise against the default CA bundle, and not at all
         when O(validate_certs=false). HTTPS requests then run TLS inside the TLS connection to the proxy.
       - HTTPS requests are tunnelled through the proxy with C(CONNECT); the access token is sent inside the tunnel only.
