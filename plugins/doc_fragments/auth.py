@@ -48,7 +48,9 @@ options:
     default: https://api.hubapi.com
   validate_certs:
     description:
-      - Verify the TLS certificate of O(base_url). Turn it off only for a trusted test endpoint; a warning is shown when it is off.
+      - Verify the TLS certificate of O(base_url), and that of the proxy when O(proxy) (or the proxy from the environment) is an
+        C(https://) URL. Turn it off only for a trusted test endpoint; a warning is shown when it is off.
+      - V(false) turns off both checks; there is no separate switch for the proxy.
     type: bool
     default: true
   timeout:
@@ -80,6 +82,9 @@ options:
     description:
       - The URL of the proxy to use, C(http://HOST:PORT) or C(http://USER:PASSWORD@HOST:PORT) (percent-encode special
         characters in the user and password), or C(https://...) when the connection to the proxy itself uses TLS.
+      - The certificate of an C(https://) proxy is verified like that of O(base_url), whatever the scheme of O(base_url);
+        against O(ca_path) if given (one bundle that vouches for both), otherwise against the default CA bundle, and not at all
+        when O(validate_certs=false). HTTPS requests then run TLS inside the TLS connection to the proxy.
       - HTTPS requests are tunnelled through the proxy with C(CONNECT); the access token is sent inside the tunnel only.
       - When set, it is used for every request, whatever E(HTTPS_PROXY) and E(NO_PROXY) say. Ignored when O(use_proxy=false).
       - Treated as a secret because it may contain credentials, so it is never logged or returned; messages name the proxy
@@ -88,7 +93,8 @@ options:
   ca_path:
     description:
       - A PEM file of CA certificates (or a directory of hashed certificates, as made by C(c_rehash)) used instead of the
-        system's trusted CAs to verify the TLS certificate of O(base_url), and of the proxy when O(proxy) is an C(https://) URL.
+        system's trusted CAs to verify the TLS certificate of O(base_url), and of the proxy when the proxy URL is C(https://)
+        (the bundle must then vouch for both).
       - Use it for a private CA, or for a TLS-inspecting proxy that presents certificates signed by its own CA.
       - The path is on the host that runs the module (the controller for the lookup). Ignored when O(validate_certs=false).
     type: path

@@ -23,6 +23,7 @@ import bisect
 import json
 import os
 import re
+import ssl
 import threading
 import time
 import traceback
@@ -38,13 +39,15 @@ REQUESTS_IMPORT_ERROR = None
 try:
     import requests
     from requests.adapters import HTTPAdapter
-    from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
+    from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError, SSLError as Urllib3SSLError
     from urllib3.util.retry import Retry
+    from urllib3.util.ssl_ import create_urllib3_context
     HAS_REQUESTS = True
 except ImportError:
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
     Retry = object  # lets the subclass below be defined; it is never instantiated without requests
+    HTTPAdapter = object  # likewise
 
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import (
     HubSpotApiError,
@@ -300,6 +303,36 @@ def select_proxy(base_url, use_proxy=True, proxy=None):
     if proxy:
         return proxy
     return requests.utils.select_proxy(base_url, requests.utils.get_environ_proxies(base_url)) or None
+
+
+def proxy_tls_context(validate_certs=True, ca_path=None):
+    """The TLS policy of the connection to an ``https://`` proxy: the same trust as for ``base_url``.
+
+    requests verifies an ``https://`` proxy only through the policy of an ``https://`` target (urllib3
+    lets the proxy connection inherit it) and not at all for an ``http://`` ``base_url``; urllib3's
+    ``proxy_ssl_context`` states the proxy's policy whatever the target's scheme.
+    """
+    context = create_urllib3_context(cert_reqs=ssl.CERT_REQUIRED if validate_certs else ssl.CERT_NONE)
+    if validate_certs:
+        location = ca_path or requests.utils.DEFAULT_CA_BUNDLE_PATH
+        if os.path.isdir(location):
+            context.load_verify_locations(capath=location)
+        else:
+            context.load_verify_locations(cafile=location)
+    return context
+
+
+class _ProxyTLSAdapter(HTTPAdapter):
+    """An ``HTTPAdapter`` that gives ``https://`` proxies their own TLS policy (``proxy_tls_context``)."""
+
+    def __init__(self, proxy_context=None, **kwargs):
+        self.proxy_context = proxy_context
+        super(_ProxyTLSAdapter, self).__init__(**kwargs)
+
+    def proxy_manager_for(self, proxy, **proxy_kwargs):
+        if self.proxy_context is not None and proxy.lower().startswith("https://"):
+            proxy_kwargs.setdefault("proxy_ssl_context", self.proxy_context)
+        return super(_ProxyTLSAdapter, self).proxy_manager_for(proxy, **proxy_kwargs)
 
 
 def check_ca_path(ca_path):
@@ -613,8 +646,10 @@ class HubSpotClient:
             "Accept": "application/json",
             "User-Agent": USER_AGENT,
         })
-        adapter = HTTPAdapter(max_retries=build_retry(max_retries, backoff_factor, retry_after_cap),
-                              pool_connections=1, pool_maxsize=pool_size)
+        tls_proxy = self.proxy and self.proxy.lower().startswith("https://")
+        adapter = _ProxyTLSAdapter(proxy_tls_context(validate_certs, ca_path) if tls_proxy else None,
+                                   max_retries=build_retry(max_retries, backoff_factor, retry_after_cap),
+                                   pool_connections=1, pool_maxsize=pool_size)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
 
@@ -759,6 +794,8 @@ class HubSpotClient:
         detail = str(cause)
         if "407" in detail:
             return self._proxy_auth_text()
+        if isinstance(cause, (ssl.SSLError, Urllib3SSLError)):
+            return "could not connect to the proxy %s over TLS: %s" % (self.proxy_shown, self._describe_tls_error(cause, self.proxy_shown))
         tunnel = re.search(r"Tunnel connection failed: (.*)", detail)
         if tunnel:
             text = "the proxy %s refused to open a tunnel to %s: %s" % (self.proxy_shown, self.base_url, tunnel.group(1).strip())
@@ -770,8 +807,11 @@ class HubSpotClient:
             text += " (gave up after retrying up to %d times)" % self.max_retries
         return text
 
-    def _describe_tls_error(self, reason):
-        """The TLS failure in words, with the advice that fits it (never the same advice for every cause)."""
+    def _describe_tls_error(self, reason, endpoint=None):
+        """The TLS failure in words, with the advice that fits it (never the same advice for every cause).
+
+        ``endpoint`` names the peer in the advice (the proxy's ``host:port``); ``base_url`` by default.
+        """
         detail = str(getattr(reason, "reason", None) or reason)
         # The interesting part of an ssl error is the text in brackets or after the last colon.
         match = re.search(r"\[SSL: ([A-Z_]+)\][^(\]]*", detail)
@@ -788,7 +828,7 @@ class HubSpotClient:
             return text
         if code in ("WRONG_VERSION_NUMBER", "HTTP_REQUEST", "PACKET_LENGTH_TOO_LONG", "RECORD_LAYER_FAILURE") or "wrong version number" in lower:
             return ("TLS handshake failed (%s): the server did not answer in TLS; is %s a plain http:// endpoint?"
-                    % (code or "wrong version number", self.base_url))
+                    % (code or "wrong version number", endpoint or self.base_url))
         if code in ("UNSUPPORTED_PROTOCOL", "TLSV1_ALERT_PROTOCOL_VERSION", "NO_PROTOCOLS_AVAILABLE", "VERSION_TOO_LOW"):
             return "TLS handshake failed (%s): the client and the server share no TLS protocol version" % code
         return "TLS error: %s" % (code or type(reason).__name__)

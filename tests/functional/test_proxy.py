@@ -264,3 +264,97 @@ def test_client_reports_the_proxy_it_uses(http_emulator):
             except HubSpotTransportError:  # pragma: no cover - the proxy needs no credentials here
                 pytest.fail("the proxy did not forward the request")
     assert len(seen) == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# An https:// proxy: the connection to the proxy itself uses TLS (certificate from the private CA)
+
+TLS_PROXY_CREDENTIALS = "user:secret"
+
+
+def tls_proxy_url(base):
+    return base.replace("https://", "https://%s@" % TLS_PROXY_CREDENTIALS)
+
+
+def assert_no_tls_proxy_secret(result):
+    text = json.dumps(result)
+    for secret in (TOKEN, "secret", TLS_PROXY_CREDENTIALS):
+        assert secret not in text, secret
+
+
+def test_https_proxy_carries_http_and_https_requests_with_ca_path(http_emulator, https_emulator, ca_files):
+    ca, cert, key = ca_files
+    seed_event(http_emulator)
+    seed_event(https_emulator, ca)
+    with running_proxy(credentials=TLS_PROXY_CREDENTIALS, tls=(cert, key)) as (proxy, seen):
+        assert proxy.startswith("https://")
+        # http:// base_url: absolute-URL requests sent to the proxy inside TLS.
+        failed, result = attend(http_emulator, proxy=tls_proxy_url(proxy), ca_path=ca)
+        assert not failed, result
+        assert_no_tls_proxy_secret(result)
+        forwarded = list(seen)
+        # https:// base_url: a CONNECT tunnel inside the TLS connection to the proxy (TLS in TLS).
+        failed, result = attend(https_emulator, proxy=tls_proxy_url(proxy), ca_path=ca)
+        assert not failed, result
+        assert_no_tls_proxy_secret(result)
+        tunnelled = seen[len(forwarded):]
+    assert forwarded and all(e["target"].startswith(http_emulator + "/marketing/") and e["authorized"] for e in forwarded), forwarded
+    assert "POST" in [e["method"] for e in forwarded]
+    assert tunnelled and [(e["method"], e["target"], e["authorized"]) for e in tunnelled][:1] == [
+        ("CONNECT", https_emulator.split("//")[1], True)], tunnelled
+    # The emulators really got the writes.
+    assert stored_emails(http_emulator) == ["ada@example.com"]
+    assert stored_emails(https_emulator, ca) == ["ada@example.com"]
+
+
+@pytest.mark.parametrize("target", ["http", "https"])
+def test_https_proxy_not_trusted_is_refused_naming_it_without_credentials(target, http_emulator, https_emulator, ca_files, tmp_path):
+    """Without its CA (system CAs, or a ca_path that does not vouch for it) the proxy is refused, for an
+    http:// base_url too: requests alone would not verify the proxy then, the client gives it its own policy."""
+    ca, cert, key = ca_files
+    url = http_emulator if target == "http" else https_emulator
+    seed_event(url, ca)
+    other_ca = make_ca(str(tmp_path))[0]
+    with running_proxy(credentials=TLS_PROXY_CREDENTIALS, tls=(cert, key)) as (proxy, seen):
+        host_port = proxy.split("//")[1]
+        for extra in ({}, {"ca_path": other_ca}):
+            failed, result = attend(url, proxy=tls_proxy_url(proxy), **extra)
+            assert failed, result
+            msg = result["msg"]
+            assert "could not connect to the proxy %s over TLS: TLS certificate verification failed" % host_port in msg, msg
+            assert ("does not vouch for this certificate" if extra else "give ca_path the CA bundle") in msg, msg
+            assert_no_tls_proxy_secret(result)
+    assert seen == []  # no request reached the proxy: the handshake stopped first
+    assert stored_emails(url, ca) == []
+
+
+@pytest.mark.parametrize("target", ["http", "https"])
+def test_validate_certs_false_does_not_verify_an_https_proxy_either(target, http_emulator, https_emulator, ca_files, tmp_path):
+    """validate_certs: false turns off verification of every certificate of the connection: the proxy's and
+    base_url's (urllib3 gives the proxy connection the target's policy; the client keeps the two the same)."""
+    ca, cert, key = ca_files
+    url = http_emulator if target == "http" else https_emulator
+    seed_event(url, ca)
+    other_ca = make_ca(str(tmp_path))[0]
+    with running_proxy(credentials=TLS_PROXY_CREDENTIALS, tls=(cert, key)) as (proxy, seen):
+        failed, result = attend(url, proxy=tls_proxy_url(proxy), validate_certs=False, ca_path=other_ca)
+        assert not failed, result
+        assert_no_tls_proxy_secret(result)
+    assert seen and all(e["authorized"] for e in seen), seen
+    if target == "https":
+        assert [(e["method"], e["target"]) for e in seen][:1] == [("CONNECT", url.split("//")[1])], seen
+    else:
+        assert all(e["target"].startswith(url + "/marketing/") for e in seen), seen
+    assert stored_emails(url, ca) == ["ada@example.com"]
+
+
+def test_https_url_for_a_plain_http_proxy_says_so(http_emulator):
+    seed_event(http_emulator)
+    with running_proxy(credentials=TLS_PROXY_CREDENTIALS) as (proxy, seen):
+        host_port = proxy.split("//")[1]
+        failed, result = attend(http_emulator, proxy="https://%s@%s" % (TLS_PROXY_CREDENTIALS, host_port))
+    assert failed, result
+    assert "could not connect to the proxy %s over TLS: TLS handshake failed" % host_port in result["msg"], result["msg"]
+    assert "is %s a plain http:// endpoint?" % host_port in result["msg"], result["msg"]
+    assert_no_tls_proxy_secret(result)
+    assert stored_emails(http_emulator) == []

@@ -9,7 +9,9 @@
 * a request with an absolute URL (``GET http://host:port/path``) is forwarded and its answer relayed;
 * with ``--user``/``--password``, a request without the right ``Proxy-Authorization: Basic`` answers
   407 with ``Proxy-Authenticate``; its error page echoes the credentials it was sent (a careless proxy),
-  so a client that prints error pages is caught leaking them.
+  so a client that prints error pages is caught leaking them;
+* with ``--tls-cert``/``--tls-key``, the proxy itself listens with TLS (an ``https://`` proxy URL): each
+  connection's handshake is made in its own thread, and CONNECT tunnels run inside that TLS connection.
 
 Every request is logged as one JSON line on stdout (``{"method", "target", "authorized"}``), after the
 line ``forward proxy listening on http://127.0.0.1:PORT``; never the credentials. In-process use:
@@ -27,6 +29,7 @@ import http.client
 import json
 import select
 import socket
+import ssl
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -90,11 +93,20 @@ class ProxyHandler(BaseHTTPRequestHandler):
         self._relay(self.connection, upstream)
 
     @staticmethod
-    def _relay(client, upstream):
+    def _wait(sockets):
+        """The sockets with data to read: a TLS socket may hold decrypted bytes select() cannot see."""
+        pending = [sock for sock in sockets if isinstance(sock, ssl.SSLSocket) and sock.pending()]
+        if pending:
+            return pending, []
+        readable, dummy, broken = select.select(sockets, [], sockets, 30)
+        return readable, broken
+
+    @classmethod
+    def _relay(cls, client, upstream):
         sockets = [client, upstream]
         try:
             while True:
-                readable, dummy, broken = select.select(sockets, [], sockets, 30)
+                readable, broken = cls._wait(sockets)
                 if broken or not readable:
                     return
                 for sock in readable:
@@ -144,26 +156,56 @@ class ProxyHandler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _forward
 
 
-def make_server(credentials=None, on_request=None, host="127.0.0.1", port=0):
-    """A ``ThreadingHTTPServer`` for the proxy (not started); its ``seen`` list logs the requests."""
+class TLSProxyServer(ThreadingHTTPServer):
+    """The proxy listening with TLS: accepted sockets are wrapped, and shake hands in the handler's thread."""
+
+    context = None  # ssl.SSLContext (server side)
+    handshake_failures = 0  # clients that gave up the TLS handshake (for instance, not trusting the certificate)
+
+    def get_request(self):
+        sock, address = self.socket.accept()
+        return self.context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), address
+
+    def handle_error(self, request, client_address):
+        if isinstance(sys.exc_info()[1], (ssl.SSLError, ConnectionError)):
+            self.handshake_failures += 1  # quiet: the tests provoke these on purpose
+            return
+        ThreadingHTTPServer.handle_error(self, request, client_address)
+
+
+def server_context(tls):
+    """A server-side ``ssl.SSLContext`` from ``(certificate file, key file)``."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tls[0], tls[1])
+    return context
+
+
+def make_server(credentials=None, on_request=None, host="127.0.0.1", port=0, tls=None):
+    """A ``ThreadingHTTPServer`` for the proxy (not started); its ``seen`` list logs the requests.
+
+    ``tls``: ``(certificate file, key file)`` to listen with TLS; ``server.url`` is the proxy's URL.
+    """
     seen = []
     handler = type("Handler", (ProxyHandler,), {"credentials": credentials, "seen": seen,
                                                 "on_request": staticmethod(on_request) if on_request else None})
-    server = ThreadingHTTPServer((host, port), handler)
+    server = (TLSProxyServer if tls else ThreadingHTTPServer)((host, port), handler)
+    if tls:
+        server.context = server_context(tls)
     server.daemon_threads = True
     server.seen = seen
+    server.url = "%s://%s:%d" % ("https" if tls else "http", host, server.server_address[1])
     return server
 
 
 @contextlib.contextmanager
-def running_proxy(credentials=None):
-    """Run the proxy on a thread; yields ``("http://127.0.0.1:PORT", seen)``."""
-    server = make_server(credentials)
+def running_proxy(credentials=None, tls=None):
+    """Run the proxy on a thread; yields ``("http://127.0.0.1:PORT", seen)`` (``https://`` with ``tls``)."""
+    server = make_server(credentials, tls=tls)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
     thread.daemon = True
     thread.start()
     try:
-        yield "http://127.0.0.1:%d" % server.server_address[1], server.seen
+        yield server.url, server.seen
     finally:
         server.shutdown()
         server.server_close()
@@ -174,7 +216,11 @@ def main(argv=None):
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--user", help="require these proxy credentials (with --password)")
     parser.add_argument("--password", help="require these proxy credentials (with --user)")
+    parser.add_argument("--tls-cert", help="listen with TLS, presenting this PEM certificate (with --tls-key)")
+    parser.add_argument("--tls-key", help="the PEM private key of --tls-cert")
     args = parser.parse_args(argv)
+    if bool(args.tls_cert) != bool(args.tls_key):
+        parser.error("--tls-cert and --tls-key go together")
     credentials = "%s:%s" % (args.user, args.password) if args.user is not None else None
     lock = threading.Lock()
 
@@ -183,8 +229,9 @@ def main(argv=None):
             sys.stdout.write(json.dumps(entry) + "\n")
             sys.stdout.flush()
 
-    server = make_server(credentials, on_request=log, port=args.port)
-    sys.stdout.write("%shttp://127.0.0.1:%d\n" % (READY_PREFIX, server.server_address[1]))
+    server = make_server(credentials, on_request=log, port=args.port,
+                         tls=(args.tls_cert, args.tls_key) if args.tls_cert else None)
+    sys.stdout.write("%s%s\n" % (READY_PREFIX, server.url))
     sys.stdout.flush()
     try:
         server.serve_forever(poll_interval=0.1)

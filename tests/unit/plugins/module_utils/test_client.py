@@ -715,3 +715,41 @@ def test_versioned_path_keeps_the_list_path_and_other_apis():
 def test_unknown_api_version_is_refused():
     with pytest.raises(ValueError, match="api_version must be one of v3, 2026-03, 2026-09"):
         _client.HubSpotClient("pat-na1-x", api_version="2025-09")
+
+
+def test_proxy_tls_context_has_the_trust_of_base_url(monkeypatch, tmp_path):
+    """An https:// proxy is verified like base_url: with ca_path (a file or a c_rehash directory) or the CA
+    bundle requests uses, and not at all with validate_certs off."""
+    import ssl
+
+    loaded = []
+
+    class Context(object):
+        def __init__(self, cert_reqs):
+            self.verify_mode = cert_reqs
+
+        def load_verify_locations(self, cafile=None, capath=None):
+            loaded.append((cafile, capath))
+
+    monkeypatch.setattr(_client, "create_urllib3_context", Context)
+    assert _client.proxy_tls_context(True, "/etc/corp-ca.pem").verify_mode == ssl.CERT_REQUIRED
+    assert _client.proxy_tls_context(True, str(tmp_path)).verify_mode == ssl.CERT_REQUIRED
+    assert _client.proxy_tls_context(True).verify_mode == ssl.CERT_REQUIRED
+    assert _client.proxy_tls_context(False, "/etc/corp-ca.pem").verify_mode == ssl.CERT_NONE
+    assert loaded == [("/etc/corp-ca.pem", None), (None, str(tmp_path)), (requests.utils.DEFAULT_CA_BUNDLE_PATH, None)]
+
+
+@pytest.mark.parametrize("proxy, tls", [("https://u:p@proxy.example:3129", True), ("http://proxy.example:3128", False)])
+def test_an_https_proxy_gets_its_own_tls_policy(monkeypatch, tmp_path, proxy, tls):
+    """requests verifies an https:// proxy only through an https:// target's policy (not at all for an http://
+    base_url): the client hands urllib3 a proxy_ssl_context for an https:// proxy, whatever the target."""
+    made = []
+    monkeypatch.setattr(_client, "proxy_tls_context", lambda validate_certs, ca_path: made.append((validate_certs, ca_path)) or "CONTEXT")
+    ca = tmp_path / "ca.pem"
+    ca.write_text("")
+    with HubSpotClient("pat-na1-unit-proxy-0a1b2c3d", base_url="http://127.0.0.1:9", proxy=proxy, ca_path=str(ca)) as api:
+        adapter = api._session.get_adapter("http://127.0.0.1:9/")
+        assert adapter.proxy_context == ("CONTEXT" if tls else None)
+        # What urllib3 receives: ProxyManager(..., proxy_ssl_context=...).
+        assert adapter.proxy_manager_for(proxy).proxy_config.ssl_context == ("CONTEXT" if tls else None)
+    assert made == ([(True, str(ca))] if tls else [])
