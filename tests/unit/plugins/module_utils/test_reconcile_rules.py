@@ -373,8 +373,8 @@ def test_outcome_keeps_the_input_order_and_one_bucket_each():
 
 def test_expected_event_total():
     a, b, c, d = prepared([1, 2, 3, 4], "attended")
-    a["current_state"] = "attended (1800 s)"  # held the state, with another duration: no new participation
-    b["current_state"] = "registered"
+    a["held"] = {"state": "attended", "duration": 1800}  # held the state, with another duration: no new participation
+    b["held"] = {"state": "registered"}
     outcome = outcome_of(("recorded", a), ("recorded", b), ("recorded", c), ("unchanged", d))
     assert r.expected_event_total(outcome, "attended", 5) == 7
     assert r.expected_event_total(outcome, "attended", None) is None
