@@ -43,8 +43,12 @@ class FakeHubSpot:
     ``fault(chunk_number, inputs)`` may return how to answer one write instead: ``"400"``, ``"503"``,
     ``"malformed"``, ``"reset"`` (no answer at all), ``"reject_one"`` (a per-input error naming the second input) or
     ``"unnamed"`` (a per-input error that names nobody). Writes sleep ``delay`` seconds so several
-    are in flight at once; ``max_in_flight`` records how many were.
+    are in flight at once; ``max_in_flight`` records how many were. Once the fault is answered, the
+    other answers wait ``FAULT_HOLD`` seconds: the client reads the fault before a slot can free, so
+    what it sends afterwards does not depend on how fast the machine is.
     """
+
+    FAULT_HOLD = 0.25
 
     def __init__(self, parts=(), fault=None, delay=0.01):
         self.parts = dict((p["email"], dict(p)) for p in parts)   # email -> {"email", "id", "state"}
@@ -91,12 +95,19 @@ class FakeHubSpot:
                 with self.lock:
                     self.lock.wait_for(lambda: self.in_flight > 1, timeout=5)
             time.sleep(self.delay)
+            self._hold_after_the_fault(fault)
             return self._answer(inputs, state, fault)
         finally:
             if fault:
                 self.fault_answered = time.monotonic()
             with self.lock:
                 self.in_flight -= 1
+
+    def _hold_after_the_fault(self, fault):
+        with self.lock:
+            answered = self.fault_answered
+        if not fault and answered is not None:
+            time.sleep(max(0.0, answered + self.FAULT_HOLD - time.monotonic()))
 
     def _answer(self, inputs, state, fault):
         if fault == "reset":
