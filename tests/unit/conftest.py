@@ -275,3 +275,18 @@ def no_hubspot_environment(monkeypatch):
 @pytest.fixture
 def fixture_loader():
     return load_fixture
+
+
+@pytest.fixture
+def verify_clock(monkeypatch):
+    """``_reconcile``'s time.sleep and time.monotonic on a clock that only sleeping moves: ``{"now", "slept"}``."""
+    from ansible_collections.hubspot.marketing.plugins.module_utils import _reconcile
+    clock = {"now": 1000.0, "slept": []}
+
+    def sleep(seconds):
+        clock["slept"].append(seconds)
+        clock["now"] += seconds
+
+    monkeypatch.setattr(_reconcile.time, "sleep", sleep)
+    monkeypatch.setattr(_reconcile.time, "monotonic", lambda: clock["now"])
+    return clock

@@ -53,20 +53,6 @@ def item(cid, state="REGISTERED", email=None, event_id="456", duration=None):
             "properties": props}
 
 
-@pytest.fixture
-def clock(monkeypatch):
-    """``_reconcile``'s time.sleep and time.monotonic on a clock that only sleeping moves."""
-    state = {"now": 1000.0, "slept": []}
-
-    def sleep(seconds):
-        state["slept"].append(seconds)
-        state["now"] += seconds
-
-    monkeypatch.setattr(r.time, "sleep", sleep)
-    monkeypatch.setattr(r.time, "monotonic", lambda: state["now"])
-    return state
-
-
 # ---------------------------------------------------------------------------------------------
 # What is read
 
@@ -305,27 +291,27 @@ def test_verify_round_passes_expected_total_and_final():
 # verify: backoff, deadline, final round
 
 
-def test_verify_backs_off_to_the_deadline(clock):
+def test_verify_backs_off_to_the_deadline(verify_clock):
     fake = FakeHubSpot(known_ids=[1], store=False)
     pending, rounds = r.verify(fake.client(), EVENT, "registered", prepared([1]), 30)
     assert [c["key"] for c in pending] == ["id:1"]
-    assert clock["slept"] == [1.0, 2.0, 4.0, 8.0, 8.0, 7.0]
+    assert verify_clock["slept"] == [1.0, 2.0, 4.0, 8.0, 8.0, 7.0]
     assert rounds == 6 and len(fake.gets) == 6
 
 
-def test_verify_with_no_time_reads_once(clock):
+def test_verify_with_no_time_reads_once(verify_clock):
     fake = FakeHubSpot(known_ids=[1], store=False)
     assert r.verify(fake.client(), EVENT, "registered", prepared([1]), 0) == (prepared([1]), 1)
-    assert clock["slept"] == [0.0]
+    assert verify_clock["slept"] == [0.0]
 
 
-def test_verify_stops_when_everything_holds(clock):
+def test_verify_stops_when_everything_holds(verify_clock):
     fake = FakeHubSpot(registered(1))
     assert r.verify(fake.client(), EVENT, "registered", prepared([1]), 60) == ([], 1)
-    assert clock["slept"] == [1.0]
+    assert verify_clock["slept"] == [1.0]
 
 
-def test_verify_reads_only_the_contacts_still_pending(clock):
+def test_verify_reads_only_the_contacts_still_pending(verify_clock):
     fake = FakeHubSpot(registered(2))
     client = fake.client()
     original = client.get.side_effect
@@ -339,14 +325,14 @@ def test_verify_reads_only_the_contacts_still_pending(clock):
     pending, rounds = r.verify(client, EVENT, "registered", prepared([1, 2, 3]), 60)
     assert (pending, rounds) == ([], 3)
     assert sorted(ident for ident, dummy in contact_gets(fake)) == ["1", "2", "3", "3", "3"]
-    assert clock["slept"] == [1.0, 2.0, 4.0]
+    assert verify_clock["slept"] == [1.0, 2.0, 4.0]
 
 
-def test_verify_waits_for_the_rollup(clock):
+def test_verify_waits_for_the_rollup(verify_clock):
     client = cancelled_event(3, total=2)
     pending, rounds = r.verify(client, EVENT, "cancelled", prepared(range(1, 5), "cancelled"), 4, event_total=0, expected_total=4)
     # 1 s, 2 s: not caught up (one request each); the final round reads to the end
-    assert clock["slept"] == [1.0, 2.0, 1.0] and client.request_count == 3
+    assert verify_clock["slept"] == [1.0, 2.0, 1.0] and client.request_count == 3
     assert rounds == 3 and [c["key"] for c in pending] == ["id:4"]
 
 
@@ -509,7 +495,7 @@ def task(contacts, state="registered", **extra):
     return request
 
 
-def test_verify_checks_what_hubspot_answered_as_already_held(clock):
+def test_verify_checks_what_hubspot_answered_as_already_held(verify_clock):
     fake = FakeHubSpot(registered(1), known_ids=[2])
     result = r.reconcile(fake.client(), task([1, 2], force=True), warn=None)
     assert [u["id"] for u in result["unchanged"]] == ["1"] and [c["id"] for c in result["recorded"]] == ["2"]
@@ -517,14 +503,14 @@ def test_verify_checks_what_hubspot_answered_as_already_held(clock):
     assert result["api_calls"] == {"reads": 0, "writes": 1, "verify_reads": 2}
 
 
-def test_verification_counts_what_it_could_not_confirm(clock):
+def test_verification_counts_what_it_could_not_confirm(verify_clock):
     fake = FakeHubSpot(known_ids=[1, 2], store=False)
     result = r.reconcile(fake.client(), task([1, 2], verify_timeout=0), warn=None)
     assert result["verification"] == {"checked": 2, "confirmed": 0, "rounds": 1}
     assert result["api_calls"] == {"reads": 1, "writes": 1, "verify_reads": 2}
 
 
-def test_a_failing_verify_read_fails_the_task_and_is_counted(clock):
+def test_a_failing_verify_read_fails_the_task_and_is_counted(verify_clock):
     fake = FakeHubSpot(known_ids=[1])
     client = fake.client()
     original = client.get.side_effect
@@ -544,7 +530,7 @@ def test_a_failing_verify_read_fails_the_task_and_is_counted(clock):
     assert "verification" not in result
 
 
-def test_verify_reads_back_a_write_without_answer_that_hubspot_did_not_store(clock):
+def test_verify_reads_back_a_write_without_answer_that_hubspot_did_not_store(verify_clock):
     fake = FakeHubSpot(known_ids=[1])
     client = fake.client()
 

@@ -552,32 +552,17 @@ def test_default_occurred_at_is_the_same_for_every_contact():
 # verify
 
 
-@pytest.fixture
-def fake_clock(monkeypatch):
-    """time.sleep and time.monotonic of the module code on a clock that only sleeping moves."""
-    from ansible_collections.hubspot.marketing.plugins.module_utils import _reconcile
-    clock = {"now": 1000.0, "slept": []}
-
-    def sleep(seconds):
-        clock["slept"].append(seconds)
-        clock["now"] += seconds
-
-    monkeypatch.setattr(_reconcile.time, "sleep", sleep)
-    monkeypatch.setattr(_reconcile.time, "monotonic", lambda: clock["now"])
-    return clock
-
-
-def test_verify_confirms_through_the_contacts_own_breakdowns(fake_clock):
+def test_verify_confirms_through_the_contacts_own_breakdowns(verify_clock):
     fake = FakeHubSpot(known_ids=[1, 2])
     result = module_under_test.run(make_module(contacts=ids(2), state="attended", verify=True, **SPAN), make_client(fake))
     assert "failed" not in result, result
     assert result["verification"] == {"checked": 2, "confirmed": 2, "rounds": 1}
     assert result["api_calls"] == {"reads": 1, "writes": 1, "verify_reads": 2}
     assert all("/participations/contacts/" in path for path, dummy in fake.gets[1:])
-    assert fake_clock["slept"] == [1.0]
+    assert verify_clock["slept"] == [1.0]
 
 
-def test_verify_catches_a_write_answered_but_not_stored(fake_clock):
+def test_verify_catches_a_write_answered_but_not_stored(verify_clock):
     fake = FakeHubSpot(known_ids=[1, 2], store=False)
     result = module_under_test.run(make_module(contacts=ids(2), verify=True, verify_timeout=10), make_client(fake))
     assert result["failed"] is True and result["changed"] is True
@@ -586,11 +571,11 @@ def test_verify_catches_a_write_answered_but_not_stored(fake_clock):
     assert "did not show the contact registered within verify_timeout (10 s)" in result["unconfirmed"][0]["reason"]
     assert result["msg"].startswith("2 of 2 contacts unconfirmed")
     # 1 + 2 + 4 + 3 (the rest of the 10 s), one contact read per pending contact per round
-    assert fake_clock["slept"] == [1.0, 2.0, 4.0, 3.0]
+    assert verify_clock["slept"] == [1.0, 2.0, 4.0, 3.0]
     assert result["api_calls"]["verify_reads"] == 2 * 4
 
 
-def test_verify_moves_a_write_without_answer_that_was_stored_to_recorded(fake_clock):
+def test_verify_moves_a_write_without_answer_that_was_stored_to_recorded(verify_clock):
     fake = FakeHubSpot(known_ids=[1])
     client = make_client(fake)
 
@@ -607,7 +592,7 @@ def test_verify_moves_a_write_without_answer_that_was_stored_to_recorded(fake_cl
     assert "verify then read every contact of that request" in module.warn.call_args[0][0]
 
 
-def test_verify_uses_the_event_breakdown_when_it_is_much_cheaper(fake_clock):
+def test_verify_uses_the_event_breakdown_when_it_is_much_cheaper(verify_clock):
     fake = FakeHubSpot(known_ids=range(1, 11))
     result = module_under_test.run(make_module(contacts=ids(10), state="cancelled", verify=True), make_client(fake))
     assert result["verification"]["confirmed"] == 10
