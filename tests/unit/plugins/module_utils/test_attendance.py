@@ -284,6 +284,12 @@ def test_compute_delta_never_demotes_an_attendee():
     assert [u["current_state"] for u in unchanged] == ["attended", "no_show"]
 
 
+def test_compute_delta_considers_a_repeated_contact_once_and_goes_on():
+    contacts = [contact(0, cid="1"), contact(1, cid="2"), contact(2, cid="1"), contact(3, cid="3")]
+    to_write, unchanged = a.compute_delta(contacts, {}, "registered")
+    assert [c["index"] for c in to_write] == [0, 1, 3] and unchanged == []
+
+
 def test_compute_delta_finds_email_contacts_case_insensitively_and_keeps_known_ids():
     current = a.index_participations([participation("7", "jane@example.com", "cancelled")])
     to_write, dummy = a.compute_delta([contact(0, email="JANE@example.com")], current, "registered")

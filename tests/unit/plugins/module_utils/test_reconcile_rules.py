@@ -572,3 +572,46 @@ def test_a_failed_read_reports_every_bucket_empty():
     assert dict((k, result[k]) for k in ("changed", "state", "recorded", "unchanged", "batch_errors", "unconfirmed", "api_calls")) == {
         "changed": False, "state": "registered", "recorded": [], "unchanged": [], "batch_errors": [], "unconfirmed": [],
         "api_calls": {"reads": 1, "writes": 0, "verify_reads": 0}}
+
+
+# ---------------------------------------------------------------------------------------------
+# The write loop: what a retried write's answer can tell
+
+
+class _Attempt:
+    """One entry of urllib3's retry history (``RequestHistory``): the error or status of an earlier attempt."""
+
+    def __init__(self, error=None, status=None):
+        self.error, self.status = error, status
+
+
+@pytest.mark.parametrize("history, bucket", [
+    ([], "unchanged"),                            # answered at once: absent from results means it already held the state
+    ([_Attempt(status=502)], "unconfirmed"),      # an earlier attempt may have been applied: absent tells nothing
+    ([_Attempt(status=429)], "unchanged"),        # a 429 was not processed
+])
+def test_write_loop_hands_the_retry_history_to_the_answer(history, bucket):
+    def post(path, body, params=None, attempts=None):
+        attempts.extend(history)  # the transport's retry history of this request, as the real client fills it
+        return {"status": "COMPLETE", "results": [{"vid": 1}], "numErrors": 0, "errors": []}
+
+    client = spec_client(post=post)
+    outcome = r.Outcome()
+    contacts = prepared([1, 2])
+    for contact in contacts:
+        contact["held"] = {}
+    r.write_contacts(client, EVENT, "registered", contacts, 100, outcome, concurrency=1)
+    assert [outcome.bucket_of(c) for c in contacts] == ["recorded", bucket]
+    if bucket == "unconfirmed":
+        assert "earlier attempt" in outcome.entries("unconfirmed")[0]["reason"]
+
+
+def test_a_write_without_answer_leaves_its_contacts_unconfirmed_and_stops_the_loop():
+    error = HubSpotTransportError("POST", "/attendance", "read timed out")
+    client = spec_client(post=[error])
+    outcome = r.Outcome()
+    contacts = prepared([1, 2, 3])
+    r.write_contacts(client, EVENT, "registered", contacts, 2, outcome, concurrency=1)
+    assert [outcome.bucket_of(c) for c in contacts] == ["unconfirmed", "unconfirmed", "not_attempted"]
+    assert outcome.entries("unconfirmed")[0]["reason"] == "no readable answer, so it may have been recorded: %s" % error
+    assert client.request_count == 1
