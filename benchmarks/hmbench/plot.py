@@ -2,6 +2,7 @@
 
 SERIES = (
     ("reconcile", "hubspot.marketing (reconcile)", "o", "-"),
+    ("reconcile_force", "hubspot.marketing, force: true (write-only plan)", "v", "-"),
     ("sdk", "hubspot-api-client blind batches", "s", "-"),
     ("script", "per-contact script", "^", "-"),
     ("uri", "ansible.builtin.uri loop", "D", "-"),

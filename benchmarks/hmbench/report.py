@@ -73,8 +73,12 @@ def _ratio_text(row):
     parts = []
     if "ours_speedup" in row:
         parts.append("ours %.1f× faster" % row["ours_speedup"])
+    if "force_speedup" in row:
+        parts.append("with force: true %.1f× faster" % row["force_speedup"])
     if "ours_to_sdk" in row:
         parts.append("ours = %.2f×, rerun = %.2f× this" % (row["ours_to_sdk"], row.get("rerun_to_sdk", 0)))
+    if "force_to_sdk" in row:
+        parts.append("with force: true %.2f×, its rerun %.2f×" % (row["force_to_sdk"], row.get("force_rerun_to_sdk", 0)))
     if row.get("extrapolated"):
         parts.append("extrapolated from %d items (%.1f s)" % (row["measured_items"], row["measured_wall_s"]))
     elif row.get("measured_items") and row["measured_items"] < row["n"]:
