@@ -49,8 +49,10 @@ def fmt_requests(req):
 def met_text(row):
     targets, info = row.get("targets"), row.get("targets_informational")
     if targets:
+        met = [k for k, v in targets.items() if v]
         missed = [k for k, v in targets.items() if not v]
-        return "met (%s)" % "; ".join(targets) if not missed else "**not met** (%s)" % "; ".join(missed)
+        return "; ".join(text for text in ("met (%s)" % "; ".join(met) if met else "",
+                                           "**not met** (%s)" % "; ".join(missed) if missed else "") if text)
     if info:
         return "(informational) " + "; ".join("%s: %s" % (k, "yes" if v else "no") for k, v in info.items())
     return ""
