@@ -71,6 +71,9 @@ def _ratio_text(row):
         text = "%.2f× floor (%s-bound)" % (row["ratio"], row["binding"])
         if row.get("data_ratio"):
             text += "; %.2f× floor with data (%.2f s)" % (row["data_ratio"], row["data_floor_s"])
+        term = max(row.get("chain_floor_s") or 0, row.get("rate_floor_s") or 0)
+        if row.get("module_wall_s") and term:
+            text += "; module process %.2f s = %.2f× the %s term" % (row["module_wall_s"], row["module_wall_s"] / term, row["binding"])
         return text
     parts = []
     if "ours_speedup" in row:
@@ -136,7 +139,9 @@ def header(data):
         "the other rows once. uri loop measured on %d contacts, per-contact script on %d; larger N extrapolated linearly "
         "and labelled; `*` = requests expected, not counted." % (
             max(s["sizes"]), s["repeat"], s["repeat_others"], s["uri_max"], s["script_max"]),
-        "- Module RSS = peak RSS of the module process alone (interpreter wrapper, `os.wait4`); the lookup runs in the "
+        "- Module process = wall time of the module process alone, beside the floor's binding term without the ping: "
+        "the rest of a row's wall is Ansible's own. "
+        "Module RSS = peak RSS of the module process alone (interpreter wrapper, `os.wait4`); the lookup runs in the "
         "controller and has none. Outcome = what the emulator's `/_emulator/state` holds after the run.",
         "",
     ])

@@ -43,6 +43,13 @@ def module_rss(result):
     return max(sizes) if sizes else None
 
 
+def module_wall(result):
+    """Wall seconds of the longest module process of a playbook run (None for the lookup): the rest of
+    the run's wall is Ansible's (start-up, templating the task's arguments, handling the result)."""
+    walls = [m["wall_s"] for m in result.get("modules", [])]
+    return max(walls) if walls else None
+
+
 def summary(result):
     """What the reconcile playbook printed of its task's result (``BENCH-SUMMARY``)."""
     return result.get("summary") or {}
@@ -86,6 +93,7 @@ class Bench:
         if result is not None:
             row.setdefault("wall_s", round(result["wall_s"], 3))
             row.setdefault("module_rss_mib", module_rss(result))
+            row.setdefault("module_wall_s", module_wall(result))
             row.setdefault("tree_rss_mib", round(result["tree_rss_mib"], 1))
             row["exit_code"] = result["rc"]
             if result["rc"] != 0:
