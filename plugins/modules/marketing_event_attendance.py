@@ -128,15 +128,15 @@ options:
     description:
       - Record every contact, even those whose current state already satisfies O(state).
       - With O(state=registered) this also records attendees and no-shows as registered again.
-      - Nothing is read before writing (the write-only plan), unless O(ignore:diff) asks for the states before:
+      - Nothing is read before writing (the write-only plan), unless C(--diff) asks for the states before.
         N contacts cost ceil(N / O(batch_size)) requests, O(write_concurrency) at a time. HubSpot's answer lists
         only the contacts it changed, so RV(recorded), RV(unchanged) and RV(ignore:changed) stay exact. In check
         mode every contact is reported as it would be written.
       - With O(state=attended) or O(state=cancelled) HubSpot ends in the same state as without O(force) (a contact
         already holding it is left as it is), so this plan is the fastest one for a large event, where reading its
-        participations costs more requests than writing (see the performance page of the docs). What it costs:
-        HubSpot adds a timeline event for each call and treats a call as a repeat only with the same contact and
-        C(interactionDateTime) (O(occurred_at)), so re-posting this task's own earlier writes is harmless, but a
+        participations costs more requests than writing (see the performance page of the docs). The cost is on the
+        timeline. HubSpot adds a timeline event for each call and treats a call as a repeat only with the same contact
+        and C(interactionDateTime) (O(occurred_at)), so re-posting this task's own earlier writes is harmless, but a
         participation recorded by another tool at another time may get a second timeline entry.
     type: bool
     default: false
