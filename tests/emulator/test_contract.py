@@ -1089,6 +1089,32 @@ DEFAULT_CONFIG = {"latency_ms": 0, "rate_limit": 0, "daily_limit": 0, "partial_s
                   "identifiers_lag_ms": 0, "search_lag_ms": 0, "token_ttl_ms": 0}
 
 
+def test_latency_includes_the_emulators_own_work():
+    """HubSpot's response time includes its work: a request whose handling takes 0.2 s is answered
+    0.3 s after it arrived at latency_ms=300, not 0.5 s (work added to the latency)."""
+    emulator = hubspot_emulator.Emulator(tokens=[FULL_TOKEN], latency_ms=300)
+    handle = emulator.handle_api
+
+    def slow_handle(*args, **kwargs):
+        time.sleep(0.2)
+        return handle(*args, **kwargs)
+
+    emulator.handle_api = slow_handle
+    server = hubspot_emulator.EmulatorServer(("127.0.0.1", 0), emulator)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        url = "http://127.0.0.1:%d%s/events/search" % (server.server_address[1], ME)
+        start = time.monotonic()
+        answer = requests.get(url, params={"q": "x"}, headers={"Authorization": "Bearer " + FULL_TOKEN}, timeout=10)
+        elapsed = time.monotonic() - start
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert answer.status_code == 200
+    assert 0.3 <= elapsed < 0.45, elapsed
+
+
 def test_config_and_latency(api):
     assert api.control("GET", "config").json() == DEFAULT_CONFIG
     assert api.config(latency_ms=200) == dict(DEFAULT_CONFIG, latency_ms=200)

@@ -27,7 +27,7 @@ def build_parser():
     parser.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free port (default 0)")
     parser.add_argument("--token", action="append", default=[], help="accepted full-scope token (repeatable; default: %s)" % DEFAULT_TOKEN)
     parser.add_argument("--read-only-token", action="append", default=[], help="accepted token with read scopes only (repeatable)")
-    parser.add_argument("--latency-ms", type=int, default=0, help="sleep this long before answering each API request")
+    parser.add_argument("--latency-ms", type=int, default=0, help="answer each API request this long after it arrived (the emulator's own work included)")
     parser.add_argument("--rate-limit", type=int, default=0, help="requests per rolling 10 s window per token (0 = off)")
     parser.add_argument("--daily-limit", type=int, default=0, help="accepted requests per token before DAILY 429s (0 = off)")
     parser.add_argument("--contact-lag", type=_lag_arg, default=DEFAULT_CONTACT_LAG, metavar="S",

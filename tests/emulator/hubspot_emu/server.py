@@ -156,18 +156,26 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         return control_reply(emulator, method, path, raw)
 
     def _api(self, path, query, raw):
-        """An API request: logged, then delayed, faulted or answered by the emulator."""
+        """An API request: logged, then faulted or answered by the emulator, and sent ``latency_ms`` after it arrived.
+
+        HubSpot's response time includes its own work, so the emulator's work on a request (filtering a
+        large event's participations for a page) is part of the latency, not added to it: the request
+        takes effect on arrival and its answer waits for what is left of the latency. A ``delay`` fault
+        comes on top.
+        """
         emulator = self.server.emulator
         entry = None
         try:
+            arrived = time.monotonic()
             body = _parse_body(raw)
             entry, latency_ms, fault = emulator.log_arrival(self.command, path, query, _input_count(self.command, body))
             if fault is not None and fault["action"] == "delay":
                 time.sleep(fault["delay_ms"] / 1000.0)
+                arrived = time.monotonic()
                 fault = None
-            if latency_ms:
-                time.sleep(latency_ms / 1000.0)
             reply = self._answer(emulator, fault, path, query, body)
+            if latency_ms:
+                time.sleep(max(0.0, arrived + latency_ms / 1000.0 - time.monotonic()))
         except Exception:
             traceback.print_exc(file=sys.stderr)
             reply = Reply(500, error_body("INTERNAL_ERROR", "Internal emulator error"))
