@@ -39,10 +39,11 @@ start emulator-http HTTP_URL "${emu[@]}"
 start emulator-https HTTPS_URL "${emu[@]}" --tls-cert "$out/server.pem" --tls-key "$out/server-key.pem"
 start proxy-open OPEN_PROXY "$py" "$tests/proxy/forward_proxy.py"
 start proxy-auth AUTH_PROXY_PLAIN "$py" "$tests/proxy/forward_proxy.py" --user "$PROXY_USER" --password "$PROXY_PASSWORD"
+start proxy-tls TLS_PROXY "$py" "$tests/proxy/forward_proxy.py" --tls-cert "$out/server.pem" --tls-key "$out/server-key.pem"
 AUTH_PROXY="${AUTH_PROXY_PLAIN/http:\/\//http://${PROXY_USER}:${PROXY_PASSWORD_URL}@}"
 WRONG_PROXY="${AUTH_PROXY_PLAIN/http:\/\//http://${PROXY_USER}:wrong-${PROXY_PASSWORD_URL}@}"
-export HTTP_URL HTTPS_URL OPEN_PROXY AUTH_PROXY_PLAIN AUTH_PROXY WRONG_PROXY
-echo "proxy_and_ca: emulators ${HTTP_URL} ${HTTPS_URL}, proxies ${OPEN_PROXY} ${AUTH_PROXY_PLAIN}"
+export HTTP_URL HTTPS_URL OPEN_PROXY AUTH_PROXY_PLAIN AUTH_PROXY WRONG_PROXY TLS_PROXY
+echo "proxy_and_ca: emulators ${HTTP_URL} ${HTTPS_URL}, proxies ${OPEN_PROXY} ${AUTH_PROXY_PLAIN} ${TLS_PROXY}"
 
 export ANSIBLE_LOG_PATH="$out/callback.log"
 export ANSIBLE_NOCOLOR=1
@@ -66,7 +67,7 @@ out, http_url, https_url = sys.argv[1:]
 def log(name):
     with open("%s/%s.out" % (out, name)) as handle:
         return [json.loads(line) for line in handle.read().splitlines()[1:]]
-auth, open_ = log("proxy-auth"), log("proxy-open")
+auth, open_, tls = log("proxy-auth"), log("proxy-open"), log("proxy-tls")
 tunnel = https_url.split("//")[1]
 connects = [e for e in auth if e["method"] == "CONNECT" and e["target"] == tunnel]
 if len([e for e in connects if e["authorized"]]) < 2:
@@ -76,7 +77,11 @@ if not any(not e["authorized"] for e in auth):
 methods = set(e["method"] for e in open_ if e["target"].startswith(http_url + "/marketing/"))
 if not {"GET", "POST"} <= methods:
     sys.exit("proxy_and_ca: the http modules and lookup did not go through the open proxy: %r" % open_)
-print("proxy_and_ca: %d requests through the authenticated proxy, %d through the open one" % (len(auth), len(open_)))
+# The https:// proxy: the trusted task's read and write (ca_path); the task without it never got past TLS.
+if [e["method"] for e in tls] != ["GET", "POST"] or not all(e["target"].startswith(http_url + "/marketing/") for e in tls):
+    sys.exit("proxy_and_ca: the https proxy should have forwarded exactly the trusted task's read and write: %r" % tls)
+print("proxy_and_ca: %d requests through the authenticated proxy, %d through the open one, %d through the https one"
+      % (len(auth), len(open_), len(tls)))
 PYEOF
 
 hm_leak_check "$out" "PROXY_TOKEN PROXY_PASSWORD PROXY_PASSWORD_URL PROXY_BASIC" \( -name '*.stdout' -o -name '*.stderr' -o -name 'callback.log' \)
