@@ -58,23 +58,19 @@ def met_text(row):
     return ""
 
 
-def _ratio_text(row):
-    kind = row["kind"]
-    if kind in ("ping", "ping_data"):
-        return "reference, median of %d" % len(row["wall_runs_s"])
-    if kind == "verify":
-        return ("%.2f× floor; verify: %d reads (%d in its last round) in %d rounds via the %s breakdown; "
-                "it costs %.1f s = %.2f× (its reads once caught up + %g s lag)") % (
-            row["ratio"], row["verify_reads"], row["verify_reads_one_round"], row["verify_rounds"], row["verify_breakdown"],
-            row["verify_cost_s"], row["verify_ratio"] or 0, row["verify_lag_s"])
-    if "ratio" in row:
-        text = "%.2f× floor (%s-bound)" % (row["ratio"], row["binding"])
-        if row.get("data_ratio"):
-            text += "; %.2f× floor with data (%.2f s)" % (row["data_ratio"], row["data_floor_s"])
-        term = max(row.get("chain_floor_s") or 0, row.get("rate_floor_s") or 0)
-        if row.get("module_wall_s") and term:
-            text += "; module process %.2f s = %.2f× the %s term" % (row["module_wall_s"], row["module_wall_s"] / term, row["binding"])
-        return text
+def _floor_text(row):
+    """An own row measured against its floor: the ratios, and the module process against the binding term."""
+    text = "%.2f× floor (%s-bound)" % (row["ratio"], row["binding"])
+    if row.get("data_ratio"):
+        text += "; %.2f× floor with data (%.2f s)" % (row["data_ratio"], row["data_floor_s"])
+    term = max(row.get("chain_floor_s") or 0, row.get("rate_floor_s") or 0)
+    if row.get("module_wall_s") and term:
+        text += "; module process %.2f s = %.2f× the %s term" % (row["module_wall_s"], row["module_wall_s"] / term, row["binding"])
+    return text
+
+
+def _peer_text(row):
+    """A peer's row: ours against it (the default plan, and force: true), and how it was measured."""
     parts = []
     if "ours_speedup" in row:
         parts.append("ours %.1f× faster" % row["ours_speedup"])
@@ -89,6 +85,20 @@ def _ratio_text(row):
     elif row.get("measured_items") and row["measured_items"] < row["n"]:
         parts.append("measured on %d items" % row["measured_items"])
     return "; ".join(parts)
+
+
+def _ratio_text(row):
+    kind = row["kind"]
+    if kind in ("ping", "ping_data"):
+        return "reference, median of %d" % len(row["wall_runs_s"])
+    if kind == "verify":
+        return ("%.2f× floor; verify: %d reads (%d in its last round) in %d rounds via the %s breakdown; "
+                "it costs %.1f s = %.2f× (its reads once caught up + %g s lag)") % (
+            row["ratio"], row["verify_reads"], row["verify_reads_one_round"], row["verify_rounds"], row["verify_breakdown"],
+            row["verify_cost_s"], row["verify_ratio"] or 0, row["verify_lag_s"])
+    if "ratio" in row:
+        return _floor_text(row)
+    return _peer_text(row)
 
 
 def main_table(rows):
