@@ -324,6 +324,16 @@ def test_check_mode_without_changes():
     assert "diff" not in result
 
 
+def test_check_mode_with_force_reads_nothing_and_reports_every_contact():
+    fake = FakeHubSpot([(1, "a@example.com", "attended", 3600)])
+    client = make_client(fake)
+    result = module_under_test.run(make_module(check_mode=True, force=True, contacts=[{"id": 1}, {"id": 2}], state="attended", **SPAN), client)
+    assert client.post.call_count == 0
+    assert result["api_calls"] == {"reads": 0, "writes": 0, "verify_reads": 0}
+    assert result["changed"] is True
+    assert [r["id"] for r in result["recorded"]] == ["1", "2"] and result["unchanged"] == []
+
+
 def test_force_writes_satisfied_contacts():
     fake = FakeHubSpot([(1, "a@example.com", "attended")])
     result = module_under_test.run(make_module(contacts=[{"id": 1}], force=True), make_client(fake))
