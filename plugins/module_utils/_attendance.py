@@ -419,6 +419,34 @@ def unchanged_entry(contact, state, reason):
     return {"id": known(contact, "id"), "email": known(contact, "email"), "current_state": state, "reason": reason}
 
 
+def _given(contact):
+    return "id %s" % contact["id"] if contact.get("id") is not None else contact["email"]
+
+
+def one_contact_twice(contacts, current):
+    """The message naming contacts given once by id and once by email that ``current`` (``index_participations``
+    output) shows to be one HubSpot contact, or None.
+
+    Written both ways, the contact would get two writes per run (the later one wins) and never settle. Only a
+    participation the task read can be recognised (one in a state the task reads, see ``read_states``): HubSpot
+    tells which email an id has nowhere else in these reads.
+    """
+    first = {}
+    pairs = []
+    for contact in contacts:
+        entry = current.get(contact["key"])
+        if not entry:
+            continue
+        # index_participations files one participation under both its id and its email
+        other = first.setdefault(id(entry), contact)
+        if other["key"] != contact["key"]:
+            pairs.append("contacts[%d] (%s) and contacts[%d] (%s) are one HubSpot contact (id %s, %s)" % (
+                other["index"], _given(other), contact["index"], _given(contact), entry.get("id"), entry.get("email")))
+    if not pairs:
+        return None
+    return "give each contact once, by its id or by its email: %s" % "; ".join(pairs)
+
+
 def compute_delta(contacts, current, state, force=False):
     """Split prepared ``contacts`` into ``(to_write, unchanged)`` for the desired ``state``.
 

@@ -38,6 +38,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._attendance impo
     holds,
     index_participations,
     map_batch_response,
+    one_contact_twice,
     public_contact,
     recorded_entry,
     unconfirmed_entry,
@@ -411,6 +412,10 @@ def reconcile(client, request, check_mode=False, diff=False, warn=None):
         result.update(failed=True, msg="reading the participations of %s failed: %s" % (event.describe(), exc))
         return result
     _count(client, calls, "reads", mark)
+    twice = one_contact_twice(request["contacts"], current)
+    if twice:
+        result.update(failed=True, msg="nothing was written: %s" % twice)
+        return result
     to_write, unchanged = compute_delta(request["contacts"], current, state, force=force)
     if not to_write or check_mode:
         result.update(changed=bool(to_write), unchanged=unchanged, recorded=would_record(to_write, state))

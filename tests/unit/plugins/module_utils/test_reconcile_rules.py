@@ -574,6 +574,25 @@ def test_a_failed_read_reports_every_bucket_empty():
         "api_calls": {"reads": 1, "writes": 0, "verify_reads": 0}}
 
 
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_one_contact_given_by_id_and_by_email_fails_before_any_write(check_mode):
+    # c2 is given by email and again by its id: written both ways, it would never settle
+    fake = FakeHubSpot(registered(3))
+    result = r.reconcile(fake.client(), task([1, "C2@example.com", 3, 2], force=check_mode), check_mode=check_mode, diff=check_mode,
+                         warn=None)
+    assert result["failed"] is True and fake.posts == []
+    assert result["msg"] == ("nothing was written: give each contact once, by its id or by its email: contacts[1] "
+                             "(C2@example.com) and contacts[3] (id 2) are one HubSpot contact (id 2, c2@example.com)")
+    assert result["recorded"] == result["unchanged"] == [] and result["api_calls"] == {"reads": 1, "writes": 0, "verify_reads": 0}
+
+
+def test_contacts_the_event_does_not_show_as_one_are_written_both_ways():
+    # 7 and c8 are unknown to the event: nothing tells they could be one contact
+    fake = FakeHubSpot(registered(1), known_ids=[7])
+    result = r.reconcile(fake.client(), task([7, "c8@example.com", 1], verify=False), warn=None)
+    assert "failed" not in result and len(result["recorded"]) == 2
+
+
 # ---------------------------------------------------------------------------------------------
 # The write loop: what a retried write's answer can tell
 
