@@ -6,9 +6,12 @@
 """Run every documented example of the collection against a private HubSpot emulator.
 
 The examples are taken as users see them: ``ansible-doc --json`` for every module, lookup and
-filter of hubspot.marketing, and the YAML blocks of each role's README.md. They run as written;
-only what points at HubSpot is replaced, through the table ``SUBSTITUTIONS`` below and the
-variables of ``EXAMPLE_VARS``:
+filter of hubspot.marketing, the YAML blocks of each role's README.md, and the plays and task lists
+of the collection's README.md and guides (docs/docsite/rst) that use the collection's content
+(blocks for other services, such as AWX's own modules or HubSpot's OAuth endpoint, are left out).
+They run as written; only what points at HubSpot is replaced, through the table ``SUBSTITUTIONS``
+below and the variables of ``EXAMPLE_VARS``, and the guides' job-template plays get the variables
+AWX would give them at launch (``LAUNCH_VARS``):
 
 - the API address ``https://api.hubapi.com`` (and HUBSPOT_BASE_URL) -> the emulator;
 - the token variables the examples use (``vault_hubspot_access_token``) and HUBSPOT_ACCESS_TOKEN
@@ -46,13 +49,17 @@ PLUGIN_TYPES = ("module", "lookup", "filter")
 
 # Documented value -> what it becomes. Keys of the seeded objects are filled in by ``seed()``.
 EVENT_ID_PLACEHOLDER = "123456789"
-CONTACT_ID_PLACEHOLDERS = ("51", "52")
+# An event "another app created" (managing_events.rst): seeded under another app's account.
+OTHER_EVENT_PLACEHOLDER = "58000123"
+CONTACT_ID_PLACEHOLDERS = ("51", "52", "951", "952", "1001")
 HUBSPOT_API = "https://api.hubapi.com"
 
 # Events the examples name by external ids: seeded with exactly these ids.
 EXTERNAL_EVENTS = [
     ("my-webinar-app", "webinar-2024-06"),
+    ("my-webinar-app", "webinar-2026-03"),
     ("my-platform", "webinar-2026-03"),
+    ("my-app-account", "webinar-2026-11"),
 ]
 
 # Files the examples read, relative to the playbook directory.
@@ -69,6 +76,35 @@ INPUT_FILES = {
         "john@example.com,,registered,,\n"
         "max@example.com,,no-show,,\n"
     ),
+    # awx.rst's job template reads the export with the role's default column names.
+    "exports/webinar-2026-03-default-columns.csv": (
+        "email,contact_id,status,joined_at,left_at\n"
+        "jane@example.com,,attended,2026-03-10T10:00:00Z,2026-03-10T11:00:00Z\n"
+        "john@example.com,,registered,,\n"
+    ),
+    "exports/webinar.csv": (
+        "Email,First Name,Attendance,Join Time,Leave Time\n"
+        "jane@example.com,Jane,attended,2026-03-10T10:00:00Z,2026-03-10T11:00:00Z\n"
+        "john@example.com,John,registered,,\n"
+        "max@example.com,Max,no-show,,\n"
+    ),
+}
+
+# The documentation pages whose plays and task lists run, relative to the collection root.
+DOC_PAGES = ("README.md", "docs/docsite/rst")
+
+# Variables a guide's play expects from outside (AWX extra vars and survey answers), by the name of
+# its first play or task: one run per set. They pass through ``substitute`` like the examples.
+JANE_ATTENDED = {"email": "jane@example.com", "joined_at": "2026-03-10T10:00:00Z", "left_at": "2026-03-10T11:00:00Z"}
+LAUNCH_VARS = {
+    "Sync webinar attendance": [{"event_id": EVENT_ID_PLACEHOLDER, "attendees": [JANE_ATTENDED]}],
+    # awx.rst: launched with the survey's file, then with an empty file and the Variables it shows.
+    "Sync a webinar's attendee export to HubSpot": [
+        {"external_event_id": "webinar-2026-03", "export_file": "webinar-2026-03-default-columns.csv"},
+        {"external_event_id": "webinar-2026-03", "export_file": "",
+         "attendees": [dict(JANE_ATTENDED, status="attended"), {"email": "john@example.com", "status": "registered"}]},
+    ],
+    "The webinar exists, with these details": [{"registrations": [{"email": "jane@example.com"}, {"email": "john@example.com"}]}],
 }
 
 
@@ -98,8 +134,9 @@ def seed(url):
     """Seed the emulator; return the substitution table (documented value -> emulator value)."""
     events = [{"externalAccountId": account, "externalEventId": event, "eventName": "Docs example %s" % event}
               for account, event in EXTERNAL_EVENTS]
-    events.append({"externalAccountId": "docs-examples", "externalEventId": "event-" + EVENT_ID_PLACEHOLDER,
-                   "eventName": "The event documented as %s" % EVENT_ID_PLACEHOLDER})
+    for account, placeholder in (("docs-examples", EVENT_ID_PLACEHOLDER), ("another-app", OTHER_EVENT_PLACEHOLDER)):
+        events.append({"externalAccountId": account, "externalEventId": "event-" + placeholder,
+                       "eventName": "The event documented as %s" % placeholder})
     contacts = [{"email": "documented-contact-%s@example.com" % cid} for cid in CONTACT_ID_PLACEHOLDERS]
     participations = [
         {"externalAccountId": "my-webinar-app", "externalEventId": "webinar-2024-06", "email": "jane@example.com",
@@ -110,9 +147,9 @@ def seed(url):
          "email": "ann@example.com", "attendanceState": "REGISTERED"},
     ]
     answer = call(url + "/_emulator/seed", "POST", {"events": events, "contacts": contacts, "participations": participations})
-    event_id = [e["objectId"] for e in answer["events"] if e["externalAccountId"] == "docs-examples"][0]
+    ids = dict((e["externalAccountId"], str(e["objectId"])) for e in answer["events"])
     by_email = dict((c["email"], str(c["id"])) for c in answer["contacts"])
-    table = {EVENT_ID_PLACEHOLDER: str(event_id)}
+    table = {EVENT_ID_PLACEHOLDER: ids["docs-examples"], OTHER_EVENT_PLACEHOLDER: ids["another-app"]}
     for cid in CONTACT_ID_PLACEHOLDERS:
         table[cid] = by_email["documented-contact-%s@example.com" % cid]
     return table
@@ -121,7 +158,7 @@ def seed(url):
 def substitute(node, table, emulator_url, key=None):
     """The example with the documented HubSpot address and ids replaced; nothing else changes.
 
-    The event id is distinctive and replaced wherever it appears (also inside templates); contact ids
+    The event ids are distinctive and replaced wherever they appear (also inside templates); contact ids
     only as whole values of an ``id`` or ``contact`` key; the API address wherever it appears.
     """
     if isinstance(node, dict):
@@ -134,7 +171,9 @@ def substitute(node, table, emulator_url, key=None):
     if key in ("id", "contact") and text in CONTACT_ID_PLACEHOLDERS:
         return table[text] if isinstance(node, str) else int(table[text])
     if isinstance(node, str):
-        return node.replace(EVENT_ID_PLACEHOLDER, table[EVENT_ID_PLACEHOLDER]).replace(HUBSPOT_API, emulator_url)
+        for placeholder in (EVENT_ID_PLACEHOLDER, OTHER_EVENT_PLACEHOLDER):
+            node = node.replace(placeholder, table[placeholder])
+        return node.replace(HUBSPOT_API, emulator_url)
     return node
 
 
@@ -190,6 +229,72 @@ def role_examples(collection_root):
     return found
 
 
+class _PageLoader(yaml.SafeLoader):
+    """YAML as the guides show it: AWX's ``!unsafe`` marks a plain string."""
+
+
+_PageLoader.add_constructor("!unsafe", lambda loader, node: loader.construct_scalar(node))
+
+
+def _rst_yaml_blocks(text):
+    """The bodies of the ``.. code-block:: yaml`` (or ``yaml+jinja``) directives of an rst page, dedented."""
+    lines = text.splitlines()
+    blocks = []
+    for number, line in enumerate(lines):
+        match = re.match(r"^( *)\.\. code-block:: yaml(\+jinja)?\s*$", line)
+        if not match:
+            continue
+        body = []
+        for text_line in lines[number + 1:]:
+            if text_line.strip() and len(text_line) - len(text_line.lstrip()) <= len(match.group(1)):
+                break
+            body.append(text_line)
+        indent = min(len(b) - len(b.lstrip()) for b in body if b.strip())
+        blocks.append("\n".join(b[indent:] for b in body))
+    return blocks
+
+
+def page_examples(collection_root):
+    """(label, parsed block) of every play or task list of the README and the guides that uses the collection."""
+    pages = []
+    for page in DOC_PAGES:
+        path = os.path.join(collection_root, page)
+        if os.path.isdir(path):
+            pages.extend(os.path.join(page, name) for name in sorted(os.listdir(path)) if name.endswith(".rst"))
+        else:
+            pages.append(page)
+    found = []
+    for page in pages:
+        with open(os.path.join(collection_root, page)) as handle:
+            text = handle.read()
+        if page.endswith(".rst"):
+            blocks = _rst_yaml_blocks(text)
+        else:
+            blocks = re.findall(r"^```ya?ml\n(.*?)^```", text, flags=re.S | re.M)
+        for index, block in enumerate(blocks, 1):
+            data = yaml.load(block, Loader=_PageLoader)  # nosec - SafeLoader plus !unsafe as a string
+            runnable = isinstance(data, list) and data and all(isinstance(item, dict) for item in data)
+            if runnable and COLLECTION + "." in block:
+                found.append(("page %s block %d" % (page, index), data))
+    if not found:
+        raise SystemExit("docs_examples: the README and the guides have no example play")
+    return found
+
+
+def launches(examples):
+    """``(label, example, variables)``: each example once, or once per set of ``LAUNCH_VARS`` it has."""
+    named = set(example[0].get("name") for _label, example in examples)
+    unused = set(LAUNCH_VARS) - named
+    if unused:
+        raise SystemExit("docs_examples: LAUNCH_VARS names no documented play or task: %s" % ", ".join(sorted(unused)))
+    runs = []
+    for label, example in examples:
+        sets = LAUNCH_VARS.get(example[0].get("name"), [{}])
+        for number, variables in enumerate(sets, 1):
+            runs.append((label if len(sets) == 1 else "%s, launch %d" % (label, number), example, variables))
+    return runs
+
+
 def requests_seen(url):
     return len(call(url + "/_emulator/requests")["requests"])
 
@@ -210,18 +315,21 @@ def run_all(url, token, workdir, collection_root):
     env = dict(os.environ, HUBSPOT_ACCESS_TOKEN=token, HUBSPOT_BASE_URL=url, ANSIBLE_NOCOLOR="1",
                ANSIBLE_RETRY_FILES_ENABLED="0")
 
-    examples = plugin_examples() + role_examples(collection_root)
+    examples = launches(plugin_examples() + role_examples(collection_root) + page_examples(collection_root))
     # What sends requests: the collection's modules and lookups, and its roles.
     api_users = [COLLECTION + "." + name for plugin_type in ("module", "lookup")
                  for name in [n.split(".")[-1] for n in ansible_doc("-t", plugin_type, "--list", "--json", COLLECTION)]]
     api_users += ["%s.%s" % (COLLECTION, role) for role in os.listdir(os.path.join(collection_root, "roles"))]
     failures = []
-    for index, (label, example) in enumerate(examples, 1):
+    for index, (label, example, variables) in enumerate(examples, 1):
         playbook = os.path.join(workdir, "example_%02d.yml" % index)
         with open(playbook, "w") as handle:
             yaml.safe_dump(substitute(as_plays(example, label), table, url), handle, sort_keys=False)
+        with open(os.path.join(workdir, "launch_vars.yml"), "w") as handle:
+            yaml.safe_dump(substitute(variables, table, url), handle)
         before = requests_seen(url)
-        result = subprocess.run(["ansible-playbook", "-i", "inventory", "-e", "@example_vars.yml", os.path.basename(playbook)],
+        result = subprocess.run(["ansible-playbook", "-i", "inventory", "-e", "@example_vars.yml", "-e", "@launch_vars.yml",
+                                 os.path.basename(playbook)],
                                 cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, universal_newlines=True, check=False)
         sent = requests_seen(url) - before
