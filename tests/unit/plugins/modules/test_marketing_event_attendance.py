@@ -305,9 +305,9 @@ def test_idempotent_second_run():
 
 
 def test_check_mode_same_reads_no_writes():
-    fake = FakeHubSpot([(1, "a@example.com", "cancelled")], known_ids=[2])
+    fake = FakeHubSpot([(1, "a@example.com", "cancelled"), (3, "b@example.com", "cancelled")], known_ids=[2])
     client = make_client(fake)
-    module = make_module(check_mode=True, diff=True, contacts=[{"id": "1"}, {"email": "A@example.com"}, {"id": "2"}], state="cancelled")
+    module = make_module(check_mode=True, diff=True, contacts=[{"id": "1"}, {"email": "B@example.com"}, {"id": "2"}], state="cancelled")
     result = module_under_test.run(module, client)
     assert client.post.call_count == 0
     assert result["changed"] is True
@@ -378,11 +378,11 @@ def test_attended_reads_only_attended_participations():
 
 
 def test_writes_only_the_delta_in_batches_per_endpoint():
-    existing = [(i, "c%d@example.com" % i, "registered") for i in range(1, 6)]
+    existing = [(i, "c%d@example.com" % i, "registered") for i in list(range(1, 6)) + [30]]
     fake = FakeHubSpot(existing, known_ids=range(1, 20))
-    contacts = ids(12) + [{"email": "new%d@example.com" % i} for i in range(3)] + [{"email": "C1@example.com"}]
+    contacts = ids(12) + [{"email": "new%d@example.com" % i} for i in range(3)] + [{"email": "C30@example.com"}]
     result = module_under_test.run(make_module(contacts=contacts, state="registered", batch_size=4), make_client(fake))
-    # 7 new ids -> 2 batches; 3 new emails -> 1 batch; c1..c5 and C1@ already registered
+    # 7 new ids -> 2 batches; 3 new emails -> 1 batch; ids 1..5 and C30@ already registered
     assert [len(body["inputs"]) for dummy, body, dummy2 in fake.posts] == [4, 3, 3]
     assert [p.split("/")[-1] for p, dummy, dummy2 in fake.posts] == ["create", "create", "email-create"]
     assert result["api_calls"] == {"reads": 1, "writes": 3, "verify_reads": 0}
