@@ -204,12 +204,14 @@ def check_base_url(base_url):
 
 
 # Where a token can come from, named when none was given (the modules and the lookup share this check).
-TOKEN_MISSING = (
-    "is required: give the option access_token, set the environment variable HUBSPOT_ACCESS_TOKEN, or set it once "
+TOKEN_WAYS = (
+    "give the option access_token, set the environment variable HUBSPOT_ACCESS_TOKEN, or set it once "
     "for the play: modules with module_defaults under group/hubspot.marketing.hubspot, the lookup with the variable "
     "hubspot_access_token (module_defaults does not reach lookups). Modules read the environment on the host that "
     "runs them, the lookup on the controller"
 )
+TOKEN_MISSING = "is required: " + TOKEN_WAYS
+TOKEN_EMPTY = "is empty (an empty option, variable or HUBSPOT_ACCESS_TOKEN gives no token): " + TOKEN_WAYS
 
 
 def check_access_token(token):
@@ -219,7 +221,7 @@ def check_access_token(token):
     if not isinstance(token, str):
         return "must be a string, got %s (its value is not shown)" % type_name(token)
     if not token.strip():
-        return "must be a non-empty string"
+        return TOKEN_EMPTY
     if token[:7].lower() == "bearer ":
         return "starts with 'Bearer ': give the token alone, the 'Bearer ' prefix is added to the header by the collection"
     if token.rstrip("\r\n") != token:

@@ -60,6 +60,13 @@ class TestMessageBuilder:
         assert "variable hubspot_access_token" in message
         assert "module_defaults does not reach lookups" in message
 
+    @pytest.mark.parametrize("token", ["", "  ", "\n"])
+    def test_empty_names_every_way_to_give_it(self, token):
+        # an empty HUBSPOT_ACCESS_TOKEN= reaches the module as "" through env_fallback
+        message = check_access_token(token)
+        assert message.startswith("is empty")
+        assert message.endswith(check_access_token(None)[len("is required: "):])
+
     @pytest.mark.parametrize("token", ["Bearer " + TOKEN, "bearer " + TOKEN, "BEARER " + TOKEN])
     def test_bearer_prefix_is_named(self, token):
         message = check_access_token(token)
