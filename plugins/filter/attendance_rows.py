@@ -102,6 +102,13 @@ options:
         options (keys C(joined_at), C(left_at), C(occurred_at)); rows without their own times are checked against them.
     type: dict
     default: {}
+  defaults_names:
+    description:
+      - How the messages about bad rows call the task-level times of O(defaults) (keys C(joined_at), C(left_at),
+        C(occurred_at)), for a caller that gives them under other names; the attendance_sync role passes its variables.
+      - Without it, the messages call them by the module's option names.
+    type: dict
+    default: {}
   known_contacts:
     description:
       - Participations read from HubSpot (RV(hubspot.marketing.marketing_event_participation_info#module:participations)),
@@ -287,15 +294,16 @@ def _describe(key):
     return 'email %s' % key[1] if key[0] == 'email' else 'contact id %s' % key[1]
 
 
-def _time_errors(state, contact, defaults, columns, now_ms):
-    """The module's own check of one contact (state, identifier, times), with fields named by their columns."""
+def _time_errors(state, contact, defaults, columns, now_ms, names):
+    """The module's own check of one contact (state, identifier, times), with fields named by their columns and
+    the task-level times by ``names`` (``defaults_names``)."""
     problems = []
-    for error in input_errors(state, [contact], defaults=defaults, now_ms=now_ms):
+    for error in input_errors(state, [contact], defaults=defaults, now_ms=now_ms, names=names):
         field = error['path'].rsplit('.', 1)[-1]
         if field in columns and error['path'].startswith('contacts[0].'):
             problems.append('%r: %s' % (columns[field], error['message']))
         elif field in TIMES and error['path'] == field:
-            problems.append('the default %s: %s' % (field, error['message']))
+            problems.append('%s: %s' % (names[field] if field in names else 'the default ' + field, error['message']))
         else:
             problems.append('%s: %s' % (error['path'].replace('contacts[0].', '').replace('contacts[0]', 'contact'), error['message']))
     return problems
@@ -321,7 +329,7 @@ class _Options(object):
     """The filter's options, checked once: which columns hold what, and how statuses and identifiers are read."""
 
     def __init__(self, email_column, id_column, status_column, time_columns, status_map, prefer_identifier,
-                 contact_property_columns, delimiter, defaults, known_contacts):
+                 contact_property_columns, delimiter, defaults, known_contacts, defaults_names=None):
         if prefer_identifier not in ('email', 'id'):
             raise AnsibleFilterError("attendance_rows: prefer_identifier must be 'email' or 'id'")
         contact_property_columns = contact_property_columns or {}
@@ -338,6 +346,9 @@ class _Options(object):
         self.contact_property_columns = contact_property_columns
         self.delimiter = delimiter
         self.defaults = dict((k, v) for k, v in (defaults or {}).items() if k in TIMES and v not in (None, ''))
+        if not isinstance(defaults_names or {}, dict):
+            raise AnsibleFilterError('attendance_rows: defaults_names must be a dictionary')
+        self.defaults_names = dict((k, to_text(v)) for k, v in (defaults_names or {}).items() if k in TIMES and v)
         self.known = _known_identities(known_contacts)
         self.now_ms = int(time.time() * 1000)
 
@@ -412,7 +423,7 @@ def _contact(row, state, kind, identifier, options):
         if raw != '':
             contact[name] = raw
     row_defaults = dict((k, v) for k, v in options.defaults.items() if k in wanted)
-    problems = _time_errors(state, contact, row_defaults, options.time_columns, options.now_ms)
+    problems = _time_errors(state, contact, row_defaults, options.time_columns, options.now_ms, options.defaults_names)
     if problems:
         raise _BadRow('; '.join(problems), identifier)
     for name in TIMES:
@@ -473,12 +484,12 @@ class _Parsed(object):
 def attendance_rows(data, email_column='email', id_column='contact_id', status_column='status',
                     joined_at_column='joined_at', left_at_column='left_at', occurred_at_column='occurred_at',
                     status_map=None, prefer_identifier='email', contact_property_columns=None, delimiter=',',
-                    defaults=None, known_contacts=None):
+                    defaults=None, known_contacts=None, defaults_names=None):
     if not HAS_JSONSCHEMA:
         raise AnsibleFilterError('attendance_rows: the Python library jsonschema is required on the controller')
     time_columns = {'joined_at': joined_at_column, 'left_at': left_at_column, 'occurred_at': occurred_at_column}
     options = _Options(email_column, id_column, status_column, time_columns, status_map, prefer_identifier,
-                       contact_property_columns, delimiter, defaults, known_contacts)
+                       contact_property_columns, delimiter, defaults, known_contacts, defaults_names)
     parsed = _Parsed()
     for line, index, row, problem in _rows_of(data, options):
         parsed.read(line, index, row, problem, options)

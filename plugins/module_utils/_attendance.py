@@ -186,39 +186,47 @@ def _parsed_times(contact, defaults):
     return dict((field, parse_timestamp(value)) for field, (value, dummy) in _effective_times(contact, defaults, "").items())
 
 
-def _attendance_span_errors(times, base, bad_paths):
-    """What is wrong with a contact's join and leave times (state attended), as error entries."""
+def _attendance_span_errors(times, base, bad_paths, names=None):
+    """What is wrong with a contact's join and leave times (state attended), as error entries.
+
+    ``names``: how the caller calls the task-level times (the module: its options ``joined_at`` and
+    ``left_at``; the attendance_sync role: its variables), used in the messages.
+    """
+    names = names or {}
     errors = []
     for field in ("joined_at", "left_at"):
         if field not in times:
             errors.append({"path": "%s.%s" % (base, field), "message": (
                 "is required with state attended (HubSpot stores no attendance without join and leave times); "
-                "give it for the contact or once for the task as %s" % field)})
+                "give it for the contact or once for the task as %s" % names.get(field, field))})
     if errors or times["joined_at"][1] in bad_paths or times["left_at"][1] in bad_paths:
         return errors
     joined, left = parse_timestamp(times["joined_at"][0]), parse_timestamp(times["left_at"][0])
     if left - joined >= MIN_SPAN_MS:
         return errors
     # Name the field the contact gave (its left_at first); when both come from the task, the task's left_at.
+    # The other time is named as the caller calls it when it comes from the task.
+    other = dict((field, names.get(field, field) if times[field][1] == field else field) for field in ("joined_at", "left_at"))
     if times["left_at"][1] == "left_at" and times["joined_at"][1] != "joined_at":
-        path, message = times["joined_at"][1], "must be earlier than left_at"
+        path, message = times["joined_at"][1], "must be earlier than %s" % other["left_at"]
     else:
-        path, message = times["left_at"][1], "must be later than joined_at"
+        path, message = times["left_at"][1], "must be later than %s" % other["joined_at"]
     if left > joined:
         message = "must be at least 1 second %s (HubSpot keeps no shorter attendance)" % (
-            "after joined_at" if path.endswith("left_at") else "before left_at")
+            "after " + other["joined_at"] if path.endswith("left_at") else "before " + other["left_at"])
     errors.append({"path": path, "message": message})
     return errors
 
 
-def input_errors(state, contacts, batch_size=100, defaults=None, verify_timeout=None, write_concurrency=None, now_ms=None):
+def input_errors(state, contacts, batch_size=100, defaults=None, verify_timeout=None, write_concurrency=None, now_ms=None,
+                 names=None):
     """Every problem of the attendance input as sorted ``{"path", "message"}`` entries.
 
     JSON Schema first (``ATTENDANCE_SCHEMAS[state]``), then what a schema cannot say: calendar-valid
     and plausible times (not epoch seconds, not more than a day after ``now_ms``), join and leave
     times for every attendee with leave at least a second after join, and duplicate contacts (same
     id, or same email ignoring case). ``defaults`` holds the task-level ``occurred_at``,
-    ``joined_at`` and ``left_at``.
+    ``joined_at`` and ``left_at``; ``names`` how the messages call them (see ``_attendance_span_errors``).
     """
     contacts = [_strip_none(c) if isinstance(c, dict) else c for c in (contacts or [])]
     defaults = _task_defaults(defaults)
@@ -232,10 +240,10 @@ def input_errors(state, contacts, batch_size=100, defaults=None, verify_timeout=
     for field, value in sorted(defaults.items()):
         _check_time(errors, bad_paths, field, value, now_ms)
     first_seen = {}
-    task_span = _task_span_errors(state, defaults, bad_paths)
+    task_span = _task_span_errors(state, defaults, bad_paths, names)
     for index, contact in enumerate(contacts):
         if isinstance(contact, dict):
-            errors.extend(_contact_errors(state, contact, index, defaults, bad_paths, first_seen, now_ms, task_span))
+            errors.extend(_contact_errors(state, contact, index, defaults, bad_paths, first_seen, now_ms, task_span, names))
     # A problem of the task-level times is reported once, not once per contact.
     errors = list(dict(((e["path"], e["message"]), e) for e in errors).values())
     return sort_errors(errors)
@@ -253,16 +261,16 @@ def _schema_problems(instance, schema):
     return schema_errors(instance, schema)
 
 
-def _task_span_errors(state, defaults, bad_paths):
+def _task_span_errors(state, defaults, bad_paths, names=None):
     """``_attendance_span_errors`` of the task's own join and leave times, checked once for every
     contact that gives neither; None when they do not apply to such a contact as they are (not state
     attended, or one of them missing: then each contact's message names the contact)."""
     if state != "attended" or not all(field in defaults for field in ATTENDANCE_TIMES):
         return None
-    return _attendance_span_errors(_effective_times({}, defaults, ""), "", bad_paths)
+    return _attendance_span_errors(_effective_times({}, defaults, ""), "", bad_paths, names)
 
 
-def _contact_errors(state, contact, index, defaults, bad_paths, first_seen, now_ms, task_span=None):
+def _contact_errors(state, contact, index, defaults, bad_paths, first_seen, now_ms, task_span=None, names=None):
     """What the schema cannot say about one contact: its times, its span, and whether it repeats one.
 
     ``task_span`` is ``_task_span_errors``: the span of a contact that gives neither time.
@@ -275,7 +283,7 @@ def _contact_errors(state, contact, index, defaults, bad_paths, first_seen, now_
     if task_span is not None and not _gives_any(contact, ATTENDANCE_TIMES):
         errors.extend(task_span)
     elif state == "attended":
-        errors.extend(_attendance_span_errors(_effective_times(contact, defaults, base), base, bad_paths))
+        errors.extend(_attendance_span_errors(_effective_times(contact, defaults, base), base, bad_paths, names))
     duplicate = _duplicate_error(contact, base, bad_paths, first_seen, index)
     if duplicate:
         errors.append(duplicate)

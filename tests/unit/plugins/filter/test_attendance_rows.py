@@ -91,6 +91,31 @@ def test_task_level_defaults_satisfy_attendees_without_times():
     assert [r['contact'] for r in out['rows']] == [{'email': 'a@b.io'}, {'email': 'c@d.io'}]
 
 
+ROLE_NAMES = {'joined_at': 'attendance_sync_joined_at', 'left_at': 'attendance_sync_left_at', 'occurred_at': 'attendance_sync_occurred_at'}
+
+
+@pytest.mark.parametrize("csv, defaults, names, reason", [
+    # a row without a leave time: the task-level time named as the caller calls it
+    ("email,status,joined_at\na@b.io,attended,2026-03-01T10:00:00Z\n", {}, ROLE_NAMES,
+     "'left_at': is required with state attended (HubSpot stores no attendance without join and leave times); "
+     "give it for the contact or once for the task as attendance_sync_left_at"),
+    ("email,status,joined_at\na@b.io,attended,2026-03-01T10:00:00Z\n", {}, None, "once for the task as left_at"),
+    # the row's own leave time against the task's join time
+    ("email,status,left_at\na@b.io,attended,2026-03-01T10:00:00Z\n", {'joined_at': '2026-03-01T11:00:00Z'}, ROLE_NAMES,
+     "'left_at': must be later than attendance_sync_joined_at"),
+    # both times from the task
+    ("email,status\na@b.io,attended\n", {'joined_at': '2026-03-01T11:00:00Z', 'left_at': '2026-03-01T11:00:00.500Z'}, ROLE_NAMES,
+     "attendance_sync_left_at: must be at least 1 second after attendance_sync_joined_at (HubSpot keeps no shorter attendance)"),
+    ("email,status\na@b.io,registered\n", {'occurred_at': 1772359200}, ROLE_NAMES,
+     "attendance_sync_occurred_at: looks like epoch seconds"),
+    ("email,status\na@b.io,registered\n", {'occurred_at': 1772359200}, None, "the default occurred_at: looks like epoch seconds"),
+])
+def test_bad_row_messages_name_the_task_level_times_as_the_caller_does(csv, defaults, names, reason):
+    out = attendance_rows(csv, defaults=defaults, defaults_names=names)
+    assert out['rows'] == []
+    assert reason in out['bad_rows'][0]['reason'], out['bad_rows']
+
+
 def test_times_only_for_attended():
     out = attendance_rows("email,status,joined_at,left_at\na@b.io,registered,1772359200000,1772362800000\n")
     assert out['rows'][0]['contact'] == {'email': 'a@b.io'}
