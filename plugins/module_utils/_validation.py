@@ -257,7 +257,13 @@ def schema_errors(instance, schema, root=""):
     """Every violation of ``schema`` by ``instance``, sorted by field path, duplicates removed."""
     seen = set()
     entries = []
-    for error in _validator(schema).iter_errors(instance):
+    errors = list(_validator(schema).iter_errors(instance))
+    # A value of the wrong type gets its type error alone: what other keywords say of it follows from it
+    # (a string given as a contact also "needs exactly one of id or email").
+    wrong_type = set(tuple(error.absolute_path) for error in errors if error.validator == "type")
+    for error in errors:
+        if error.validator != "type" and tuple(error.absolute_path) in wrong_type:
+            continue
         for entry in _entries(error, root):
             key = (entry["path"], entry["message"])
             if key not in seen:

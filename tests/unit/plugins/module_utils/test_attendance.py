@@ -78,6 +78,12 @@ def test_input_errors_none_for_good_input():
     assert errors_of("registered", contacts) == []
 
 
+@pytest.mark.parametrize("contact", ["ada@example.com", 1001, ["ada@example.com"]])
+def test_a_contact_of_the_wrong_type_gets_its_type_error_alone(contact):
+    errors = errors_of("registered", [{"id": 1}, contact])
+    assert [(e["path"], e["message"].split(",")[0]) for e in errors] == [("contacts[1]", "must be of type object")]
+
+
 def test_input_errors_attended_times_per_contact_and_from_the_task():
     good = [{"id": 1, "joined_at": NOW - HOUR, "left_at": "2024-06-04T10:00:00Z"}, {"id": 2}]
     assert errors_of("attended", good, defaults={"joined_at": NOW - HOUR, "left_at": NOW - 1000}) == []
