@@ -298,6 +298,7 @@ def _time_errors(state, contact, defaults, columns, now_ms, names):
     """The module's own check of one contact (state, identifier, times), with fields named by their columns and
     the task-level times by ``names`` (``defaults_names``)."""
     problems = []
+    names = dict(names, **dict(('contacts[].' + field, repr(columns[field])) for field in columns))
     for error in input_errors(state, [contact], defaults=defaults, now_ms=now_ms, names=names):
         field = error['path'].rsplit('.', 1)[-1]
         if field in columns and error['path'].startswith('contacts[0].'):

@@ -189,8 +189,10 @@ def _parsed_times(contact, defaults):
 def _attendance_span_errors(times, base, bad_paths, names=None):
     """What is wrong with a contact's join and leave times (state attended), as error entries.
 
-    ``names``: how the caller calls the task-level times (the module: its options ``joined_at`` and
-    ``left_at``; the attendance_sync role: its variables), used in the messages.
+    ``names``: how the caller calls the times in the messages: the task-level ones under their field
+    names (the module: its options ``joined_at`` and ``left_at``; the attendance_sync role: its
+    variables), a contact's own under ``contacts[].joined_at`` and ``contacts[].left_at`` (the
+    attendance_rows filter: its columns).
     """
     names = names or {}
     errors = []
@@ -206,7 +208,8 @@ def _attendance_span_errors(times, base, bad_paths, names=None):
         return errors
     # Name the field the contact gave (its left_at first); when both come from the task, the task's left_at.
     # The other time is named as the caller calls it when it comes from the task.
-    other = dict((field, names.get(field, field) if times[field][1] == field else field) for field in ("joined_at", "left_at"))
+    other = dict((field, names.get(field if times[field][1] == field else "contacts[]." + field, field))
+                 for field in ("joined_at", "left_at"))
     if times["left_at"][1] == "left_at" and times["joined_at"][1] != "joined_at":
         path, message = times["joined_at"][1], "must be earlier than %s" % other["left_at"]
     else:
@@ -431,28 +434,31 @@ def _given(contact):
     return "id %s" % contact["id"] if contact.get("id") is not None else contact["email"]
 
 
-def one_contact_twice(contacts, current):
+def one_contact_twice(contacts, current, state):
     """The message naming contacts given once by id and once by email that ``current`` (``index_participations``
     output) shows to be one HubSpot contact, or None.
 
     Written both ways, the contact would get two writes per run (the later one wins) and never settle. Only a
-    participation the task read can be recognised (one in a state the task reads, see ``read_states``): HubSpot
-    tells which email an id has nowhere else in these reads.
+    participation in a state that satisfies ``state`` is looked at: those are the ones every run that reads
+    reads (with ``--diff`` or without), so check mode and a real run fail alike. HubSpot tells which email an
+    id has nowhere else in these reads.
     """
     first = {}
     pairs = []
     for contact in contacts:
         entry = current.get(contact["key"])
-        if not entry:
+        if not entry or entry.get("state") not in SATISFIED[state]:
             continue
         # index_participations files one participation under both its id and its email
         other = first.setdefault(id(entry), contact)
         if other["key"] != contact["key"]:
-            pairs.append("contacts[%d] (%s) and contacts[%d] (%s) are one HubSpot contact (id %s, %s)" % (
-                other["index"], _given(other), contact["index"], _given(contact), entry.get("id"), entry.get("email")))
+            pairs.append((other, contact, entry))
     if not pairs:
         return None
-    return "give each contact once, by its id or by its email: %s" % "; ".join(pairs)
+    named = ["contacts[%d] (%s) and contacts[%d] (%s) are one HubSpot contact (id %s, %s)" % (
+        other["index"], _given(other), contact["index"], _given(contact), entry.get("id"), entry.get("email"))
+        for other, contact, entry in pairs[:3]]
+    return "give each contact once, by its id or by its email: %s" % first_few(named, 3, len(pairs))
 
 
 def compute_delta(contacts, current, state, force=False):
@@ -781,8 +787,14 @@ def contacts_message(entries, total, what, shown=3):
         status = entry.get("status") if isinstance(entry.get("status"), int) else None
         head = " ".join(str(x) for x in (status, entry.get("category")) if x)
         parts.append("%s: %s%s" % (label, entry.get("message") or entry.get("reason"), " (%s)" % head if head else ""))
-    more = "; and %d more" % (len(entries) - shown) if len(entries) > shown else ""
-    return "%d of %d contacts %s: %s%s" % (len(entries), total, what, "; ".join(parts), more)
+    return "%d of %d contacts %s: %s" % (len(entries), total, what, first_few(parts, shown, len(entries)))
+
+
+def first_few(parts, shown=3, total=None):
+    """The first ``shown`` of ``parts`` joined with "; ", and how many more there are (of ``total``, default all)."""
+    total = len(parts) if total is None else total
+    more = "; and %d more" % (total - shown) if total > shown else ""
+    return "; ".join(parts[:shown]) + more
 
 
 # ---------------------------------------------------------------------------------------------

@@ -412,7 +412,7 @@ def reconcile(client, request, check_mode=False, diff=False, warn=None):
         result.update(failed=True, msg="reading the participations of %s failed: %s" % (event.describe(), exc))
         return result
     _count(client, calls, "reads", mark)
-    twice = one_contact_twice(request["contacts"], current)
+    twice = None if force else one_contact_twice(request["contacts"], current, state)
     if twice:
         result.update(failed=True, msg="nothing was written: %s" % twice)
         return result

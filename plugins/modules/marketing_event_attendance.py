@@ -65,7 +65,8 @@ options:
       - The contacts, each given by exactly one of O(contacts[].id) or O(contacts[].email).
       - A contact may appear only once; emails are compared ignoring case.
       - A contact given once by its id and once by its email cannot be told apart before the reads. When the event's
-        participations the task reads show both as one contact, the task fails before any write and names both entries.
+        participations show both as one contact in a state that satisfies O(state), the task fails before any write and
+        names both entries. With O(force=true) nothing is read, so nothing is checked.
       - At most 100,000 contacts. An empty list does nothing and sends no request.
     type: list
     elements: raw

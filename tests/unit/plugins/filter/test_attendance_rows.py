@@ -72,8 +72,8 @@ def test_csv_bad_rows_carry_line_numbers():
 
 
 @pytest.mark.parametrize('times, reason', [
-    ('1772362800000,1772359200000', "'left_at': must be later than joined_at"),
-    ('1772359200000,1772359200500', "'left_at': must be at least 1 second after joined_at"),
+    ('1772362800000,1772359200000', "'left_at': must be later than 'joined_at'"),
+    ('1772359200000,1772359200500', "'left_at': must be at least 1 second after 'joined_at'"),
     (',', "'joined_at': is required with state attended"),
     ('1772359200,1772362800', "'joined_at': looks like epoch seconds"),
     ('2999-01-01T00:00:00Z,2999-01-01T01:00:00Z', "'joined_at': lies more than a day in the future"),
@@ -103,6 +103,9 @@ ROLE_NAMES = {'joined_at': 'attendance_sync_joined_at', 'left_at': 'attendance_s
     # the row's own leave time against the task's join time
     ("email,status,left_at\na@b.io,attended,2026-03-01T10:00:00Z\n", {'joined_at': '2026-03-01T11:00:00Z'}, ROLE_NAMES,
      "'left_at': must be later than attendance_sync_joined_at"),
+    # both times from the row: its columns
+    ("email,status,start,end\na@b.io,attended,2026-03-01T11:00:00Z,2026-03-01T10:00:00Z\n", {}, ROLE_NAMES,
+     "'end': must be later than 'start'"),
     # both times from the task
     ("email,status\na@b.io,attended\n", {'joined_at': '2026-03-01T11:00:00Z', 'left_at': '2026-03-01T11:00:00.500Z'}, ROLE_NAMES,
      "attendance_sync_left_at: must be at least 1 second after attendance_sync_joined_at (HubSpot keeps no shorter attendance)"),
@@ -111,7 +114,8 @@ ROLE_NAMES = {'joined_at': 'attendance_sync_joined_at', 'left_at': 'attendance_s
     ("email,status\na@b.io,registered\n", {'occurred_at': 1772359200}, None, "the default occurred_at: looks like epoch seconds"),
 ])
 def test_bad_row_messages_name_the_task_level_times_as_the_caller_does(csv, defaults, names, reason):
-    out = attendance_rows(csv, defaults=defaults, defaults_names=names)
+    out = attendance_rows(csv, defaults=defaults, defaults_names=names, joined_at_column='start' if 'start' in csv else 'joined_at',
+                          left_at_column='end' if ',end' in csv else 'left_at')
     assert out['rows'] == []
     assert reason in out['bad_rows'][0]['reason'], out['bad_rows']
 

@@ -578,12 +578,32 @@ def test_a_failed_read_reports_every_bucket_empty():
 def test_one_contact_given_by_id_and_by_email_fails_before_any_write(check_mode):
     # c2 is given by email and again by its id: written both ways, it would never settle
     fake = FakeHubSpot(registered(3))
-    result = r.reconcile(fake.client(), task([1, "C2@example.com", 3, 2], force=check_mode), check_mode=check_mode, diff=check_mode,
-                         warn=None)
+    result = r.reconcile(fake.client(), task([1, "C2@example.com", 3, 2]), check_mode=check_mode, diff=check_mode, warn=None)
     assert result["failed"] is True and fake.posts == []
     assert result["msg"] == ("nothing was written: give each contact once, by its id or by its email: contacts[1] "
                              "(C2@example.com) and contacts[3] (id 2) are one HubSpot contact (id 2, c2@example.com)")
     assert result["recorded"] == result["unchanged"] == [] and result["api_calls"] == {"reads": 1, "writes": 0, "verify_reads": 0}
+
+
+@pytest.mark.parametrize("diff", [False, True])
+def test_one_contact_twice_is_judged_on_the_states_every_read_reads(diff):
+    # attended reads attended only; a --diff run reads every state, and must not fail where the real run would not
+    fake = FakeHubSpot(registered(2))
+    result = r.reconcile(fake.client(), task([2, "c2@example.com"], state="attended", verify=False), diff=diff, warn=None)
+    assert "failed" not in result and [e["id"] for e in result["recorded"]] == ["2"]
+
+
+def test_one_contact_twice_names_the_first_three_pairs_and_counts_the_rest():
+    fake = FakeHubSpot(registered(5))
+    result = r.reconcile(fake.client(), task([1, 2, 3, 4, 5] + ["c%d@example.com" % i for i in range(1, 6)]), warn=None)
+    assert result["msg"].count("are one HubSpot contact") == 3 and result["msg"].endswith("; and 2 more")
+    assert fake.posts == []
+
+
+def test_force_reads_nothing_and_so_checks_nothing():
+    fake = FakeHubSpot(registered(1))
+    result = r.reconcile(fake.client(), task([1, "c1@example.com"], force=True, verify=False), diff=True, warn=None)
+    assert "failed" not in result and len(fake.posts) == 2
 
 
 def test_contacts_the_event_does_not_show_as_one_are_written_both_ways():
