@@ -253,16 +253,20 @@ def _sort_key(entry):
     return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"[\[\].]+", entry["path"]) if p], entry["message"]
 
 
+_FOLLOW_FROM_TYPE = frozenset(("oneOf", "anyOf", "enum", "const"))
+
+
 def schema_errors(instance, schema, root=""):
     """Every violation of ``schema`` by ``instance``, sorted by field path, duplicates removed."""
     seen = set()
     entries = []
     errors = list(_validator(schema).iter_errors(instance))
-    # A value of the wrong type gets its type error alone: what other keywords say of it follows from it
-    # (a string given as a contact also "needs exactly one of id or email").
+    # Of a value of the wrong type, the combinators and value lists say nothing the type error does not
+    # (a string given as a contact also "needs exactly one of id or email", as keywords like required pass
+    # on a non-object); other keywords may say something independent of the type and stay.
     wrong_type = set(tuple(error.absolute_path) for error in errors if error.validator == "type")
     for error in errors:
-        if error.validator != "type" and tuple(error.absolute_path) in wrong_type:
+        if error.validator in _FOLLOW_FROM_TYPE and tuple(error.absolute_path) in wrong_type:
             continue
         for entry in _entries(error, root):
             key = (entry["path"], entry["message"])

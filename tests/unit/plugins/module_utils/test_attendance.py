@@ -84,6 +84,13 @@ def test_a_contact_of_the_wrong_type_gets_its_type_error_alone(contact):
     assert [(e["path"], e["message"].split(",")[0]) for e in errors] == [("contacts[1]", "must be of type object")]
 
 
+def test_an_independent_error_at_a_path_of_the_wrong_type_stays():
+    errors = errors_of("registered", [{"id": 5, "contact_properties": "x"}])
+    assert [(e["path"], e["message"].split(",")[0].split(" (")[0]) for e in errors] == [
+        ("contacts[0].contact_properties", "is only allowed for contacts given by email"),
+        ("contacts[0].contact_properties", "must be of type object")]
+
+
 def test_input_errors_attended_times_per_contact_and_from_the_task():
     good = [{"id": 1, "joined_at": NOW - HOUR, "left_at": "2024-06-04T10:00:00Z"}, {"id": 2}]
     assert errors_of("attended", good, defaults={"joined_at": NOW - HOUR, "left_at": NOW - 1000}) == []
