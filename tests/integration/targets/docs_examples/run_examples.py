@@ -237,7 +237,8 @@ _PageLoader.add_constructor("!unsafe", lambda loader, node: loader.construct_sca
 
 
 def _rst_yaml_blocks(text):
-    """The bodies of the ``.. code-block:: yaml`` (or ``yaml+jinja``) directives of an rst page, dedented."""
+    """The bodies of the ``.. code-block:: yaml`` (or ``yaml+jinja``) directives of an rst page, dedented,
+    without the directive's options (``:caption:`` and the like)."""
     lines = text.splitlines()
     blocks = []
     for number, line in enumerate(lines):
@@ -249,6 +250,8 @@ def _rst_yaml_blocks(text):
             if text_line.strip() and len(text_line) - len(text_line.lstrip()) <= len(match.group(1)):
                 break
             body.append(text_line)
+        while body and body[0].strip().startswith(":"):  # the directive's options come right after it
+            body.pop(0)
         indent = min(len(b) - len(b.lstrip()) for b in body if b.strip())
         blocks.append("\n".join(b[indent:] for b in body))
     return blocks
@@ -275,6 +278,9 @@ def page_examples(collection_root):
             data = yaml.load(block, Loader=_PageLoader)  # nosec - SafeLoader plus !unsafe as a string
             runnable = isinstance(data, list) and data and all(isinstance(item, dict) for item in data)
             if runnable and COLLECTION + "." in block:
+                if "!unsafe" in block:
+                    # the runner writes the play back as plain YAML, which would template what !unsafe protects
+                    raise SystemExit("docs_examples: %s block %d uses !unsafe, which this runner cannot keep" % (page, index))
                 found.append(("page %s block %d" % (page, index), data))
     if not found:
         raise SystemExit("docs_examples: the README and the guides have no example play")
