@@ -25,7 +25,11 @@ emulator, not to HubSpot). Filter-only examples make no request. Input files the
 (``attendees.csv``, ``cancellations.txt``, an export under ``exports/``) are written beside the
 playbooks, as a user would have them.
 
-Usage: python run_examples.py [--keep]   (ansible-doc and ansible-playbook from PATH)
+Usage: python run_examples.py [--pages] [--keep]   (ansible-doc and ansible-playbook from PATH)
+
+Without --pages: the plugins' EXAMPLES and the roles' READMEs (target docs_examples, every
+ansible-core). With --pages: the README's and the guides' plays (target docs_pages, the primary
+ansible-core only: they use the same plugins, and make test stays under its time budget).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -192,16 +196,24 @@ def ansible_doc(*args):
     return json.loads(output)
 
 
-def plugin_examples():
-    """(label, parsed EXAMPLES) of every module, lookup and filter of the collection, from ansible-doc."""
-    found = []
+def plugin_names():
+    """``{plugin type: sorted full names}`` of the collection's modules, lookups and filters, from ansible-doc."""
+    found = {}
     for plugin_type in PLUGIN_TYPES:
-        names = sorted(ansible_doc("-t", plugin_type, "--list", "--json", COLLECTION))
-        if not names:
+        found[plugin_type] = sorted(ansible_doc("-t", plugin_type, "--list", "--json", COLLECTION))
+        if not found[plugin_type]:
             raise SystemExit("docs_examples: ansible-doc lists no %s of %s" % (plugin_type, COLLECTION))
+    return found
+
+
+def plugin_examples(names_by_type):
+    """(label, parsed EXAMPLES) of every module, lookup and filter of the collection, from ansible-doc
+    (one call per plugin type)."""
+    found = []
+    for plugin_type, names in sorted(names_by_type.items()):
+        docs = ansible_doc("-t", plugin_type, "--json", *names)
         for name in names:
-            doc = ansible_doc("-t", plugin_type, "--json", name)[name]
-            text = doc.get("examples") or ""
+            text = docs[name].get("examples") or ""
             if not text.strip():
                 raise SystemExit("docs_examples: %s %s has no EXAMPLES" % (plugin_type, name))
             found.append(("%s %s" % (plugin_type, name), yaml.safe_load(text)))
@@ -305,7 +317,7 @@ def requests_seen(url):
     return len(call(url + "/_emulator/requests")["requests"])
 
 
-def run_all(url, token, workdir, collection_root):
+def run_all(url, token, workdir, collection_root, pages=False):
     table = seed(url)
     print("docs_examples: emulator at %s; documented ids -> emulator ids: %s" % (url, json.dumps(table, sort_keys=True)))
     for relative, content in INPUT_FILES.items():
@@ -321,10 +333,13 @@ def run_all(url, token, workdir, collection_root):
     env = dict(os.environ, HUBSPOT_ACCESS_TOKEN=token, HUBSPOT_BASE_URL=url, ANSIBLE_NOCOLOR="1",
                ANSIBLE_RETRY_FILES_ENABLED="0")
 
-    examples = launches(plugin_examples() + role_examples(collection_root) + page_examples(collection_root))
+    names_by_type = plugin_names()
+    if pages:
+        examples = launches(page_examples(collection_root))
+    else:
+        examples = [(label, example, {}) for label, example in plugin_examples(names_by_type) + role_examples(collection_root)]
     # What sends requests: the collection's modules and lookups, and its roles.
-    api_users = [COLLECTION + "." + name for plugin_type in ("module", "lookup")
-                 for name in [n.split(".")[-1] for n in ansible_doc("-t", plugin_type, "--list", "--json", COLLECTION)]]
+    api_users = [name for plugin_type in ("module", "lookup") for name in names_by_type[plugin_type]]
     api_users += ["%s.%s" % (COLLECTION, role) for role in os.listdir(os.path.join(collection_root, "roles"))]
     failures = []
     for index, (label, example, variables) in enumerate(examples, 1):
@@ -353,6 +368,7 @@ def run_all(url, token, workdir, collection_root):
 
 def main():
     keep = "--keep" in sys.argv[1:]
+    pages = "--pages" in sys.argv[1:]
     here = os.path.dirname(os.path.abspath(__file__))
     emulator = emulator_dir(here)
     collection_root = os.path.dirname(os.path.dirname(emulator))
@@ -363,7 +379,7 @@ def main():
     workdir = tempfile.mkdtemp(prefix="docs_examples.")
     try:
         with running_emulator("--token", token) as url:
-            failures = run_all(url, token, workdir, collection_root)
+            failures = run_all(url, token, workdir, collection_root, pages)
     finally:
         if keep:
             print("docs_examples: playbooks kept in %s" % workdir)
