@@ -298,7 +298,6 @@ def _time_errors(state, contact, defaults, columns, now_ms, names):
     """The module's own check of one contact (state, identifier, times), with fields named by their columns and
     the task-level times by ``names`` (``defaults_names``)."""
     problems = []
-    names = dict(names, **dict(('contacts[].' + field, repr(columns[field])) for field in columns))
     for error in input_errors(state, [contact], defaults=defaults, now_ms=now_ms, names=names):
         field = error['path'].rsplit('.', 1)[-1]
         if field in columns and error['path'].startswith('contacts[0].'):
@@ -349,7 +348,10 @@ class _Options(object):
         self.defaults = dict((k, v) for k, v in (defaults or {}).items() if k in TIMES and v not in (None, ''))
         if not isinstance(defaults_names or {}, dict):
             raise AnsibleFilterError('attendance_rows: defaults_names must be a dictionary')
+        # How the messages name the times: the task-level ones as the caller calls them, a row's own by its column
+        # (the names of input_errors), built once for every row.
         self.defaults_names = dict((k, to_text(v)) for k, v in (defaults_names or {}).items() if k in TIMES and v)
+        self.defaults_names.update(('contacts[].' + field, repr(column)) for field, column in time_columns.items())
         self.known = _known_identities(known_contacts)
         self.now_ms = int(time.time() * 1000)
 
