@@ -774,7 +774,7 @@ def would_record(contacts, state):
 
 
 def contacts_message(entries, total, what, shown=3):
-    """``N of M contacts <what>: <the first few, with their message or reason>``.
+    """``N of M contacts to write <what>: <the first few, with their message or reason>``.
 
     ``entries`` are ``batch_errors`` entries (the contact under ``contact``) or ``unconfirmed``
     entries (the contact itself, with a ``reason``).
@@ -787,7 +787,7 @@ def contacts_message(entries, total, what, shown=3):
         status = entry.get("status") if isinstance(entry.get("status"), int) else None
         head = " ".join(str(x) for x in (status, entry.get("category")) if x)
         parts.append("%s: %s%s" % (label, entry.get("message") or entry.get("reason"), " (%s)" % head if head else ""))
-    return "%d of %d contacts %s: %s" % (len(entries), total, what, first_few(parts, shown, len(entries)))
+    return "%d of %d contacts to write %s: %s" % (len(entries), total, what, first_few(parts, shown, len(entries)))
 
 
 def first_few(parts, shown=3, total=None):

@@ -468,7 +468,7 @@ def _judge(result, outcome, verify_error, total, allow_partial, warn):
         failure = None
     if failure is not None:
         result.update(failure.to_fail_kwargs())
-        result.update(failed=True, msg="%s (%d of %d contacts recorded before this failure, %d unconfirmed, %d refused, %d not attempted)" % (
+        result.update(failed=True, msg="%s (%d of %d contacts to write recorded before this failure, %d unconfirmed, %d refused, %d not attempted)" % (
             failure, len(recorded), total, len(unconfirmed), len(errors), len(result[NOT_ATTEMPTED])))
     elif verify_error is not None:
         result.update(verify_error.to_fail_kwargs())

@@ -145,7 +145,7 @@ options:
     default: false
   allow_partial:
     description:
-      - By default, when HubSpot rejects any contact of a batch, the task fails with C(N of M contacts failed)
+      - By default, when HubSpot rejects any contact of a batch, the task fails with C(N of M contacts to write failed)
         and the first errors, after writing everything else (so RV(ignore:changed) may be true on a failed task).
       - With V(true), rejected contacts are only reported in RV(batch_errors) and a warning; the task succeeds.
       - A request that fails as a whole (an API error after retries, a timeout, the daily limit) and any contact

@@ -524,10 +524,10 @@ def test_contacts_message():
     errors = [{"contact": {"index": i, "id": str(i)}, "status": "error", "category": "OBJECT_NOT_FOUND", "message": "m%d" % i}
               for i in range(5)]
     message = a.contacts_message(errors, 10, "failed")
-    assert message.startswith("5 of 10 contacts failed: contacts[0] (0): m0 (OBJECT_NOT_FOUND); contacts[1] (1)")
+    assert message.startswith("5 of 10 contacts to write failed: contacts[0] (0): m0 (OBJECT_NOT_FOUND); contacts[1] (1)")
     assert message.endswith("; and 2 more")
     unconfirmed = [{"index": 4, "email": "a@example.com", "reason": "no readable answer"}]
-    assert a.contacts_message(unconfirmed, 9, "unconfirmed") == "1 of 9 contacts unconfirmed: contacts[4] (a@example.com): no readable answer"
+    assert a.contacts_message(unconfirmed, 9, "unconfirmed") == "1 of 9 contacts to write unconfirmed: contacts[4] (a@example.com): no readable answer"
 
 
 def test_would_record_uses_known_identifiers():

@@ -65,8 +65,8 @@ def test_run_gets_the_prepared_input_and_its_result_is_the_exit(client):
 
 def test_a_result_that_failed_fails_and_the_retries_are_still_warned(client):
     module = fake_module()
-    how, result = execute(module, lambda m, c, p: {"failed": True, "msg": "2 of 3 contacts failed", "changed": True})
-    assert (how, result) == ("fail", {"msg": "2 of 3 contacts failed", "changed": True})
+    how, result = execute(module, lambda m, c, p: {"failed": True, "msg": "2 of 3 contacts to write failed", "changed": True})
+    assert (how, result) == ("fail", {"msg": "2 of 3 contacts to write failed", "changed": True})
     assert module.warn.call_count == 1
 
 

@@ -109,7 +109,7 @@ def test_contacts_message_names_status_category_and_unplaced_contacts():
                {"contact": {"index": None}, "status": "error", "category": None, "message": "odd"},
                {"index": 5, "email": "e@example.com", "reason": "why"}]
     assert a.contacts_message(entries, 9, "failed") == (
-        "3 of 9 contacts failed: contacts[2] (7): bad (400 VALIDATION_ERROR); a contact: odd; contacts[5] (e@example.com): why")
+        "3 of 9 contacts to write failed: contacts[2] (7): bad (400 VALIDATION_ERROR); a contact: odd; contacts[5] (e@example.com): why")
 
 
 def test_build_diff_at_exactly_the_limit_lists_every_contact():

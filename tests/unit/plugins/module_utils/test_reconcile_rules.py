@@ -446,7 +446,7 @@ def test_judge_lost_answer_fails_while_something_is_open(kwargs):
     lost = HubSpotApiError("POST", "/w", 503, message="down")
     result, warned = judged(failure=lost, recorded=3, **kwargs)
     assert result["failed"] is True and warned == []
-    assert result["msg"].startswith(str(lost) + " (3 of 10 contacts recorded before this failure, ")
+    assert result["msg"].startswith(str(lost) + " (3 of 10 contacts to write recorded before this failure, ")
     assert result["error"]["status"] == 503
 
 
@@ -455,7 +455,7 @@ def test_judge_refused_request_fails_with_the_counts():
     result, warned = judged(failure=refused, verify_error=HubSpotTransportError("GET", "/r", "reset"),
                             recorded=2, errors=3, unconfirmed=1, not_attempted=4, allow_partial=True)
     assert result["failed"] is True and warned == []
-    assert result["msg"] == "%s (2 of 10 contacts recorded before this failure, 1 unconfirmed, 3 refused, 4 not attempted)" % refused
+    assert result["msg"] == "%s (2 of 10 contacts to write recorded before this failure, 1 unconfirmed, 3 refused, 4 not attempted)" % refused
     assert result["error"]["category"] == "VALIDATION_ERROR"
 
 
@@ -469,7 +469,7 @@ def test_judge_verify_error_fails_before_unconfirmed():
 def test_judge_unconfirmed_fail_even_with_allow_partial():
     result, warned = judged(unconfirmed=2, errors=1, allow_partial=True)
     assert result["failed"] is True and warned == []
-    assert result["msg"].startswith("2 of 10 contacts unconfirmed (HubSpot may or may not hold them): contacts[0] (0): lost")
+    assert result["msg"].startswith("2 of 10 contacts to write unconfirmed (HubSpot may or may not hold them): contacts[0] (0): lost")
 
 
 @pytest.mark.parametrize("allow_partial, warns, failed, warned", [
@@ -478,7 +478,7 @@ def test_judge_unconfirmed_fail_even_with_allow_partial():
 def test_judge_refused_contacts(allow_partial, warns, failed, warned):
     result, warnings = judged(errors=2, recorded=8, allow_partial=allow_partial, warns=warns)
     assert result.get("failed", False) is failed
-    message = "2 of 10 contacts failed: contacts[0] (0): no (400 VALIDATION_ERROR); contacts[1] (1): no (400 VALIDATION_ERROR)"
+    message = "2 of 10 contacts to write failed: contacts[0] (0): no (400 VALIDATION_ERROR); contacts[1] (1): no (400 VALIDATION_ERROR)"
     if failed:
         assert result["msg"] == message
     assert warnings == (["%s (allow_partial is true)" % message] if warned else [])

@@ -215,7 +215,7 @@ def test_main_end_to_end_real_client(capsys, requests_mock):
     assert result["batch_errors"] == [{"contact": {"index": 1, "id": "99"}, "status": "error", "category": "OBJECT_NOT_FOUND",
                                        "sub_category": None, "message": "Contact with vid 99 does not exist", "correlation_id": None}]
     assert result["unconfirmed"] == []
-    assert any("1 of 4 contacts failed" in w for w in result["_warned"])
+    assert any("1 of 4 contacts to write failed" in w for w in result["_warned"])
     assert_not_printed(result, TOKEN)
 
 
@@ -228,7 +228,7 @@ def test_main_partial_failure_fails_and_still_reports_what_was_recorded(capsys, 
     failed, result = run_main(base_args(contacts=[{"id": 51}, {"id": 99}]), capsys)
     assert failed
     assert result["changed"] is True
-    assert result["msg"] == "1 of 2 contacts failed: contacts[1] (99): Contact 99 does not exist (OBJECT_NOT_FOUND)"
+    assert result["msg"] == "1 of 2 contacts to write failed: contacts[1] (99): Contact 99 does not exist (OBJECT_NOT_FOUND)"
     assert result["recorded"] == [{"id": "51", "email": None, "state": "registered"}]
 
 
@@ -461,7 +461,7 @@ def test_partial_errors_fail_unless_allowed():
     module = make_module(contacts=ids(3), diff=True)
     result = module_under_test.run(module, make_client(fake))
     assert result["failed"] is True and result["changed"] is True
-    assert result["msg"].startswith("1 of 3 contacts failed: contacts[1] (2): Contact with vid 2 does not exist")
+    assert result["msg"].startswith("1 of 3 contacts to write failed: contacts[1] (2): Contact with vid 2 does not exist")
     assert [r["id"] for r in result["recorded"]] == ["1", "3"]
     assert result["diff"] == {"before": {"1": "absent", "2": "absent", "3": "absent"},
                               "after": {"1": "registered", "2": "absent", "3": "registered"}}
@@ -470,7 +470,7 @@ def test_partial_errors_fail_unless_allowed():
     assert "failed" not in result
     assert result["batch_errors"][0]["contact"] == {"index": 1, "id": "2"}
     allowed.warn.assert_called_once()
-    assert "1 of 3 contacts failed" in allowed.warn.call_args[0][0]
+    assert "1 of 3 contacts to write failed" in allowed.warn.call_args[0][0]
 
 
 @pytest.mark.parametrize("error, bucket", [
@@ -503,7 +503,7 @@ def test_a_failing_write_stops_and_reports_everything(error, bucket):
     assert [c["id"] for c in result["not_attempted"]] == ["7", "8", "9", "10"]
     assert result["api_calls"] == {"reads": 1, "writes": 2, "verify_reads": 0}
     assert str(error) in result["msg"]
-    assert ("3 of 10 contacts recorded before this failure, %d unconfirmed, %d refused, 4 not attempted" % (
+    assert ("3 of 10 contacts to write recorded before this failure, %d unconfirmed, %d refused, 4 not attempted" % (
         (3, 0) if bucket == "unconfirmed" else (0, 3))) in result["msg"]
     assert len(calls) == 2
 
@@ -579,7 +579,7 @@ def test_verify_catches_a_write_answered_but_not_stored(verify_clock):
     assert result["recorded"] == []
     assert [c["id"] for c in result["unconfirmed"]] == ["1", "2"]
     assert "did not show the contact registered within verify_timeout (10 s)" in result["unconfirmed"][0]["reason"]
-    assert result["msg"].startswith("2 of 2 contacts unconfirmed")
+    assert result["msg"].startswith("2 of 2 contacts to write unconfirmed")
     # 1 + 2 + 4 + 3 (the rest of the 10 s), one contact read per pending contact per round
     assert verify_clock["slept"] == [1.0, 2.0, 4.0, 3.0]
     assert result["api_calls"]["verify_reads"] == 2 * 4
