@@ -64,6 +64,8 @@ options:
     default: 100
 notes:
   - Errors name the term (its position and value) and HubSpot's status, category and correlation id.
+  - A keyword that is not one of the options above fails the lookup before any request (ansible-core would ignore
+    it); contacts are terms, not a C(contact) keyword.
   - The access token is never part of an error or of the verbose output; C(-vvv) shows only page counts.
 seealso:
   - module: hubspot.marketing.marketing_event_participation_info
@@ -170,6 +172,7 @@ def _contact(index, term):
 class LookupModule(LookupBase):
 
     def run(self, terms, variables=None, **kwargs):
+        self._refuse_unknown(kwargs)
         self.set_options(var_options=self._templated_var_options(variables, kwargs), direct=kwargs)
 
         if not HAS_REQUESTS:
@@ -198,6 +201,17 @@ class LookupModule(LookupBase):
             if summary:
                 display.warning("hubspot.marketing.marketing_event_participations: %s" % summary)
         return participations
+
+    def _refuse_unknown(self, direct):
+        """A keyword that is no option of this lookup fails (ansible-core would ignore it without a word)."""
+        unknown = sorted(set(direct) - set(C.config.get_configuration_definitions(self.plugin_type, self._load_name) or OPTIONS))
+        if unknown:
+            hint = ""
+            if set(unknown) & set(("contact", "contacts", "contact_id", "email")):
+                hint = " (the contacts are the lookup's terms: lookup('hubspot.marketing.marketing_event_participations', " \
+                       "'ada@example.com', ...))"
+            raise AnsibleLookupError("unknown option%s %s%s; the options are %s" % (
+                "s" if len(unknown) > 1 else "", ", ".join(unknown), hint, ", ".join(OPTIONS)))
 
     def _templated_var_options(self, variables, direct):
         """``variables`` with the ones that feed an option (``hubspot_access_token``, ...) templated.

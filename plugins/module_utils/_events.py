@@ -365,7 +365,11 @@ def list_events(client, limit=None, page_size=API_PAGE_MAX):
 
 
 class Outcome:
-    """What ``ensure_event`` did (or would do in check mode)."""
+    """What ``ensure_event`` did (or would do in check mode).
+
+    ``actions`` lists the writes HubSpot answered (in check mode: would answer), in order. ``failure``
+    is the error that stopped the run after the read; the actions before it stand (HubSpot holds them).
+    """
 
     def __init__(self):
         self.actions = []
@@ -373,14 +377,17 @@ class Outcome:
         self.after = {}
         self.event = {}
         self.warnings = []
+        self.failure = None
 
     @property
     def changed(self):
         return bool(self.actions)
 
     def note(self, action, before=None, after=None):
+        """Record an answered write. After a create, ``before`` stays the absent event."""
+        if "create" not in self.actions:
+            self.before.update(before or {})
         self.actions.append(action)
-        self.before.update(before or {})
         self.after.update(after or {})
 
 
@@ -388,7 +395,7 @@ def _external_ids_for_complete(client, ref, current):
     """``EventRef`` by external ids for an event known by objectId: complete has no objectId path.
 
     Only the app that created the event can use its external ids: found through ``events/search``
-    (the calling app's events), matched on the objectId.
+    (the calling app's events), matched on the objectId. A read, so check mode asks it too.
     """
     if ref.external_event_id:
         return ref
@@ -399,14 +406,24 @@ def _external_ids_for_complete(client, ref, current):
                 return EventRef(external_account_id=item["external_account_id"], external_event_id=external_id)
     raise EventStateError(
         "event %s: HubSpot completes an event only through the external ids of the app that created it, and this "
-        "event is not among this app's events (events/search for %r found no such objectId; it belongs to %s, or "
-        "was created too recently to be found)" % (ref.object_id, external_id, current.get("app_name") or "another app"),
+        "app's events (events/search for %r) do not include it. HubSpot names the app that created it as %s. If that "
+        "is this app, the event is too new for events/search (HubSpot indexes new events within minutes): give "
+        "external_account_id and external_event_id instead of event_id" % (
+            ref.object_id, external_id, current.get("app_name") or "unknown"),
         event=current)
 
 
 def _would_be(current, changes):
-    return merge_event(current, dict((name, new) for name, (dummy, new) in changes.items()
-                                     if not name.startswith("custom_properties.")))
+    """``current`` with ``changes`` (from ``compare``) applied: the event as check mode reports it."""
+    update, custom = {}, {}
+    for name, (dummy, new) in changes.items():
+        if name.startswith("custom_properties."):
+            custom[name[len("custom_properties."):]] = new
+        else:
+            update[name] = new
+    if custom:
+        update["custom_properties"] = custom
+    return merge_event(current, update)
 
 
 class _EventRun(object):
@@ -421,14 +438,27 @@ class _EventRun(object):
 
     def delete(self):
         if self.current is not None:
-            before = dict((k, self.current.get(k)) for k in ("event_id",) + FIELD_NAMES + ("event_completed",))
+            before = dict((k, self.current.get(k)) for k in ("event_id",) + FIELD_NAMES + ("event_completed", "custom_properties"))
             before["state"] = "present"
-            self.outcome.note("delete", before, {"state": "absent"})
-            self.outcome.event = {}
             if not self.check_mode:
                 path, params = event_path(self.ref)
                 self.client.request("DELETE", path, params=params)
+            self.outcome.note("delete", before, {"state": "absent"})
+            self.outcome.event = {}
         return self.outcome
+
+    def check_times(self, fields, times):
+        """A time given alone must fit the other one the event holds: raised before any write."""
+        given = dict(fields, **times)
+        if self.current is None or ("start_date_time" in given) == ("end_date_time" in given):
+            return  # both given (checked with the options) or neither
+        start = _millis(given.get("start_date_time") or self.current.get("start_date_time"))
+        end = _millis(given.get("end_date_time") or self.current.get("end_date_time"))
+        if start is not None and end is not None and end < start:
+            name, relation, held = (("end_date_time", "before", "start_date_time") if "end_date_time" in given
+                                    else ("start_date_time", "after", "end_date_time"))
+            raise EventStateError("%s: must not be %s the event's %s, %s as HubSpot holds it; give both times to move the event"
+                                  % (name, relation, held, self.current.get(held)), event=self.current)
 
     def create(self, fields, times):
         """Create the absent event; False when another create won the race (the event is then read back)."""
@@ -441,19 +471,18 @@ class _EventRun(object):
             raise EventStateError("%s not found; creating it needs %s" % (ref.describe(), " and ".join(missing)))
         created = dict(fields)
         created.update(times)
-        self.outcome.note("create", {"state": "absent"}, dict(created, state="present"))
         if self.check_mode:
-            self.outcome.event = merge_event(normalize_event({}, ref.external_account_id),
-                                             dict(created, external_event_id=ref.external_event_id))
-            self.current = self.outcome.event
-            return True
-        try:
-            written = self.client.post(create_path(), create_body(ref, created))
-        except HubSpotApiError as exc:
-            self._lost_race(exc)
-            return False
-        self.current = normalize_event(written, ref.external_account_id)
-        self.current["external_event_id"] = ref.external_event_id
+            self.current = merge_event(normalize_event({}, ref.external_account_id),
+                                       dict(created, external_event_id=ref.external_event_id))
+        else:
+            try:
+                written = self.client.post(create_path(), create_body(ref, created))
+            except HubSpotApiError as exc:
+                self._lost_race(exc)
+                return False
+            self.current = normalize_event(written, ref.external_account_id)
+            self.current["external_event_id"] = ref.external_event_id
+        self.outcome.note("create", {"state": "absent"}, dict(created, state="present"))
         return True
 
     def _lost_race(self, exc):
@@ -461,8 +490,6 @@ class _EventRun(object):
         existing = conflict_object_id(exc)
         if existing is None:
             raise exc
-        self.outcome.actions.remove("create")
-        self.outcome.before, self.outcome.after = {}, {}
         self.outcome.warnings.append("%s was created meanwhile (HubSpot answered UNIQUE_VALUE_CONFLICT with objectId %s); "
                                      "updated that event instead" % (self.ref.describe(), existing))
         self.current = read_event(self.client, self.ref)
@@ -474,19 +501,17 @@ class _EventRun(object):
         changes = compare(self.current, fields)
         if not changes:
             return
-        before, after = diff_views(changes)
-        self.outcome.note("update", before, after)
         if self.check_mode:
             self.current = _would_be(self.current, changes)
-            return
-        path, params = event_path(self.ref)
-        written = self.client.request("PATCH", path, params=params, json_body=update_body(changes))
-        self.current = merge_event(self.current, normalize_event(written, self.ref.external_account_id))
+        else:
+            path, params = event_path(self.ref)
+            written = self.client.request("PATCH", path, params=params, json_body=update_body(changes))
+            self.current = merge_event(self.current, normalize_event(written, self.ref.external_account_id))
+        self.outcome.note("update", *diff_views(changes))
 
     def cancel(self):
         if self.current.get("event_cancelled"):
             return
-        self.outcome.note("cancel", {"event_cancelled": False}, {"event_cancelled": True})
         if self.check_mode:
             answer = {"event_cancelled": True}
         elif self.ref.object_id is None:
@@ -497,40 +522,47 @@ class _EventRun(object):
             body = {"eventCancelled": True, "customProperties": []}
             answer = normalize_event(self.client.request("PATCH", path, params=params, json_body=body))
         self.current = merge_event(self.current, answer)
+        self.outcome.note("cancel", {"event_cancelled": False}, {"event_cancelled": True})
 
-    def _completion_times(self, times):
-        """``(start, end)`` as HubSpot's ISO instants: the given times, else the event's own."""
-        start = times.get("start_date_time") or self.current.get("start_date_time")
-        end = times.get("end_date_time") or self.current.get("end_date_time")
+    def plan_complete(self, times):
+        """``(target, start, end)`` of the complete this run needs, or None when the event already is, with
+        these times. Decided after the read and before any write, in check mode too: an event without
+        times, or (given by event_id) not among this app's events, fails before anything is written.
+
+        ``target`` addresses the event by its external ids; ``start``/``end`` are HubSpot's ISO instants:
+        the given times, else the event's own.
+        """
+        current = self.current or {}
+        start = times.get("start_date_time") or current.get("start_date_time")
+        end = times.get("end_date_time") or current.get("end_date_time")
         if not start or not end:
             raise EventStateError("%s: completing an event needs its start and end time; give start_date_time and "
                                   "end_date_time" % self.ref.describe(), event=self.current)
-        return start, end
-
-    def complete(self, times):
-        """Complete the event with these times, unless it already is, with the same times."""
-        current = self.current
-        start, end = self._completion_times(times)
         if (current.get("event_completed") and _millis(current.get("start_date_time")) == _millis(start)
                 and _millis(current.get("end_date_time")) == _millis(end)):
-            return
-        start, end = iso_instant(_millis(start)), iso_instant(_millis(end))
+            return None
+        # An absent event is created by its external ids (create refuses an event_id) before it is completed.
+        target = self.ref if self.current is None else _external_ids_for_complete(self.client, self.ref, current)
+        return target, iso_instant(_millis(start)), iso_instant(_millis(end))
+
+    def complete(self, plan):
+        """Send the complete ``plan_complete`` decided."""
+        target, start, end = plan
+        current = self.current
         after = {"event_completed": True, "start_date_time": start, "end_date_time": end}
-        self.outcome.note("complete",
-                          {"event_completed": bool(current.get("event_completed")), "start_date_time": current.get("start_date_time"),
-                           "end_date_time": current.get("end_date_time")},
-                          after)
+        before = {"event_completed": bool(current.get("event_completed")), "start_date_time": current.get("start_date_time"),
+                  "end_date_time": current.get("end_date_time")}
         if self.check_mode:
             self.current = merge_event(current, after)
-            return
-        target = _external_ids_for_complete(self.client, self.ref, current)
-        path, params = _external(target, "complete")
-        answer = self.client.post(path, {"startDateTime": start, "endDateTime": end}, params=params)
-        self.current = merge_event(current, normalize_event(answer))
+        else:
+            path, params = _external(target, "complete")
+            answer = self.client.post(path, {"startDateTime": start, "endDateTime": end}, params=params)
+            self.current = merge_event(current, normalize_event(answer))
+        self.outcome.note("complete", before, after)
 
     def finish(self, desired):
         """The outcome, with the event as HubSpot now holds it after a write (counters change on complete)."""
-        if self.outcome.changed and not self.check_mode:
+        if self.outcome.changed and not self.check_mode and self.outcome.failure is None:
             # The write answers stand in when the read lags.
             reread = read_event(self.client, self.ref)
             if reread is not None:
@@ -549,8 +581,12 @@ class _EventRun(object):
 def ensure_event(client, ref, state, desired, check_mode=False):
     """Bring the event ``ref`` to ``state`` with the ``desired`` fields; returns an ``Outcome``.
 
-    Reads first and sends only what differs. A create that loses a race (400
-    UNIQUE_VALUE_CONFLICT) updates the event that won. Never uses ``events/upsert``.
+    Reads first and sends only what differs. Everything that can refuse the task without a write
+    (missing times, a complete HubSpot would refuse, a time that does not fit the other) is decided
+    after the read, before the first write. A write that fails after others were answered is returned
+    as ``outcome.failure``, with the answered ``actions``; one that fails first is raised. A create
+    that loses a race (400 UNIQUE_VALUE_CONFLICT) updates the event that won. Never uses
+    ``events/upsert``.
     """
     run = _EventRun(client, ref, check_mode)
     if state == "absent":
@@ -561,11 +597,18 @@ def ensure_event(client, ref, state, desired, check_mode=False):
     if state == "completed":
         # complete sets the times: the PATCH does not send them first
         times = dict((k, fields.pop(k)) for k in ("start_date_time", "end_date_time") if k in fields)
-    if run.current is None and run.create(fields, times):
-        fields, times = {}, {}
-    run.update(fields)
-    if state == "cancelled":
-        run.cancel()
-    if state == "completed":
-        run.complete(times)
+    run.check_times(fields, times)
+    completion = run.plan_complete(times) if state == "completed" else None
+    try:
+        if run.current is None and run.create(fields, times):
+            fields = {}
+        run.update(fields)
+        if state == "cancelled":
+            run.cancel()
+        if completion:
+            run.complete(completion)
+    except HubSpotError as exc:
+        if not run.outcome.changed:
+            raise
+        run.outcome.failure = exc
     return run.finish(desired)

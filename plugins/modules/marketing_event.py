@@ -24,6 +24,12 @@ description:
   - A create that loses a race with another create of the same external ids (HubSpot answers
     C(400 UNIQUE_VALUE_CONFLICT) with the existing event's id) updates that event instead, with a warning.
   - Never uses HubSpot's C(events/upsert) endpoint, which was observed to answer success and create nothing.
+  - What can refuse the task without a write is decided after the read and before the first write, in check mode
+    too, so check mode fails where the task would. That is missing times for V(completed), an event given by O(event_id)
+    that HubSpot would not complete (see O(state)), and a time given alone that would put the end before the start.
+  - A task has up to three writes (create or update, then cancel or complete). When a later one fails, the earlier
+    ones stand in HubSpot. The task then fails with RV(ignore:changed) true, RV(actions) listing the answered writes and
+    RV(event) as they left it.
 attributes:
   diff_mode:
     details:
@@ -41,7 +47,8 @@ options:
         (HubSpot then computes attendance durations and no-shows). The times are O(start_date_time) and
         O(end_date_time) when given, else the event's own; completing again with the same times changes nothing.
         HubSpot completes an event only through the external ids of the app that created it, so an event given
-        by O(event_id) is looked up among this app's events to find them.
+        by O(event_id) is looked up among this app's events to find them (C(events/search), which finds a new
+        event only minutes after its creation, so complete a new event by its external ids).
       - V(cancelled) does the same as V(present), then marks the event cancelled.
       - V(absent) deletes the event (and with it its participations) when it exists.
     type: str
@@ -66,7 +73,8 @@ options:
     type: str
   end_date_time:
     description:
-      - When the event ends, in the same forms as O(start_date_time); not before it.
+      - When the event ends, in the same forms as O(start_date_time); not before it (nor, given alone, before
+        the start the event holds).
     type: str
   event_url:
     description:
@@ -156,7 +164,7 @@ event:
     - The event as HubSpot holds it after the task (in check mode, as it would be), with snake_case keys.
     - Every key is present; what HubSpot did not send is V(null).
     - An empty dictionary when the event does not exist (O(state=absent)).
-  returned: success
+  returned: success, and when a write failed after earlier writes were answered
   type: dict
   contains:
     event_id:
@@ -252,8 +260,10 @@ event:
       type: str
       sample: My webinar app
 actions:
-  description: What the task did (or would do in check mode), in order.
-  returned: always
+  description:
+    - The writes HubSpot answered (in check mode, would answer), in order.
+    - On a failure after earlier writes, those writes; a write that failed is not listed.
+  returned: success, and when a write failed after earlier writes were answered
   type: list
   elements: str
   choices: [create, update, cancel, complete, delete]
@@ -303,6 +313,11 @@ def run(module, client, prepared=None):
     outcome = _events.ensure_event(client, EventRef.from_params(params), params["state"],
                                    _events.desired_from_params(params), check_mode=module.check_mode)
     result = dict(changed=outcome.changed, event=outcome.event, actions=outcome.actions)
+    if outcome.failure is not None:
+        # Writes HubSpot answered before the failure stand: changed, listed in actions, in the event returned.
+        result.update(outcome.failure.to_fail_kwargs())
+        result.update(failed=True, event=outcome.event, msg="%s (before this failure HubSpot answered: %s)" % (
+            outcome.failure, ", ".join(outcome.actions)))
     if module._diff and outcome.changed:
         result["diff"] = dict(before=outcome.before, after=outcome.after)
     for warning in outcome.warnings:

@@ -57,8 +57,9 @@ options:
     type: int
     default: 100
 notes:
-  - Events found by O(external_event_id) alone carry only what the lookup returns (ids, name, app); the other
-    keys are V(null). Read one with O(event_id) for every field.
+  - Events found by O(external_event_id) alone carry only what the search returns; the other keys are V(null).
+    With O(scope=portal) that is the ids, the name and the app; with O(scope=app) the ids and the app's id only.
+    Read one with O(event_id) for every field.
 seealso:
   - module: hubspot.marketing.marketing_event
     description: Create, update, complete, cancel or delete an event.
@@ -129,7 +130,7 @@ events:
       app_name: My webinar app
 api_calls:
   description: How many requests the module made to find the events.
-  returned: always
+  returned: success
   type: dict
   contains:
     reads:

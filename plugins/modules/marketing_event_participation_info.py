@@ -224,7 +224,7 @@ counters:
       sample: 34
 api_calls:
   description: How many requests the module made to read the participations (and counters).
-  returned: always
+  returned: success
   type: dict
   contains:
     reads:

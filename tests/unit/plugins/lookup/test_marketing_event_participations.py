@@ -139,6 +139,16 @@ class TestTerms:
 
 class TestErrors:
 
+    @pytest.mark.parametrize("options, text", [
+        (dict(contact="ada@example.com"), "unknown option contact (the contacts are the lookup's terms: "),
+        (dict(limt=3, scope="app"), "unknown options limt, scope; the options are access_token, "),
+    ])
+    def test_unknown_options_fail_before_any_request(self, lookup, requests_mock, options, text):
+        with pytest.raises(AnsibleLookupError) as failure:
+            lookup.run([], variables=VARS, external_event_id="web-1", external_account_id="acc", **options)
+        assert text in str(failure.value)
+        assert requests_mock.call_count == 0
+
     def test_needs_terms_or_an_event(self, lookup, requests_mock):
         with pytest.raises(AnsibleLookupError, match="give contacts"):
             lookup.run([], variables=VARS)

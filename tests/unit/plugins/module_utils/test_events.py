@@ -253,6 +253,82 @@ class TestEnsure:
         assert client.get.call_args[1] == {"params": {"q": "theirs"}}
         client.post.assert_not_called()
 
+    @pytest.mark.parametrize("check_mode", [False, True])
+    def test_complete_by_id_of_another_app_fails_before_the_update(self, check_mode):
+        """The complete HubSpot would refuse is found by a read before any write, in check mode too."""
+        client = client_answering(gets=[READ_V2, {"results": []}])
+        with pytest.raises(ev.EventStateError, match="Partner app"):
+            wanted = desired(event_name="Renamed", start_date_time="2026-03-01T10:00:00Z", end_date_time="2026-03-01T11:00:00Z")
+            ev.ensure_event(client, BY_ID, "completed", wanted, check_mode=check_mode)
+        client.request.assert_not_called()
+        client.post.assert_not_called()
+
+    def test_complete_by_id_of_this_app_uses_its_external_ids(self):
+        mine = dict(READ_V2, appInfo={"id": "1", "name": "Mine"})
+        found = {"results": [{"objectId": "58000001", "externalEventId": "theirs", "externalAccountId": "acc", "appId": 1}]}
+        client = client_answering(gets=[mine, found, dict(mine, eventCompleted=True)], posts=[dict(mine, eventCompleted=True)])
+        outcome = ev.ensure_event(client, BY_ID, "completed", desired(start_date_time="2026-03-01T10:00:00Z", end_date_time="2026-03-01T11:00:00Z"))
+        assert outcome.actions == ["complete"] and outcome.failure is None
+        assert client.post.call_args[0][0] == ME + "/events/theirs/complete"
+        assert client.post.call_args[1] == {"params": {"externalAccountId": "acc"}}
+
+    def test_completing_a_new_event_without_times_creates_nothing(self):
+        client = client_answering(gets=[NOT_FOUND])
+        with pytest.raises(ev.EventStateError, match="completing an event needs its start and end time"):
+            ev.ensure_event(client, REF, "completed", desired(event_name="W", event_organizer="O"))
+        client.post.assert_not_called()
+
+    @pytest.mark.parametrize("given, message", [
+        (dict(end_date_time="2026-03-01T09:00:00Z"), "end_date_time: must not be before the event's start_date_time, 2026-03-01T10:00:00.000Z"),
+        (dict(start_date_time="2026-03-01T12:00:00Z"), "start_date_time: must not be after the event's end_date_time, 2026-03-01T11:00:00.000Z"),
+    ])
+    @pytest.mark.parametrize("state", ["present", "completed"])
+    def test_a_time_given_alone_must_fit_the_one_held(self, given, message, state):
+        client = client_answering(gets=[READ])
+        with pytest.raises(ev.EventStateError, match=message):
+            ev.ensure_event(client, REF, state, desired(**given))
+        client.request.assert_not_called()
+        client.post.assert_not_called()
+
+    def test_a_time_given_alone_that_fits_is_written(self):
+        client = client_answering(gets=[READ, READ], requests=[READ])
+        outcome = ev.ensure_event(client, REF, "present", desired(end_date_time="2026-03-01T10:00:00Z"))
+        assert outcome.actions == ["update"]
+
+    def test_a_failure_after_a_write_keeps_what_hubspot_answered(self):
+        renamed = dict(READ, eventName="Renamed")
+        refused = api_error(500, {"status": "error", "message": "boom"}, "POST", ME + "/events/web-1/cancel")
+        client = client_answering(gets=[READ], requests=[renamed], posts=[refused])
+        outcome = ev.ensure_event(client, REF, "cancelled", desired(event_name="Renamed"))
+        assert outcome.failure is refused
+        assert outcome.actions == ["update"] and outcome.changed
+        assert outcome.event["event_name"] == "Renamed" and outcome.event["event_cancelled"] is False
+        assert client.get.call_count == 1  # no read back after a failure
+
+    def test_a_failure_of_the_first_write_is_raised(self):
+        refused = api_error(500, {"status": "error", "message": "boom"}, "POST", ME + "/events/web-1/cancel")
+        client = client_answering(gets=[READ], posts=[refused])
+        with pytest.raises(HubSpotApiError):
+            ev.ensure_event(client, REF, "cancelled", {})
+
+    def test_check_mode_event_shows_the_custom_properties_it_would_set(self):
+        client = client_answering(gets=[READ])
+        outcome = ev.ensure_event(client, REF, "present", desired(custom_properties={"topic": "yaml", "level": 2}), check_mode=True)
+        assert outcome.event["custom_properties"] == {"topic": "yaml", "level": "2"}
+        assert outcome.after == {"custom_properties": {"level": "2", "topic": "yaml"}}
+
+    @pytest.mark.parametrize("state, actions, after", [
+        ("completed", ["create", "complete"], {"event_completed": True}),
+        ("cancelled", ["create", "cancel"], {"event_cancelled": True}),
+    ])
+    def test_a_created_event_has_no_before_but_absent(self, state, actions, after):
+        times = dict(start_date_time="2026-03-01T10:00:00Z", end_date_time="2026-03-01T11:00:00Z")
+        client = client_answering(gets=[NOT_FOUND])
+        outcome = ev.ensure_event(client, REF, state, desired(event_name="W", event_organizer="O", **times), check_mode=True)
+        assert outcome.actions == actions
+        assert outcome.before == {"state": "absent"}
+        assert all(outcome.after[k] == v for k, v in after.items())
+
     def test_dropped_custom_property_warns(self):
         client = client_answering(gets=[READ, READ], requests=[READ])
         outcome = ev.ensure_event(client, REF, "present", desired(custom_properties={"unknown_prop": "x"}))
@@ -263,6 +339,7 @@ class TestEnsure:
         client = client_answering(gets=[READ], requests=[{}])
         outcome = ev.ensure_event(client, REF, "absent", {})
         assert outcome.actions == ["delete"] and outcome.event == {} and outcome.before["event_name"] == "Webinar"
+        assert outcome.before["custom_properties"] == {"topic": "ansible"}
         client.request.assert_called_once_with("DELETE", ME + "/events/web-1", params={"externalAccountId": "acc"})
         client = client_answering(gets=[NOT_FOUND])
         assert not ev.ensure_event(client, REF, "absent", {}).changed

@@ -93,3 +93,16 @@ def test_conflict_warning_reaches_the_user(requests_mock):
     code, result = run_module(module, args(event_name="Webinar", event_organizer="Org"))
     assert code == 0 and result["changed"] is False and result["event"]["event_id"] == "58000001"
     assert any("UNIQUE_VALUE_CONFLICT" in w for w in result["_warned"])
+
+
+def test_a_write_failing_after_another_reports_what_hubspot_holds(requests_mock):
+    requests_mock.get(ME + "/events/web-1", json=EVENT)
+    requests_mock.patch(ME + "/events/web-1", json=dict(EVENT, eventName="Renamed"))
+    requests_mock.post(ME + "/events/web-1/cancel", status_code=400,
+                       json={"status": "error", "message": "cannot cancel", "category": "VALIDATION_ERROR", "correlationId": "c-4"})
+    code, result = run_module(module, args(event_name="Renamed", state="cancelled"))
+    assert code == 1 and result["changed"] is True and result["actions"] == ["update"]
+    assert result["event"]["event_name"] == "Renamed" and result["error"]["correlation_id"] == "c-4"
+    assert result["msg"].endswith("(before this failure HubSpot answered: update)") and "cannot cancel" in result["msg"]
+    assert [r.method for r in requests_mock.request_history] == ["GET", "PATCH", "POST"]
+    assert_not_printed(result, TOKEN)
