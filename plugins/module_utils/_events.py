@@ -563,8 +563,13 @@ class _EventRun(object):
     def finish(self, desired):
         """The outcome, with the event as HubSpot now holds it after a write (counters change on complete)."""
         if self.outcome.changed and not self.check_mode and self.outcome.failure is None:
-            # The write answers stand in when the read lags.
-            reread = read_event(self.client, self.ref)
+            # The write answers stand in when the read lags, or fails: the writes were answered.
+            try:
+                reread = read_event(self.client, self.ref)
+            except HubSpotError as exc:
+                reread = None
+                self.outcome.warnings.append("the writes were answered, but reading the event back failed (event shows it as "
+                                             "the answers gave it): %s" % exc)
             if reread is not None:
                 self.current = reread
                 self._warn_dropped(desired.get("custom_properties") or {})

@@ -305,6 +305,15 @@ class TestEnsure:
         assert outcome.event["event_name"] == "Renamed" and outcome.event["event_cancelled"] is False
         assert client.get.call_count == 1  # no read back after a failure
 
+    def test_a_failed_read_back_after_the_writes_warns(self):
+        renamed = dict(READ, eventName="Renamed")
+        lost = api_error(503, {"status": "error", "message": "unavailable"})
+        client = client_answering(gets=[READ, lost], requests=[renamed])
+        outcome = ev.ensure_event(client, REF, "present", desired(event_name="Renamed"))
+        assert outcome.failure is None and outcome.actions == ["update"]
+        assert outcome.event["event_name"] == "Renamed"
+        assert len(outcome.warnings) == 1 and "reading the event back failed" in outcome.warnings[0] and "503" in outcome.warnings[0]
+
     def test_a_failure_of_the_first_write_is_raised(self):
         refused = api_error(500, {"status": "error", "message": "boom"}, "POST", ME + "/events/web-1/cancel")
         client = client_answering(gets=[READ], posts=[refused])
