@@ -142,6 +142,10 @@ OPTIONS = ("access_token", "base_url", "validate_certs", "timeout", "max_retries
            "event_id", "external_event_id", "external_account_id", "state", "limit", "page_size")
 
 
+# Keywords of lookup() itself: ansible-core removes some before calling the plugin, and which depends on its version.
+CORE_KEYWORDS = frozenset(("wantlist", "errors", "allow_unsafe"))
+
+
 def _flatten(terms):
     flat = []
     for term in terms or []:
@@ -204,7 +208,8 @@ class LookupModule(LookupBase):
 
     def _refuse_unknown(self, direct):
         """A keyword that is no option of this lookup fails (ansible-core would ignore it without a word)."""
-        unknown = sorted(set(direct) - set(C.config.get_configuration_definitions(self.plugin_type, self._load_name) or OPTIONS))
+        known = set(C.config.get_configuration_definitions(self.plugin_type, self._load_name) or OPTIONS) | CORE_KEYWORDS
+        unknown = sorted(set(direct) - known)
         if unknown:
             hint = ""
             if set(unknown) & set(("contact", "contacts", "contact_id", "email")):

@@ -183,3 +183,10 @@ class HubSpotDailyLimitError(HubSpotApiError):
     def _render(self):
         return "%s The daily API request limit of this HubSpot account is spent; it resets at midnight in the account's time zone." % (
             super(HubSpotDailyLimitError, self)._render())
+
+
+def may_have_been_applied(exc):
+    """Whether a failed write may still have been applied: no answer, a 5xx, or an unreadable 2xx."""
+    if isinstance(exc, HubSpotTransportError):
+        return True
+    return isinstance(exc, HubSpotApiError) and (exc.status >= 500 or 200 <= exc.status < 300)

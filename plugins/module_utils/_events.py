@@ -22,7 +22,7 @@ import re
 
 from ansible_collections.hubspot.marketing.plugins.module_utils._attendance import iso_instant, parse_timestamp
 from ansible_collections.hubspot.marketing.plugins.module_utils._client import API_PAGE_MAX, api_path
-from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotApiError, HubSpotError
+from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotApiError, HubSpotError, may_have_been_applied
 from ansible_collections.hubspot.marketing.plugins.module_utils._participations import EVENTS, EventRef
 
 STATES = ("present", "completed", "cancelled", "absent")
@@ -383,6 +383,13 @@ class Outcome:
     def changed(self):
         return bool(self.actions)
 
+    def failure_message(self):
+        """The message of ``failure``, with the writes that stand and whether the failed one may stand too."""
+        message = "%s (before this failure HubSpot answered: %s" % (self.failure, ", ".join(self.actions))
+        if may_have_been_applied(self.failure):
+            message += "; the failed request got no readable answer, so HubSpot may hold it too: run the task again to converge"
+        return message + ")"
+
     def note(self, action, before=None, after=None):
         """Record an answered write. After a create, ``before`` stays the absent event."""
         if "create" not in self.actions:
@@ -460,15 +467,21 @@ class _EventRun(object):
             raise EventStateError("%s: must not be %s the event's %s, %s as HubSpot holds it; give both times to move the event"
                                   % (name, relation, held, self.current.get(held)), event=self.current)
 
-    def create(self, fields, times):
-        """Create the absent event; False when another create won the race (the event is then read back)."""
-        ref = self.ref
-        if ref.object_id is not None:
+    def check_create(self, fields):
+        """An absent event must be one this run can create: raised before any write."""
+        if self.current is not None:
+            return
+        if self.ref.object_id is not None:
             raise EventStateError("event %s not found (an event given by event_id cannot be created: give "
-                                  "external_account_id and external_event_id)" % ref.object_id)
+                                  "external_account_id and external_event_id)" % self.ref.object_id)
         missing = [name for name in CREATE_REQUIRED if name not in fields]
         if missing:
-            raise EventStateError("%s not found; creating it needs %s" % (ref.describe(), " and ".join(missing)))
+            raise EventStateError("%s not found; creating it needs %s" % (self.ref.describe(), " and ".join(missing)))
+
+    def create(self, fields, times):
+        """Create the absent event (``check_create`` passed); False when another create won the race (the
+        event is then read back)."""
+        ref = self.ref
         created = dict(fields)
         created.update(times)
         if self.check_mode:
@@ -525,12 +538,12 @@ class _EventRun(object):
         self.outcome.note("cancel", {"event_cancelled": False}, {"event_cancelled": True})
 
     def plan_complete(self, times):
-        """``(target, start, end)`` of the complete this run needs, or None when the event already is, with
+        """``(path, params, start, end)`` of the complete this run needs, or None when the event already is, with
         these times. Decided after the read and before any write, in check mode too: an event without
         times, or (given by event_id) not among this app's events, fails before anything is written.
 
-        ``target`` addresses the event by its external ids; ``start``/``end`` are HubSpot's ISO instants:
-        the given times, else the event's own.
+        ``(path, params)`` address the event by its external ids; ``start``/``end`` are HubSpot's ISO
+        instants: the given times, else the event's own.
         """
         current = self.current or {}
         start = times.get("start_date_time") or current.get("start_date_time")
@@ -541,13 +554,14 @@ class _EventRun(object):
         if (current.get("event_completed") and _millis(current.get("start_date_time")) == _millis(start)
                 and _millis(current.get("end_date_time")) == _millis(end)):
             return None
-        # An absent event is created by its external ids (create refuses an event_id) before it is completed.
+        # An absent event is created by its external ids (check_create refuses an event_id) before it is completed.
         target = self.ref if self.current is None else _external_ids_for_complete(self.client, self.ref, current)
-        return target, iso_instant(_millis(start)), iso_instant(_millis(end))
+        path, params = _external(target, "complete")
+        return path, params, iso_instant(_millis(start)), iso_instant(_millis(end))
 
     def complete(self, plan):
         """Send the complete ``plan_complete`` decided."""
-        target, start, end = plan
+        path, params, start, end = plan
         current = self.current
         after = {"event_completed": True, "start_date_time": start, "end_date_time": end}
         before = {"event_completed": bool(current.get("event_completed")), "start_date_time": current.get("start_date_time"),
@@ -555,7 +569,6 @@ class _EventRun(object):
         if self.check_mode:
             self.current = merge_event(current, after)
         else:
-            path, params = _external(target, "complete")
             answer = self.client.post(path, {"startDateTime": start, "endDateTime": end}, params=params)
             self.current = merge_event(current, normalize_event(answer))
         self.outcome.note("complete", before, after)
@@ -583,6 +596,39 @@ class _EventRun(object):
                                          "account's marketing event object first" % ", ".join(dropped))
 
 
+def _fields_and_times(state, desired):
+    """``(fields, times)``: what a create or update sends, and the times a complete sets instead."""
+    fields, times = dict(desired), {}
+    if state == "cancelled":
+        fields.pop("event_cancelled", None)  # the cancel call sets it
+    if state == "completed":
+        # complete sets the times: the PATCH does not send them first
+        times = dict((k, fields.pop(k)) for k in ("start_date_time", "end_date_time") if k in fields)
+    return fields, times
+
+
+def _decide(run, state, fields, times):
+    """Every refusal that needs no write, on the event as read; the complete plan (None: none needed)."""
+    run.check_create(fields)
+    run.check_times(fields, times)
+    return run.plan_complete(times) if state == "completed" else None
+
+
+def _write(run, state, fields, times):
+    """The writes, in order: create or update, then cancel or complete."""
+    completion = _decide(run, state, fields, times)
+    if run.current is None:
+        if run.create(fields, times):
+            fields = {}
+        else:  # another create won: decide again on the event it made (nothing is written yet)
+            completion = _decide(run, state, fields, times)
+    run.update(fields)
+    if state == "cancelled":
+        run.cancel()
+    if completion:
+        run.complete(completion)
+
+
 def ensure_event(client, ref, state, desired, check_mode=False):
     """Bring the event ``ref`` to ``state`` with the ``desired`` fields; returns an ``Outcome``.
 
@@ -596,22 +642,9 @@ def ensure_event(client, ref, state, desired, check_mode=False):
     run = _EventRun(client, ref, check_mode)
     if state == "absent":
         return run.delete()
-    fields, times = dict(desired), {}
-    if state == "cancelled":
-        fields.pop("event_cancelled", None)  # the cancel call sets it
-    if state == "completed":
-        # complete sets the times: the PATCH does not send them first
-        times = dict((k, fields.pop(k)) for k in ("start_date_time", "end_date_time") if k in fields)
-    run.check_times(fields, times)
-    completion = run.plan_complete(times) if state == "completed" else None
+    fields, times = _fields_and_times(state, desired)
     try:
-        if run.current is None and run.create(fields, times):
-            fields = {}
-        run.update(fields)
-        if state == "cancelled":
-            run.cancel()
-        if completion:
-            run.complete(completion)
+        _write(run, state, fields, times)
     except HubSpotError as exc:
         if not run.outcome.changed:
             raise

@@ -53,7 +53,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._client import (
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import (
     HubSpotApiError,
     HubSpotError,
-    HubSpotTransportError,
+    may_have_been_applied,
 )
 from ansible_collections.hubspot.marketing.plugins.module_utils._participations import STATE_FILTERS, breakdown_pager, normalize, read_breakdown
 from ansible_collections.hubspot.marketing.plugins.module_utils._schemas import DEFAULT_WRITE_CONCURRENCY
@@ -207,13 +207,6 @@ def read_event(client, event, contacts, states):
 # Writes
 
 
-def _unanswered(exc):
-    """Whether a failed write may still have been applied: no answer, a 5xx, or an unreadable 2xx."""
-    if isinstance(exc, HubSpotTransportError):
-        return True
-    return isinstance(exc, HubSpotApiError) and (exc.status >= 500 or 200 <= exc.status < 300)
-
-
 def request_failure(exc, contact):
     """The ``batch_errors`` entry of a contact whose request HubSpot refused as a whole."""
     if isinstance(exc, HubSpotApiError):
@@ -263,7 +256,7 @@ def _place_answer(outcome, state, chunk, answer):
             outcome.put(bucket, contact, entry)
         return
     for contact in chunk:
-        if _unanswered(error):
+        if may_have_been_applied(error):
             outcome.put(UNCONFIRMED, contact, unconfirmed_entry(contact, "no readable answer, so it may have been recorded: %s" % error))
         else:
             outcome.put(BATCH_ERRORS, contact, request_failure(error, contact))
@@ -462,7 +455,7 @@ def _judge(result, outcome, verify_error, total, allow_partial, warn):
     """Set ``failed``/``msg`` (or warn) from where the contacts ended."""
     recorded, errors, unconfirmed = result[RECORDED], result[BATCH_ERRORS], result[UNCONFIRMED]
     failure = outcome.failure
-    if failure is not None and _unanswered(failure) and not unconfirmed and not result[NOT_ATTEMPTED] and warn is not None:
+    if failure is not None and may_have_been_applied(failure) and not unconfirmed and not result[NOT_ATTEMPTED] and warn is not None:
         # verify read back every contact of the request that got no answer: nothing is left open.
         warn("%s; verify then read every contact of that request in state %s" % (failure, result["state"]))
         failure = None

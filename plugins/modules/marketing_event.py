@@ -27,9 +27,10 @@ description:
   - What can refuse the task without a write is decided after the read and before the first write, in check mode
     too, so check mode fails where the task would. That is missing times for V(completed), an event given by O(event_id)
     that HubSpot would not complete (see O(state)), and a time given alone that would put the end before the start.
-  - A task has up to three writes (create or update, then cancel or complete). When a later one fails, the earlier
-    ones stand in HubSpot. The task then fails with RV(ignore:changed) true, RV(actions) listing the answered writes and
-    RV(event) as they left it.
+  - A task has up to two writes (a create or an update, then a cancel or a complete). When the second fails, the
+    first stands in HubSpot. The task then fails with RV(ignore:changed) true, RV(actions) listing the answered write
+    and RV(event) as it left it; when the failed request got no readable answer (a timeout, a 5xx), the message says
+    that HubSpot may hold it too.
 attributes:
   diff_mode:
     details:
@@ -316,8 +317,7 @@ def run(module, client, prepared=None):
     if outcome.failure is not None:
         # Writes HubSpot answered before the failure stand: changed, listed in actions, in the event returned.
         result.update(outcome.failure.to_fail_kwargs())
-        result.update(failed=True, event=outcome.event, msg="%s (before this failure HubSpot answered: %s)" % (
-            outcome.failure, ", ".join(outcome.actions)))
+        result.update(failed=True, event=outcome.event, msg=outcome.failure_message())
     if module._diff and outcome.changed:
         result["diff"] = dict(before=outcome.before, after=outcome.after)
     for warning in outcome.warnings:

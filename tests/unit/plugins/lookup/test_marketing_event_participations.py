@@ -139,6 +139,9 @@ class TestTerms:
 
 class TestErrors:
 
+    def test_lookup_keywords_of_core_are_no_unknown_options(self, lookup):
+        lookup._refuse_unknown({"allow_unsafe": True, "wantlist": True, "errors": "ignore", "limit": 1})
+
     @pytest.mark.parametrize("options, text", [
         (dict(contact="ada@example.com"), "unknown option contact (the contacts are the lookup's terms: "),
         (dict(limt=3, scope="app"), "unknown options limt, scope; the options are access_token, "),

@@ -314,6 +314,34 @@ class TestEnsure:
         assert outcome.event["event_name"] == "Renamed"
         assert len(outcome.warnings) == 1 and "reading the event back failed" in outcome.warnings[0] and "503" in outcome.warnings[0]
 
+    def test_a_lost_race_to_a_completed_event_decides_again(self):
+        done = dict(READ, eventCompleted=True)
+        client = client_answering(gets=[NOT_FOUND, done], posts=[api_error(400, CONFLICT_BODY, "POST", ME + "/events")])
+        times = dict(start_date_time="2026-03-01T10:00:00Z", end_date_time="2026-03-01T11:00:00Z")
+        outcome = ev.ensure_event(client, REF, "completed", desired(event_name="Webinar", event_organizer="Org", **times))
+        assert outcome.actions == [] and not outcome.changed
+        assert client.post.call_count == 1  # the refused create; no complete
+
+    @pytest.mark.parametrize("ref, given, message", [
+        (BY_ID, dict(event_name="W"), "event 58000001 not found"),
+        (REF, dict(event_organizer="O"), "creating it needs event_name"),
+    ])
+    def test_an_event_that_cannot_be_created_says_so_first(self, ref, given, message):
+        client = client_answering(gets=[NOT_FOUND])
+        with pytest.raises(ev.EventStateError, match=message):
+            ev.ensure_event(client, ref, "completed", desired(**given))
+
+    @pytest.mark.parametrize("failure, may_hold", [
+        (api_error(400, {"status": "error", "message": "refused"}, "POST", ME + "/events/web-1/cancel"), False),
+        (api_error(503, {"status": "error", "message": "unavailable"}, "POST", ME + "/events/web-1/cancel"), True),
+    ])
+    def test_the_failure_message_names_the_writes_that_stand(self, failure, may_hold):
+        client = client_answering(gets=[READ], requests=[dict(READ, eventName="Renamed")], posts=[failure])
+        outcome = ev.ensure_event(client, REF, "cancelled", desired(event_name="Renamed"))
+        message = outcome.failure_message()
+        assert message.startswith(str(failure)) and "(before this failure HubSpot answered: update" in message
+        assert ("HubSpot may hold it too" in message) is may_hold
+
     def test_a_failure_of_the_first_write_is_raised(self):
         refused = api_error(500, {"status": "error", "message": "boom"}, "POST", ME + "/events/web-1/cancel")
         client = client_answering(gets=[READ], posts=[refused])

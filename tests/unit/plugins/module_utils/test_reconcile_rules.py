@@ -18,7 +18,12 @@ import pytest
 
 from ansible_collections.hubspot.marketing.plugins.module_utils import _reconcile as r
 from ansible_collections.hubspot.marketing.plugins.module_utils._attendance import READ_REASON, prepare_contacts
-from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotApiError, HubSpotError, HubSpotTransportError
+from ansible_collections.hubspot.marketing.plugins.module_utils._errors import (
+    HubSpotApiError,
+    HubSpotError,
+    HubSpotTransportError,
+    may_have_been_applied,
+)
 from ansible_collections.hubspot.marketing.plugins.module_utils._participations import EventRef
 from ansible_collections.hubspot.marketing.tests.unit.conftest import NOW, FakeHubSpot, spec_client
 
@@ -394,7 +399,7 @@ def test_confirm_moves_contacts_by_what_verify_read():
     (HubSpotError("other"), False),
 ])
 def test_unanswered(exc, unanswered):
-    assert r._unanswered(exc) is unanswered
+    assert may_have_been_applied(exc) is unanswered
 
 
 def test_request_failure_entries():
