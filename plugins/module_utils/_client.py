@@ -178,6 +178,15 @@ def may_have_been_processed(attempts):
     return False
 
 
+def _scheme_shown(url, scheme):
+    """``, got scheme 'x'`` when ``url`` starts with a scheme a message may quote (a short one followed by
+    ``://``), else nothing: without ``://`` urlsplit takes a user name or a host for the scheme, and a long
+    one may be a secret typed into the wrong option."""
+    if scheme and len(scheme) <= 10 and url[:len(scheme) + 3].lower() == scheme + "://":
+        return ", got scheme %r" % scheme
+    return ""
+
+
 def check_base_url(base_url):
     """Return the normalised base URL or a reason it is unusable (never both).
 
@@ -190,10 +199,11 @@ def check_base_url(base_url):
         parts = urlsplit(url)
         port = parts.port  # raises on a bad port
     except ValueError as exc:
-        return None, "is not a valid URL (%s)" % exc
+        # urllib's own words quote a bad port, which may be a secret typed into the wrong option.
+        return None, "is not a valid URL (%s)" % ("its port is not a number" if "could not be cast" in str(exc) else exc)
     del port
     if parts.scheme not in ("http", "https"):
-        return None, "must start with http:// or https://, got scheme %r" % (parts.scheme or "")
+        return None, "must start with http:// or https://%s" % _scheme_shown(url, parts.scheme)
     if parts.username is not None or parts.password is not None:
         return None, "must not contain credentials; pass the token as access_token"
     if not parts.hostname:
@@ -256,7 +266,7 @@ def check_proxy_url(proxy):
         return None, "is not a valid URL (its value is not shown: it may hold credentials)"
     del port
     if parts.scheme not in PROXY_SCHEMES:
-        return None, "must start with http:// or https://, got scheme %r" % (parts.scheme or "")
+        return None, "must start with http:// or https://%s" % _scheme_shown(url, parts.scheme)
     if not parts.hostname:
         return None, "has no host name"
     if parts.path not in ("", "/") or parts.query or parts.fragment:
@@ -385,26 +395,43 @@ def api_path(*segments):
     return "/" + "/".join(parts)
 
 
-_BEARER = re.compile(r"(?i)\bbearer(\s+|%20|\+)[^\s\"'<>,;&]+")
 REDACTED = "<redacted>"
+# A Bearer value, or one already redacted (so "Bearer <redacted>" reads "<redacted>" whichever went first).
+_BEARER = re.compile(r"(?i)\bbearer(\s+|%20|\+)(" + re.escape(REDACTED) + r"|[^\s\"'<>,;&]+)")
+
+
+def _json_unescaped(text):
+    """JSON ``text`` with its ``\\uXXXX`` escapes written out (a secret escaped that way is then found);
+    any other text as it is."""
+    if "\\u" not in text:
+        return text
+    try:
+        return json.dumps(json.loads(text), ensure_ascii=False)
+    except ValueError:
+        return text
 
 
 def scrub(text, secrets=()):
-    """``text`` with every ``secret`` (as is, JSON-escaped or percent-encoded) and every ``Bearer <value>`` redacted.
+    """``text`` with every ``secret`` (as is, JSON-escaped, percent-encoded or in base64) and every
+    ``Bearer <value>`` redacted.
 
-    Used on everything taken from a response (error bodies, messages) before it can reach an
-    error: a gateway's error page may echo the request, Authorization header included.
+    Used on everything taken from a response (error bodies, messages, pages) before it can reach a
+    result or an error: a gateway's error page may echo the request, Authorization header included.
+    JSON is read with its ``\\u`` escapes written out. The secrets go first: the Bearer pattern stops
+    at characters a token may hold (``;``, ``,``, quotes), and would leave the rest of such a token.
     """
     if not text:
         return text
-    # The regex costs about a millisecond on a full page; most bodies never say "bearer" at all.
-    if "bearer" in text.lower():
-        text = _BEARER.sub(REDACTED, text)
+    text = _json_unescaped(text)
     for secret in secrets:
         if not secret:
             continue
-        for form in set((secret, json.dumps(secret)[1:-1], quote(secret, safe=""), quote(secret))):
+        encoded = base64.b64encode(secret.encode("utf-8")).decode("ascii")
+        for form in set((secret, json.dumps(secret)[1:-1], quote(secret, safe=""), quote(secret), encoded)):
             text = text.replace(form, REDACTED)
+    # The regex costs about a millisecond on a full page; most bodies never say "bearer" at all.
+    if "bearer" in text.lower():
+        text = _BEARER.sub(REDACTED, text)
     return text
 
 

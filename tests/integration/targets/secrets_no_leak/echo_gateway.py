@@ -6,7 +6,9 @@
 """A misbehaving gateway for secrets_no_leak: every answer echoes the request, Authorization header included.
 
 Paths decide the answer: ``/json/...`` is a 400 JSON error whose message and errors quote the
-header; anything else is a 502 HTML page with the request line and every header, as some
+header; ``/uesc/...`` the same with every character of the header written as a JSON ``\\uXXXX``
+escape, the token also as a key of the error's context; ``/b64/...`` a 502 text page with the
+token in base64; anything else is a 502 HTML page with the request line and every header, as some
 gateways print them. Prints ``echo gateway listening on http://127.0.0.1:PORT`` when ready and
 serves until killed.
 """
@@ -15,6 +17,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
 import json
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -31,12 +34,22 @@ class Echo(BaseHTTPRequestHandler):
         if length:
             self.rfile.read(length)
         request = "%s %s %s\n%s" % (self.command, self.path, self.request_version, str(self.headers))
-        if self.path.startswith("/json/"):
+        auth = self.headers.get("Authorization", "")
+        token = auth.split(" ")[-1]
+        if self.path.startswith("/uesc/"):
             status, kind = 400, "application/json"
-            auth = self.headers.get("Authorization", "")
+            escaped = "".join("\\u%04x" % ord(ch) for ch in auth)
+            body = ('{"status": "error", "category": "VALIDATION_ERROR", "correlationId": "echo-2", "message": "rejected %s", '
+                    '"errors": [{"message": "bad", "context": {"%s": ["token"]}}]}' % (
+                        escaped, "".join("\\u%04x" % ord(ch) for ch in token)))
+        elif self.path.startswith("/b64/"):
+            status, kind = 502, "text/plain"
+            body = "upstream refused basic %s" % base64.b64encode(token.encode()).decode()
+        elif self.path.startswith("/json/"):
+            status, kind = 400, "application/json"
             body = json.dumps({"status": "error", "category": "VALIDATION_ERROR", "correlationId": "echo-1",
                                "message": "rejected header Authorization: %s" % auth,
-                               "errors": [{"message": "token %s is not allowed" % auth.split(" ")[-1]}]})
+                               "errors": [{"message": "token %s is not allowed" % token}]})
         else:
             status, kind = 502, "text/html"
             body = "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><pre>%s</pre></body></html>" % request

@@ -21,7 +21,12 @@ token() { "$py" -c 'import secrets, sys; print(sys.argv[1] + secrets.token_hex(1
 SECRETS_GOOD="$(token pat-na1-good-)"
 SECRETS_RO="$(token pat-na1-readonly-)"
 SECRETS_BAD="$(token pat-na1-wrong-)"
-export SECRETS_GOOD SECRETS_RO SECRETS_BAD
+# A token with a character where a "Bearer <value>" pattern stops: its tail must not leak either.
+SECRETS_ODD_TAIL="$(token tail-)"
+SECRETS_ODD="$(token pat-na1-odd-);${SECRETS_ODD_TAIL}"
+# The good token in base64, as a gateway may echo it.
+SECRETS_GOOD_B64="$("$py" -c 'import base64, sys; print(base64.b64encode(sys.argv[1].encode()).decode())' "$SECRETS_GOOD")"
+export SECRETS_GOOD SECRETS_RO SECRETS_BAD SECRETS_ODD SECRETS_ODD_TAIL SECRETS_GOOD_B64
 
 cleanup() {
     hm_stop_all
@@ -72,7 +77,9 @@ expected = ["INVALID_AUTHENTICATION", "MISSING_SCOPES", "INTERNAL_ERROR", "inval
             "not valid JSON", "non-JSON response body", "daily API request limit", "must not contain credentials",
             # issue 11, items 1-3: tokens given as a dict or a list, gateways echoing the request, the lookup's vars form
             "must be a string, got dict", "must be a string, got list", "502 Bad Gateway", "rejected header Authorization",
-            "<redacted>"]
+            "<redacted>",
+            # gateways echoing the token in JSON escapes, in base64, and a token where the Bearer pattern stops
+            "rejected <redacted>", "upstream refused basic <redacted>", "rejected header Authorization: <redacted>"]
 missing = [e for e in expected if e not in text]
 failed = sorted(k for k, v in results.items() if isinstance(v, dict) and v.get("failed"))
 print("secrets_no_leak: %d results, %d failed as intended" % (len(results), len(failed)))
@@ -90,7 +97,7 @@ if not os.path.exists(os.path.join(out, "results-check.json")):
     sys.exit("secrets_no_leak: the --check run did not finish")
 PYEOF
 
-hm_leak_check "$out" "SECRETS_GOOD SECRETS_RO SECRETS_BAD" ! -name 'emulator.out' ! -name 'gateway.out'
+hm_leak_check "$out" "SECRETS_GOOD SECRETS_RO SECRETS_BAD SECRETS_ODD SECRETS_ODD_TAIL SECRETS_GOOD_B64" ! -name 'emulator.out' ! -name 'gateway.out'
 leaks="$HM_LEAKS"
 if [ "$leaks" -ne 0 ]; then
     echo "secrets_no_leak: FAILED, ${leaks} leak(s)"

@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
 import json
 import socket
 import struct
@@ -28,6 +29,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._client import (
     api_path,
     check_access_token,
     check_base_url,
+    check_proxy_url,
     parallel_map,
     path_segment_error,
     scrub,
@@ -131,6 +133,38 @@ class TestHelpers:
         assert "Authorization: <redacted>" in cleaned and "X-Other: <redacted>" in cleaned
         assert scrub("no secret here", (TOKEN,)) == "no secret here"
         assert scrub(None, (TOKEN,)) is None
+
+    @pytest.mark.parametrize("secret", ["pat-na1-audit;0123456789", "pat-na1-audit,0123", "pat-na1-a\"udit&x<y>'z"])
+    def test_scrub_a_token_holding_characters_that_end_the_bearer_pattern(self, secret):
+        cleaned = scrub("upstream got Authorization: Bearer %s token=%s" % (secret, secret), (secret,))
+        assert cleaned == "upstream got Authorization: <redacted> token=<redacted>"
+
+    def test_scrub_a_token_written_with_json_escapes(self):
+        escaped = "".join("\\u%04x" % ord(ch) for ch in TOKEN)
+        body = '{"message": "echo %s", "context": {"%s": ["x"]}, "errors": ["Bearer %s"]}' % (escaped, escaped, escaped)
+        cleaned = scrub(body, (TOKEN,))
+        assert TOKEN not in json.dumps(json.loads(cleaned), ensure_ascii=False)
+        assert json.loads(cleaned) == {"message": "echo <redacted>", "context": {"<redacted>": ["x"]}, "errors": ["<redacted>"]}
+        assert scrub('not json \\u0041 %s' % TOKEN, (TOKEN,)) == "not json \\u0041 <redacted>"
+
+    def test_scrub_a_token_in_base64(self):
+        encoded = base64.b64encode(TOKEN.encode()).decode()
+        assert scrub("basic %s." % encoded, (TOKEN,)) == "basic <redacted>."
+
+    @pytest.mark.parametrize("check", [check_base_url, check_proxy_url])
+    @pytest.mark.parametrize("value, shown", [
+        ("socks5://proxy.example.com:1080", ", got scheme 'socks5'"),
+        ("ftp://proxy.example.com", ", got scheme 'ftp'"),
+        ("alice:wonderland@proxy.example.com:3128", ""),
+        ("pat-na1-0123456789abcdef://proxy.example.com", ""),
+    ])
+    def test_a_scheme_is_named_only_when_it_is_one(self, check, value, shown):
+        dummy, reason = check(value)
+        assert reason == "must start with http:// or https://" + shown
+
+    def test_a_bad_port_is_not_quoted(self):
+        dummy, reason = check_base_url("http://127.0.0.1:pat-na1-0123456789abcdef")
+        assert reason == "is not a valid URL (its port is not a number)"
 
     def test_client_refuses_bad_options_without_echoing_the_token(self):
         with pytest.raises(ValueError) as exc:
