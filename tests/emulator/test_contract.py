@@ -872,6 +872,13 @@ def test_fault_count_status_and_no_state_change(api):
     assert len(api.state()) == 1
 
 
+def test_fault_skip_lets_the_first_matching_requests_through(api):
+    assert api.faults([{"path_regex": "search", "skip": 2, "count": 1, "action": 503}]).status_code == 200
+    codes = [api.get(ME + "/events/search", params={"q": "x"}).status_code for _round in range(4)]
+    assert codes == [200, 200, 503, 200]
+    assert api.faults([{"path_regex": "search", "skip": -1, "action": 503}]).status_code == 400
+
+
 def test_fault_rate_is_reproducible(api):
     rule = [{"path_regex": "^/marketing/v3/marketing-events/events/search", "rate": 0.5, "action": 500}]
     runs = []

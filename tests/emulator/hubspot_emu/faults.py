@@ -7,7 +7,7 @@ from .common import is_int
 from .limits import daily_headers, window_headers
 from .replies import FAULT_CATEGORIES, Reply, bad_request, error_body, phrase, rate_limit_body
 
-RULE_KEYS = frozenset(["method", "path_regex", "count", "rate", "action", "retry_after", "delay_ms", "policy", "body",
+RULE_KEYS = frozenset(["method", "path_regex", "skip", "count", "rate", "action", "retry_after", "delay_ms", "policy", "body",
                        "match", "named"])
 RULE_ACTIONS = ("reset", "malformed", "delay", "stored_nothing", "cut", "reject_input")
 RULE_BODIES = ("json", "html", "no_category", "string_errors")
@@ -37,6 +37,9 @@ class Faults(object):
             if "method" in rule and rule["method"] != method:
                 continue
             if not rule["_regex"].search(path):
+                continue
+            if rule.get("skip"):
+                rule["skip"] -= 1  # let this one through: the rule applies from the next matching request
                 continue
             if "count" in rule:
                 if rule["count"] <= 0:
@@ -103,6 +106,10 @@ def _rule_path(where, rule, out):
 
 
 def _rule_frequency(where, rule, out):
+    if "skip" in rule:
+        if not is_int(rule["skip"]) or rule["skip"] < 0:
+            raise bad_request("%s: skip must be a non-negative integer" % where)
+        out["skip"] = rule["skip"]
     if "count" in rule and "rate" in rule:
         raise bad_request("%s: use either count or rate, not both" % where)
     if "count" in rule:
