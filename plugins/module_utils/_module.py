@@ -22,7 +22,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+import os
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 from ansible.module_utils.common.parameters import remove_values
 
 from ansible_collections.hubspot.marketing.plugins.module_utils._options import client_from_params
@@ -41,6 +43,19 @@ def echoed_params(params):
     """``params`` as ``invocation.module_args`` shows them: a list of more than ``ECHO_LIST_MAX`` items as its count."""
     return dict((name, "%d items (not repeated in the result)" % len(value) if isinstance(value, list) and len(value) > ECHO_LIST_MAX else value)
                 for name, value in params.items())
+
+
+def environment_hint(argument_spec, msg):
+    """For ansible-core's "value of OPTION must be one of" about an option that falls back to an environment
+    variable which is set: the text saying so (core's message does not tell where the value came from)."""
+    for name, spec in argument_spec.items():
+        fallback = spec.get("fallback") or ()
+        if fallback and fallback[0] is env_fallback and ("value of %s must be one of" % name) in msg:
+            given = [var for var in fallback[1] if os.environ.get(var)]
+            if given:
+                return (" (without the option %s, the value is the environment variable %s of the host that runs the module)"
+                        % (name, given[0]))
+    return ""
 
 
 def checked(*error_lists):
@@ -107,6 +122,7 @@ class HubSpotModule(AnsibleModule):
         super(HubSpotModule, self).exit_json(**kwargs)
 
     def fail_json(self, msg, **kwargs):
+        msg += environment_hint(self.argument_spec, msg)
         if getattr(self, "params", None) is not None:
             kwargs.setdefault("invocation", self._invocation())
         super(HubSpotModule, self).fail_json(msg=msg, **kwargs)

@@ -159,3 +159,28 @@ def test_a_real_module_returns_long_contact_lists_as_a_count(count, echoed):
     module_args = result["invocation"]["module_args"]
     assert module_args["contacts"] == (echoed or contacts)
     assert module_args["access_token"] != "pat-na1-echo-test-secret" and "pat-na1-echo-test-secret" not in str(result)
+
+
+@pytest.mark.parametrize("environment, hint", [
+    ({"HUBSPOT_API_VERSION": "v4"}, " (without the option api_version, the value is the environment variable HUBSPOT_API_VERSION"),
+    ({}, ""),
+])
+def test_a_bad_choice_from_the_environment_says_where_it_came_from(monkeypatch, environment, hint):
+    from ansible_collections.hubspot.marketing.plugins.modules import marketing_event_info
+    from ansible_collections.hubspot.marketing.tests.unit.plugins.modules.utils import run_module
+
+    monkeypatch.delenv("HUBSPOT_API_VERSION", raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    args = {"access_token": "pat-na1-choice-test", "event_id": "1"}
+    if not environment:
+        args["api_version"] = "v4"
+    code, result = run_module(marketing_event_info, args)
+    assert code == 1 and "value of api_version must be one of" in result["msg"]
+    assert result["msg"].endswith(hint + " of the host that runs the module)" if hint else "got: v4")
+
+
+def test_the_environment_hint_names_only_options_with_an_environment_fallback(monkeypatch):
+    monkeypatch.setenv("HUBSPOT_API_VERSION", "v4")
+    spec = {"state": {"type": "str", "choices": ["a"]}}
+    assert _module.environment_hint(spec, "value of state must be one of: a, got: b") == ""
