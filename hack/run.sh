@@ -66,6 +66,46 @@ run_stage() {
     echo "----- ${name}: ${status}$([ "$status" = FAIL ] && echo " (exit ${rc})")"
 }
 
+# run_lanes STEP...: run each step (a do_* function, its arguments after spaces) in a background lane
+# of its own, all at once, each with its own copy of the stage, logs and stray-process check; then show
+# each lane's output whole, in the order given, and add its rows to the summary. Only for steps that
+# share nothing on this machine and time nothing: `make test` runs the sanity lane (one core after the
+# other: ansible-test's sanity venvs under ~/.ansible are shared between cores) beside the units lane,
+# then the other cores' integration stages side by side, on the CI machine's 2 cores.
+run_lanes() {
+    local lanes i=0 step name status time note
+    local -a pids=() steps=("$@")
+    lanes="$(mktemp -d "${HM_LOGS}/lanes.XXXXXX")"
+    for step in "$@"; do
+        mkdir -p "${lanes}/${i}/logs"
+        # shellcheck disable=SC2086 # a step is a function name and its arguments, split on spaces
+        ( _lane "${lanes}/${i}" $step ) </dev/null >"${lanes}/${i}/out" 2>&1 &
+        pids+=("$!")
+        i=$((i + 1))
+    done
+    hm_say "running in parallel: $*"
+    for i in "${!pids[@]}"; do
+        wait "${pids[$i]}" || true
+        cat "${lanes}/${i}/out"
+        [ -f "${lanes}/${i}/rows" ] || { record "${steps[$i]}" FAIL 0 "its lane ended before writing its rows"; continue; }
+        while IFS=$'\t' read -r name status time note; do
+            record "$name" "$status" "$time" "$note"
+        done <"${lanes}/${i}/rows"
+    done
+}
+
+_lane() {
+    local dir="$1" i
+    shift
+    HM_LOGS="${dir}/logs" HM_STAGE="" HM_STAGE_ROOT="" HM_EMULATOR_PID=""
+    R_NAME=() R_STATUS=() R_TIME=() R_NOTE=()
+    trap hm_cleanup EXIT
+    "$@"
+    for i in "${!R_NAME[@]}"; do
+        printf '%s\t%s\t%s\t%s\n' "${R_NAME[$i]}" "${R_STATUS[$i]}" "${R_TIME[$i]}" "${R_NOTE[$i]}"
+    done >"${dir}/rows"
+}
+
 # note TEXT: a short reason shown in the summary table.
 note() { printf '%s' "$*" >"${HM_LOGS}/note"; echo "$*"; }
 skip() { note "SKIP: $*"; : >"${HM_LOGS}/skipped"; exit 3; }
@@ -100,6 +140,28 @@ do_integration() {
     local core
     setup_tools; setup_cores; ensure_stage
     for core in $CORES; do run_stage "integration ${core}" stage_integration "$core"; done
+}
+
+# The integration stages of `make test`: the other cores' (a few targets each, no timing checks) in
+# parallel lanes, then the primary core's alone, whose targets time the emulator's lags.
+do_integration_lanes() {
+    local core primary
+    local -a others=()
+    setup_tools; setup_cores
+    primary="$(primary_core)"
+    for core in $CORES; do
+        [ "$core" = "$primary" ] || others+=("do_integration_on ${core}")
+    done
+    [ "${#others[@]}" -eq 0 ] || run_lanes "${others[@]}"
+    for core in $CORES; do
+        [ "$core" = "$primary" ] && do_integration_on "$core"
+    done
+    return 0
+}
+
+do_integration_on() {
+    ensure_stage
+    run_stage "integration $1" stage_integration "$1"
 }
 
 do_emulator() {
@@ -166,7 +228,7 @@ main() {
             lint) do_lint ;;
             docs) do_docs ;;
             awx) do_awx ;;
-            test) do_setup; do_complexity; do_sanity; do_units; do_integration; do_emulator; do_lint; do_docs; do_awx ;;
+            test) do_setup; do_complexity; run_lanes do_sanity do_units; do_integration_lanes; do_emulator; do_lint; do_docs; do_awx ;;
             *) echo "unknown step: ${step} (setup complexity sanity units integration emulator lint docs awx test)" >&2; exit 2 ;;
         esac
     done
