@@ -27,6 +27,7 @@ import ssl
 import threading
 import time
 import traceback
+import warnings
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 try:
@@ -39,7 +40,8 @@ REQUESTS_IMPORT_ERROR = None
 try:
     import requests
     from requests.adapters import HTTPAdapter
-    from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError, SSLError as Urllib3SSLError
+    from urllib3.exceptions import (ConnectTimeoutError, InsecureRequestWarning, MaxRetryError, NewConnectionError,
+                                    SSLError as Urllib3SSLError)
     from urllib3.util.retry import Retry
     from urllib3.util.ssl_ import create_urllib3_context
     HAS_REQUESTS = True
@@ -623,6 +625,15 @@ def _json_object(method, path, status, text, retries):
     return body
 
 
+def quiet_insecure_warning(url):
+    """With ``validate_certs: false`` the plugin warns once that the host's certificate is not verified
+    (``HubSpotModule``, the lookup); urllib3's ``InsecureRequestWarning`` would say it again on the
+    controller's terminal for the lookup. Only for that host: other code in the same process keeps it."""
+    host = urlsplit(url).hostname or ""
+    warnings.filterwarnings("ignore", message="Unverified HTTPS request is being made to host '%s'" % re.escape(host),
+                            category=InsecureRequestWarning)
+
+
 class HubSpotClient:
     """One session to one HubSpot API base URL.
 
@@ -671,6 +682,8 @@ class HubSpotClient:
         self._session.trust_env = False
         self._session.proxies = {"http": self.proxy, "https": self.proxy} if self.proxy else {}
         self._session.verify = (ca_path or True) if validate_certs else False
+        if not validate_certs:
+            quiet_insecure_warning(url)
         self._secrets = proxy_secrets(self.proxy)
         self._session.headers.update({
             "Authorization": "Bearer %s" % access_token,

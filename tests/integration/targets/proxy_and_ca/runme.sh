@@ -59,6 +59,12 @@ proxied="$(wc -l <"$out/proxy-auth.out")"
 HTTPS_PROXY="$AUTH_PROXY" NO_PROXY="127.0.0.1" ansible-playbook -vvvv "${common[@]}" direct.yml >"$out/direct.stdout" 2>"$out/direct.stderr" </dev/null \
     || { tail -n 60 "$out/direct.stdout"; exit 1; }
 [ "$(wc -l <"$out/proxy-auth.out")" -eq "$proxied" ] || { echo "proxy_and_ca: NO_PROXY was not honoured"; tail -n 5 "$out/proxy-auth.out"; exit 1; }
+# validate_certs=false: the lookup's own warning, once, and not urllib3's InsecureRequestWarning beside it.
+grep -q "validate_certs is false, the TLS certificate of ${HTTPS_URL} is not verified" "$out/direct.stdout" "$out/direct.stderr" \
+    || { echo "proxy_and_ca: the lookup did not warn about validate_certs=false"; exit 1; }
+if grep -n "Unverified HTTPS request\|InsecureRequestWarning" "$out/direct.stdout" "$out/direct.stderr"; then
+    echo "proxy_and_ca: urllib3's warning repeats the lookup's"; exit 1
+fi
 
 # The proxies' logs: what went through which proxy.
 "$py" - "$out" "$HTTP_URL" "$HTTPS_URL" <<'PYEOF'

@@ -295,6 +295,25 @@ class TestRequests:
             client.get("/x")
         assert "daily API request limit" in str(exc.value)
 
+    @pytest.mark.parametrize("body, not_found", [
+        ('{"status": "error", "message": "Not found", "category": "OBJECT_NOT_FOUND"}', True),
+        ("<html><body>404 Not Found</body></html>", False),
+        ("", False),
+    ])
+    def test_only_hubspots_json_404_says_not_found(self, client, requests_mock, body, not_found):
+        requests_mock.get(BASE + "/x", status_code=404, text=body)
+        with pytest.raises(HubSpotApiError) as exc:
+            client.get("/x")
+        assert exc.value.not_found is not_found
+        assert ("not a sign that the object is missing" in str(exc.value)) is not not_found
+
+    def test_errors_given_as_plain_strings_are_kept(self, client, requests_mock):
+        requests_mock.get(BASE + "/x", status_code=400, text='{"status": "error", "errors": ["marketingEventId: must be an integer", 7]}')
+        with pytest.raises(HubSpotApiError) as exc:
+            client.get("/x")
+        assert exc.value.details == [{"message": "marketingEventId: must be an integer"}]
+        assert str(exc.value) == "GET /x -> 400: marketingEventId: must be an integer"
+
     def test_non_json_error_body_is_truncated(self, client, requests_mock):
         requests_mock.get(BASE + "/x", status_code=502, text="<html>" + "x" * 2000 + "</html>")
         with pytest.raises(HubSpotApiError) as exc:
@@ -787,3 +806,23 @@ def test_an_https_proxy_gets_its_own_tls_policy(monkeypatch, tmp_path, proxy, tl
         # What urllib3 receives: ProxyManager(..., proxy_ssl_context=...).
         assert adapter.proxy_manager_for(proxy).proxy_config.ssl_context == ("CONTEXT" if tls else None)
     assert made == ([(True, str(ca))] if tls else [])
+
+
+def test_validate_certs_off_quiets_urllib3_for_that_host_only(monkeypatch):
+    """The plugins warn once that base_url's certificate is not verified; urllib3's InsecureRequestWarning
+    for that host is not repeated, and stays for any other host."""
+    import warnings
+
+    from urllib3.exceptions import InsecureRequestWarning
+
+    def said(host):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("default")
+            HubSpotClient("pat-na1-unit-0a1b2c3d", base_url="https://Emulator.example:8443", validate_certs=False).close()
+            warnings.warn("Unverified HTTPS request is being made to host '%s'. Adding certificate verification is "
+                          "strongly advised." % host, InsecureRequestWarning)
+        return [str(w.message) for w in caught]
+
+    assert said("emulator.example") == []
+    assert said("emulatorXexample") != []
+    assert said("other.example") != []
