@@ -93,7 +93,8 @@ class HubSpotApiError(HubSpotError):
     """HubSpot answered with an error status (after any retries)."""
 
     def __init__(self, method, path, status, category=None, message=None, correlation_id=None,
-                 details=None, policy=None, required_scopes=None, retries=0, error_type=None, error_tokens=None):
+                 details=None, policy=None, required_scopes=None, retries=0, error_type=None, error_tokens=None,
+                 json_body=True):
         self.method = method
         self.path = path
         self.status = status
@@ -107,7 +108,15 @@ class HubSpotApiError(HubSpotError):
         # HubSpot's errorType and errorTokens, e.g. UNIQUE_VALUE_CONFLICT with {"existingObjectId": ["123"]}.
         self.error_type = error_type
         self.error_tokens = dict(error_tokens or {})
+        # False when the body was not HubSpot's JSON error (an HTML page, a proxy's text): see ``not_found``.
+        self.json_body = json_body
         super(HubSpotApiError, self).__init__(self._render())
+
+    @property
+    def not_found(self):
+        """HubSpot said the object does not exist: a 404 with its JSON error body. A 404 page that is not
+        JSON (HubSpot serves HTML for some paths, a proxy its own) says nothing about the object."""
+        return self.status == 404 and self.json_body
 
     def _render(self):
         head = "%s %s -> %s" % (self.method, self.path, self.status)
@@ -120,6 +129,8 @@ class HubSpotApiError(HubSpotError):
             text += " Required scopes: %s." % ", ".join(self.required_scopes)
         if self.status == 401:
             text += " " + AUTH_HINT
+        if self.status == 404 and not self.json_body:
+            text += " (not HubSpot's JSON error, so not a sign that the object is missing: check base_url and proxy)"
         if self.retries:
             text += " (gave up after %d retries)" % self.retries
         return "%s: %s" % (head, text)
@@ -153,28 +164,36 @@ class HubSpotApiError(HubSpotError):
             if len(excerpt) > _BODY_EXCERPT:
                 excerpt = excerpt[:_BODY_EXCERPT] + "..."
             return cls(method, path, status, message="non-JSON response body: %s" % (excerpt or "(empty)"),
-                       retries=retries)
+                       retries=retries, json_body=False)
         category = body.get("category") or body.get("errorType")
         policy = body.get("policyName")
         if policy and not body.get("category"):
             category = "RATE_LIMITS"
-        details = []
-        scopes = []
-        for item in body.get("errors") or []:
-            if not isinstance(item, dict):
-                continue
-            details.append({k: item[k] for k in ("message", "in", "code", "subCategory", "context") if k in item})
-            context = item.get("context") or {}
-            if isinstance(context, dict):
-                scopes.extend(context.get("requiredGranularScopes") or [])
+        details, scopes = _error_items(body.get("errors"))
         context = body.get("context") or {}
         if isinstance(context, dict):
             scopes.extend(context.get("missingScopes") or [])
         err_cls = HubSpotDailyLimitError if policy == "DAILY" else cls
-        return err_cls(method, path, status, category=category, message=body.get("message"),
+        message = body.get("message") or "; ".join(d["message"] for d in details if isinstance(d.get("message"), str)) or None
+        return err_cls(method, path, status, category=category, message=message,
                        correlation_id=body.get("correlationId"), details=details, policy=policy,
                        required_scopes=sorted(set(scopes)), retries=retries, error_type=body.get("errorType"),
-                       error_tokens=body.get("errorTokens") if isinstance(body.get("errorTokens"), dict) else None)
+                       error_tokens=body.get("errorTokens") if isinstance(body.get("errorTokens"), dict) else None,
+                       json_body=bool(body_text))
+
+
+def _error_items(errors):
+    """``(details, scopes)`` of an error body's ``errors``: objects, or plain strings as some HubSpot errors give."""
+    details, scopes = [], []
+    for item in errors or []:
+        if isinstance(item, str):
+            details.append({"message": item})
+        elif isinstance(item, dict):
+            details.append({k: item[k] for k in ("message", "in", "code", "subCategory", "context") if k in item})
+            context = item.get("context") or {}
+            if isinstance(context, dict):
+                scopes.extend(context.get("requiredGranularScopes") or [])
+    return details, scopes
 
 
 class HubSpotDailyLimitError(HubSpotApiError):

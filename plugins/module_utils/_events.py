@@ -244,11 +244,14 @@ def create_body(ref, desired):
     return body
 
 
+def is_create_conflict(exc):
+    """A create refused because the event exists (400 with ``errorType`` UNIQUE_VALUE_CONFLICT)."""
+    return isinstance(exc, HubSpotApiError) and exc.status == 400 and "UNIQUE_VALUE_CONFLICT" in (exc.error_type, exc.category)
+
+
 def conflict_object_id(exc):
-    """The objectId a create lost to (400 UNIQUE_VALUE_CONFLICT), or None for any other error."""
-    if not isinstance(exc, HubSpotApiError) or exc.status != 400:
-        return None
-    if "UNIQUE_VALUE_CONFLICT" not in (exc.error_type, exc.category):
+    """The objectId a create lost to, when the conflict names it (its ``errorTokens`` or message), else None."""
+    if not is_create_conflict(exc):
         return None
     ids = exc.error_tokens.get("existingObjectId") or []
     if isinstance(ids, list) and ids and str(ids[0]).isdigit():
@@ -313,7 +316,7 @@ def read_event(client, ref):
     try:
         raw = client.get(path, params=params)
     except HubSpotApiError as exc:
-        if exc.status == 404:
+        if exc.not_found:
             return None
         raise
     return normalize_event(raw, ref.external_account_id)
@@ -327,6 +330,7 @@ def find_identifiers(client, external_event_id):
     try:
         body = client.get(identifiers_path(external_event_id))
     except HubSpotApiError as exc:
+        # Any 404, JSON or not: HubSpot answers a new event's identifiers with one while it indexes it.
         if exc.status == 404:
             return []
         raise
@@ -500,11 +504,12 @@ class _EventRun(object):
 
     def _lost_race(self, exc):
         """A create answered UNIQUE_VALUE_CONFLICT: the event exists, so the run updates that one."""
-        existing = conflict_object_id(exc)
-        if existing is None:
+        if not is_create_conflict(exc):
             raise exc
-        self.outcome.warnings.append("%s was created meanwhile (HubSpot answered UNIQUE_VALUE_CONFLICT with objectId %s); "
-                                     "updated that event instead" % (self.ref.describe(), existing))
+        existing = conflict_object_id(exc)
+        named = " with objectId %s" % existing if existing else ""
+        self.outcome.warnings.append("%s was created meanwhile (HubSpot answered UNIQUE_VALUE_CONFLICT%s); "
+                                     "updated that event instead" % (self.ref.describe(), named))
         self.current = read_event(self.client, self.ref)
         if self.current is None:
             raise exc

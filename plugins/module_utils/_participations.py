@@ -172,7 +172,7 @@ def read_breakdown(client, event=None, contact=None, state=None, limit=None, pag
     except HubSpotApiError as exc:
         # Without an event, a 404 can only mean the contact does not exist. With an event it may be
         # the event that is unknown, which must fail.
-        if exc.status == 404 and event is None:
+        if exc.not_found and event is None:
             return [], 0, 0
         raise
     total = pager.total if pager.total is not None else len(items)

@@ -309,7 +309,7 @@ def _event_held(client, event, read_state, expected_total, final):
                 return None
             items.append(held_part(item))
     except HubSpotApiError as exc:
-        if exc.status != 404:
+        if not exc.not_found:
             raise
     if not (items or final or expected_total is None) and expected_total > 0:
         return None  # an empty first page: nothing has rolled up yet

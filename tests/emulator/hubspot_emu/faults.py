@@ -183,7 +183,7 @@ def fault_reply(rule, config):
     if variant == "no_category":
         del body["category"]
     elif variant == "string_errors":
-        body["errors"] = [body["message"], "Emulated fault: errors given as plain strings"]
+        body["errors"] = [body.pop("message"), "Emulated fault: errors given as plain strings"]
     return Reply(action, body, headers)
 
 

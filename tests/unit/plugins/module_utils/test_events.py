@@ -173,6 +173,15 @@ class TestConflict:
         assert outcome.event["event_id"] == "58000001" and outcome.event["event_name"] == "Webinar"
         assert len(outcome.warnings) == 1 and "UNIQUE_VALUE_CONFLICT" in outcome.warnings[0] and "58000001" in outcome.warnings[0]
 
+    def test_a_conflict_that_names_no_event_still_reads_the_winner(self):
+        """HubSpot's conflict may carry only errorType UNIQUE_VALUE_CONFLICT: the event is read by its external ids."""
+        bare = {"status": "error", "errorType": "UNIQUE_VALUE_CONFLICT", "message": "conflict"}
+        client = client_answering(gets=[NOT_FOUND, READ], posts=[api_error(400, bare, "POST", ME + "/events")])
+        outcome = ev.ensure_event(client, REF, "present", desired(event_name="Webinar", event_organizer="Org"))
+        assert outcome.changed is False and outcome.event["event_id"] == "58000001"
+        assert outcome.warnings == ["event web-1 (external account acc) was created meanwhile (HubSpot answered "
+                                    "UNIQUE_VALUE_CONFLICT); updated that event instead"]
+
     def test_a_lost_race_to_an_identical_event_changes_nothing(self):
         client = client_answering(gets=[NOT_FOUND, READ], posts=[api_error(400, CONFLICT_BODY, "POST", ME + "/events")])
         outcome = ev.ensure_event(client, REF, "present", desired(event_name="Webinar", event_organizer="Org"))
@@ -380,6 +389,17 @@ class TestEnsure:
         client.request.assert_called_once_with("DELETE", ME + "/events/web-1", params={"externalAccountId": "acc"})
         client = client_answering(gets=[NOT_FOUND])
         assert not ev.ensure_event(client, REF, "absent", {}).changed
+
+    def test_a_404_page_that_is_not_json_is_no_proof_of_absence(self):
+        """An HTML 404 (HubSpot serves some, so do proxies) fails the task: reading it as "absent" would
+        report a delete as done, or create a second event, while HubSpot still holds the first."""
+        page = HubSpotApiError.from_response("GET", ME + "/events/web-1", 404, "<html><h1>Not Found</h1></html>")
+        for state in ("absent", "present"):
+            client = client_answering(gets=[page])
+            with pytest.raises(HubSpotApiError, match="not HubSpot's JSON error, so not a sign that the object is missing"):
+                ev.ensure_event(client, REF, state, {"event_name": "Webinar"})
+            client.request.assert_not_called()
+            client.post.assert_not_called()
 
 
 class TestFind:
