@@ -139,8 +139,10 @@ options:
         already holding it is left as it is), so this plan is the fastest one for a large event, where reading its
         participations costs more requests than writing (see the performance page of the docs). The cost is on the
         timeline. HubSpot adds a timeline event for each call and treats a call as a repeat only with the same contact
-        and C(interactionDateTime) (O(occurred_at)), so re-posting this task's own earlier writes is harmless, but a
-        participation recorded by another tool at another time may get a second timeline entry.
+        and C(interactionDateTime) (O(occurred_at)). Re-posting this task's own earlier writes is harmless when that time
+        is stable (attendees' join times, or O(occurred_at) given). Registrations and cancellations given without any
+        time are sent with the time the task started, so each forced run may add a timeline entry for them; a
+        participation recorded by another tool at another time may get a second one too.
     type: bool
     default: false
   allow_partial:
@@ -174,7 +176,9 @@ options:
         and HubSpot may answer a write as done without storing it. Contacts not confirmed in time move to
         RV(unconfirmed) and fail the task; contacts whose write got no answer but that the reads show are moved to RV(recorded).
       - Reads the contacts' own participations, or the event's breakdown when that takes fewer requests; counted in
-        RV(api_calls.verify_reads).
+        RV(api_calls.verify_reads). The event's breakdown is a rollup that lags further, so a round reads it only once
+        its total shows at least the participations this task's writes imply; another tool writing to the same event
+        meanwhile can make it show a state a contact has left since.
     type: bool
     default: false
   verify_timeout:
