@@ -24,8 +24,12 @@ HM_LOGS="$(mktemp -d "${TMPDIR:-/tmp}/hubspot-marketing-logs.XXXXXX")"
 export HM_LOGS
 
 declare -a R_NAME=() R_STATUS=() R_TIME=() R_NOTE=()
+# The lanes of run_lanes still running: their shells' PIDs and folders (for on_exit).
+declare -a LANE_PIDS=() LANE_DIRS=()
 
 on_exit() {
+    local i
+    for i in "${!LANE_PIDS[@]}"; do _reap_lane "${LANE_DIRS[$i]}" "${LANE_PIDS[$i]}"; done
     hm_cleanup
     rm -rf "${HM_LOGS}"
 }
@@ -69,28 +73,58 @@ run_stage() {
 # run_lanes STEP...: run each step (a do_* function, its arguments after spaces) in a background lane
 # of its own, all at once, each with its own copy of the stage, logs and stray-process check; then show
 # each lane's output whole, in the order given, and add its rows to the summary. Only for steps that
-# share nothing on this machine and time nothing: `make test` runs the sanity lane (one core after the
-# other: ansible-test's sanity venvs under ~/.ansible are shared between cores) beside the units lane,
-# then the other cores' integration stages side by side, on the CI machine's 2 cores.
+# share nothing on this machine and whose checks do not hang on tight timings: `make test` runs the
+# sanity lane (one core after the other: ansible-test's sanity venvs under ~/.ansible are shared between
+# cores) beside the units lane (their few timing checks have wide margins: a DAILY 429 fails within 1 s,
+# the pacer's bound holds under any delay), then the older cores' integration stages (documented examples,
+# secrets: no timing) side by side. The primary core's integration targets, which time the emulator's
+# lags, and the emulator's own tests run alone. Lanes start whatever the number of cores (CI has 2).
 run_lanes() {
     local lanes i=0 step name status time note
-    local -a pids=() steps=("$@")
+    local -a steps=("$@")
     lanes="$(mktemp -d "${HM_LOGS}/lanes.XXXXXX")"
+    LANE_PIDS=() LANE_DIRS=()
     for step in "$@"; do
         mkdir -p "${lanes}/${i}/logs"
         # shellcheck disable=SC2086 # a step is a function name and its arguments, split on spaces
         ( _lane "${lanes}/${i}" $step ) </dev/null >"${lanes}/${i}/out" 2>&1 &
-        pids+=("$!")
+        LANE_PIDS+=("$!") LANE_DIRS+=("${lanes}/${i}")
         i=$((i + 1))
     done
     hm_say "running in parallel: $*"
-    for i in "${!pids[@]}"; do
-        wait "${pids[$i]}" || true
+    for i in "${!steps[@]}"; do
+        wait "${LANE_PIDS[$i]}" || true
         cat "${lanes}/${i}/out"
-        [ -f "${lanes}/${i}/rows" ] || { record "${steps[$i]}" FAIL 0 "its lane ended before writing its rows"; continue; }
+        if [ ! -f "${lanes}/${i}/rows" ]; then
+            _reap_lane "${lanes}/${i}" "${LANE_PIDS[$i]}"
+            record "${steps[$i]}" FAIL 0 "its lane ended before writing its rows"
+            continue
+        fi
         while IFS=$'\t' read -r name status time note; do
             record "$name" "$status" "$time" "$note"
         done <"${lanes}/${i}/rows"
+    done
+    LANE_PIDS=() LANE_DIRS=()
+}
+
+# _reap_lane DIR PID: stop a lane (when still running) and what its stage left: its processes, its copy.
+# Background lanes ignore SIGINT (bash starts them so), hence TERM, and the processes found by stage path.
+_reap_lane() {
+    local dir="$1" pid="$2" root
+    local -a tree
+    mapfile -t tree < <(_descendants "$pid")
+    kill -TERM "${tree[@]}" "$pid" 2>/dev/null || true
+    root="$(cat "${dir}/stage_root" 2>/dev/null || true)"
+    [ -n "$root" ] || return 0
+    ( HM_STAGE_ROOT="$root"; hm_kill_strays >/dev/null 2>&1 || true; rm -rf "$root" )
+}
+
+# _descendants PID: the PIDs of every process below PID.
+_descendants() {
+    local child
+    for child in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+        echo "$child"
+        _descendants "$child"
     done
 }
 
@@ -100,6 +134,9 @@ _lane() {
     HM_LOGS="${dir}/logs" HM_STAGE="" HM_STAGE_ROOT="" HM_EMULATOR_PID=""
     R_NAME=() R_STATUS=() R_TIME=() R_NOTE=()
     trap hm_cleanup EXIT
+    trap 'exit 143' TERM
+    ensure_stage
+    printf '%s\n' "$HM_STAGE_ROOT" >"${dir}/stage_root"
     "$@"
     for i in "${!R_NAME[@]}"; do
         printf '%s\t%s\t%s\t%s\n' "${R_NAME[$i]}" "${R_STATUS[$i]}" "${R_TIME[$i]}" "${R_NOTE[$i]}"
