@@ -94,7 +94,7 @@ class HubSpotApiError(HubSpotError):
 
     def __init__(self, method, path, status, category=None, message=None, correlation_id=None,
                  details=None, policy=None, required_scopes=None, retries=0, error_type=None, error_tokens=None,
-                 json_body=True):
+                 hubspot_body=True):
         self.method = method
         self.path = path
         self.status = status
@@ -108,15 +108,16 @@ class HubSpotApiError(HubSpotError):
         # HubSpot's errorType and errorTokens, e.g. UNIQUE_VALUE_CONFLICT with {"existingObjectId": ["123"]}.
         self.error_type = error_type
         self.error_tokens = dict(error_tokens or {})
-        # False when the body was not HubSpot's JSON error (an HTML page, a proxy's text): see ``not_found``.
-        self.json_body = json_body
+        # False when the body was not HubSpot's JSON error (an HTML page, a gateway's own JSON): see ``not_found``.
+        self.hubspot_body = hubspot_body
         super(HubSpotApiError, self).__init__(self._render())
 
     @property
     def not_found(self):
-        """HubSpot said the object does not exist: a 404 with its JSON error body. A 404 page that is not
-        JSON (HubSpot serves HTML for some paths, a proxy its own) says nothing about the object."""
-        return self.status == 404 and self.json_body
+        """HubSpot said the object does not exist: a 404 with its JSON error body (``is_hubspot_error``).
+        Another 404 (HubSpot serves HTML for some paths, a proxy or API gateway
+        its own page or JSON) says nothing about the object."""
+        return self.status == 404 and self.hubspot_body
 
     def _render(self):
         head = "%s %s -> %s" % (self.method, self.path, self.status)
@@ -129,7 +130,7 @@ class HubSpotApiError(HubSpotError):
             text += " Required scopes: %s." % ", ".join(self.required_scopes)
         if self.status == 401:
             text += " " + AUTH_HINT
-        if self.status == 404 and not self.json_body:
+        if self.status == 404 and not self.hubspot_body:
             text += " (not HubSpot's JSON error, so not a sign that the object is missing: check base_url and proxy)"
         if self.retries:
             text += " (gave up after %d retries)" % self.retries
@@ -164,7 +165,7 @@ class HubSpotApiError(HubSpotError):
             if len(excerpt) > _BODY_EXCERPT:
                 excerpt = excerpt[:_BODY_EXCERPT] + "..."
             return cls(method, path, status, message="non-JSON response body: %s" % (excerpt or "(empty)"),
-                       retries=retries, json_body=False)
+                       retries=retries, hubspot_body=False)
         category = body.get("category") or body.get("errorType")
         policy = body.get("policyName")
         if policy and not body.get("category"):
@@ -179,13 +180,19 @@ class HubSpotApiError(HubSpotError):
                        correlation_id=body.get("correlationId"), details=details, policy=policy,
                        required_scopes=sorted(set(scopes)), retries=retries, error_type=body.get("errorType"),
                        error_tokens=body.get("errorTokens") if isinstance(body.get("errorTokens"), dict) else None,
-                       json_body=bool(body_text))
+                       hubspot_body=is_hubspot_error(body))
+
+
+def is_hubspot_error(body):
+    """Whether a JSON error body has HubSpot's shape: a ``category`` or a ``correlationId`` (its error schema
+    requires both; some of its 404s and 5xx come without a category)."""
+    return bool(body.get("category") or body.get("correlationId"))
 
 
 def _error_items(errors):
     """``(details, scopes)`` of an error body's ``errors``: objects, or plain strings as some HubSpot errors give."""
     details, scopes = [], []
-    for item in errors or []:
+    for item in errors if isinstance(errors, list) else []:
         if isinstance(item, str):
             details.append({"message": item})
         elif isinstance(item, dict):

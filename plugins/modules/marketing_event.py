@@ -22,7 +22,7 @@ description:
     "not found" on the external-id paths to any app but the creator).
   - Options that are not given are left as HubSpot holds them.
   - A create that loses a race with another create of the same external ids (HubSpot answers
-    C(400 UNIQUE_VALUE_CONFLICT) with the existing event's id) updates that event instead, with a warning.
+    C(400 UNIQUE_VALUE_CONFLICT)) reads that event by its external ids and updates it instead, with a warning.
   - Never uses HubSpot's C(events/upsert) endpoint, which was observed to answer success and create nothing.
   - What can refuse the task without a write is decided after the read and before the first write, in check mode
     too, so check mode fails where the task would. That is missing times for V(completed), an event given by O(event_id)

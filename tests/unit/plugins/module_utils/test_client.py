@@ -299,6 +299,8 @@ class TestRequests:
         ('{"status": "error", "message": "Not found", "category": "OBJECT_NOT_FOUND"}', True),
         ("<html><body>404 Not Found</body></html>", False),
         ("", False),
+        ('{"message": "no Route matched with those values"}', False),  # an API gateway's own JSON
+        ('{"status": "error", "errors": "Not found"}', False),
     ])
     def test_only_hubspots_json_404_says_not_found(self, client, requests_mock, body, not_found):
         requests_mock.get(BASE + "/x", status_code=404, text=body)
@@ -312,6 +314,8 @@ class TestRequests:
         with pytest.raises(HubSpotApiError) as exc:
             client.get("/x")
         assert exc.value.details == [{"message": "marketingEventId: must be an integer"}]
+        assert str(HubSpotApiError.from_response("GET", "/x", 400, '{"status": "error", "errors": "Invalid input"}')) == (
+            "GET /x -> 400: no error message in the response")
         assert str(exc.value) == "GET /x -> 400: marketingEventId: must be an integer"
 
     def test_non_json_error_body_is_truncated(self, client, requests_mock):
