@@ -13,7 +13,7 @@ The decisions (what holds, what to write, what an answer means) are in ``_attend
 file only sends requests through the one client and hands the answers over.
 
 HubSpot's reads are eventually consistent (CONTRACT.md section 12, row 7): the contact breakdown
-shows a write after about a second, the event breakdowns are a rollup that lags much longer. So a
+shows a write after about 1.3 seconds, the event breakdowns are a rollup that lags much longer. So a
 read before writing only saves writes; what was recorded is taken from the write's answer, and
 ``verify`` confirms through reads, preferring the contact breakdown.
 """
@@ -59,8 +59,9 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._participations 
 from ansible_collections.hubspot.marketing.plugins.module_utils._schemas import DEFAULT_WRITE_CONCURRENCY
 
 READ_WORKERS = 4
-VERIFY_FIRST_WAIT = 1.0
-VERIFY_MAX_WAIT = 8.0
+# The waits before verify's rounds, the last one repeated: the first a little over the ~1.3 s HubSpot's
+# contact breakdown takes to show a write (CONTRACT.md section 12, row 7), so one round usually confirms it.
+VERIFY_WAITS = (1.5, 2.0, 4.0, 8.0)
 # The event breakdown is a rollup that takes several polling rounds to catch up with writes (the
 # contact breakdown about one): it is chosen only when this many rounds of it still cost fewer
 # requests than one round of contact reads.
@@ -330,7 +331,7 @@ def _verify_round(client, event, state, pending, event_total, expected_total=Non
 
 def verify(client, event, state, contacts, timeout, event_total=None, expected_total=None):
     """``(unconfirmed, rounds)``: the ``contacts`` whose participation still does not hold ``state``
-    after polling with backoff (1 s, 2 s, 4 s, then every 8 s) for at most ``timeout`` seconds.
+    after polling with backoff (``VERIFY_WAITS``) for at most ``timeout`` seconds.
 
     ``expected_total`` (when the event breakdown is read): the fewest participations in ``state``
     the event can show once it holds the writes; a round whose first page shows fewer reads no more.
@@ -338,10 +339,9 @@ def verify(client, event, state, contacts, timeout, event_total=None, expected_t
     sleep, clock = time.sleep, time.monotonic
     pending = list(contacts)
     deadline = clock() + timeout
-    wait = VERIFY_FIRST_WAIT
     rounds = 0
     while pending:
-        sleep(max(0.0, min(wait, deadline - clock())))
+        sleep(max(0.0, min(VERIFY_WAITS[min(rounds, len(VERIFY_WAITS) - 1)], deadline - clock())))
         rounds += 1
         final = clock() >= deadline
         held = _verify_round(client, event, state, pending, event_total, expected_total, final)
@@ -349,7 +349,6 @@ def verify(client, event, state, contacts, timeout, event_total=None, expected_t
             pending = [c for c in pending if not holds(held.get(c["key"]), c, state)]
         if not pending or final:
             break
-        wait = min(wait * 2, VERIFY_MAX_WAIT)
     return pending, rounds
 
 

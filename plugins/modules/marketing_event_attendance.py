@@ -171,8 +171,8 @@ options:
   verify:
     description:
       - After writing, read back from HubSpot that every written contact holds O(state) (for attendees, with the
-        duration given), polling with backoff (1, 2, 4, then every 8 seconds) for up to O(verify_timeout) seconds.
-      - HubSpot's reads lag its writes (about a second for a contact's own participations, longer for the event's),
+        duration given), polling with backoff (after 1.5, 2 and 4 seconds, then every 8 seconds) for up to O(verify_timeout) seconds.
+      - HubSpot's reads lag its writes (about 1.3 seconds for a contact's own participations, longer for the event's),
         and HubSpot may answer a write as done without storing it. Contacts not confirmed in time move to
         RV(unconfirmed) and fail the task; contacts whose write got no answer but that the reads show are moved to RV(recorded).
       - Reads the contacts' own participations, or the event's breakdown when that takes fewer requests; counted in

@@ -31,7 +31,7 @@ def build_parser():
     parser.add_argument("--rate-limit", type=int, default=0, help="requests per rolling 10 s window per token (0 = off)")
     parser.add_argument("--daily-limit", type=int, default=0, help="accepted requests per token before DAILY 429s (0 = off)")
     parser.add_argument("--contact-lag", type=_lag_arg, default=DEFAULT_CONTACT_LAG, metavar="S",
-                        help="seconds before a write shows in the contact breakdown (default %d)" % DEFAULT_CONTACT_LAG)
+                        help="seconds before a write shows in the contact breakdown (default %s)" % DEFAULT_CONTACT_LAG)
     parser.add_argument("--event-lag", type=_lag_arg, default=DEFAULT_EVENT_LAG, metavar="S",
                         help="seconds before a write shows in the event breakdowns and counters (default %d)" % DEFAULT_EVENT_LAG)
     parser.add_argument("--verbose", action="store_true", help="log requests (method, path, status) to stderr")

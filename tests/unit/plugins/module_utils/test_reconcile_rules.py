@@ -300,7 +300,7 @@ def test_verify_backs_off_to_the_deadline(verify_clock):
     fake = FakeHubSpot(known_ids=[1], store=False)
     pending, rounds = r.verify(fake.client(), EVENT, "registered", prepared([1]), 30)
     assert [c["key"] for c in pending] == ["id:1"]
-    assert verify_clock["slept"] == [1.0, 2.0, 4.0, 8.0, 8.0, 7.0]
+    assert verify_clock["slept"] == [1.5, 2.0, 4.0, 8.0, 8.0, 6.5]
     assert rounds == 6 and len(fake.gets) == 6
 
 
@@ -313,7 +313,7 @@ def test_verify_with_no_time_reads_once(verify_clock):
 def test_verify_stops_when_everything_holds(verify_clock):
     fake = FakeHubSpot(registered(1))
     assert r.verify(fake.client(), EVENT, "registered", prepared([1]), 60) == ([], 1)
-    assert verify_clock["slept"] == [1.0]
+    assert verify_clock["slept"] == [1.5]
 
 
 def test_verify_reads_only_the_contacts_still_pending(verify_clock):
@@ -330,14 +330,14 @@ def test_verify_reads_only_the_contacts_still_pending(verify_clock):
     pending, rounds = r.verify(client, EVENT, "registered", prepared([1, 2, 3]), 60)
     assert (pending, rounds) == ([], 3)
     assert sorted(ident for ident, dummy in contact_gets(fake)) == ["1", "2", "3", "3", "3"]
-    assert verify_clock["slept"] == [1.0, 2.0, 4.0]
+    assert verify_clock["slept"] == [1.5, 2.0, 4.0]
 
 
 def test_verify_waits_for_the_rollup(verify_clock):
     client = cancelled_event(3, total=2)
-    pending, rounds = r.verify(client, EVENT, "cancelled", prepared(range(1, 5), "cancelled"), 4, event_total=0, expected_total=4)
-    # 1 s, 2 s: not caught up (one request each); the final round reads to the end
-    assert verify_clock["slept"] == [1.0, 2.0, 1.0] and client.request_count == 3
+    pending, rounds = r.verify(client, EVENT, "cancelled", prepared(range(1, 5), "cancelled"), 5, event_total=0, expected_total=4)
+    # 1.5 s, 2 s: not caught up (one request each); the final round reads to the end
+    assert verify_clock["slept"] == [1.5, 2.0, 1.5] and client.request_count == 3
     assert rounds == 3 and [c["key"] for c in pending] == ["id:4"]
 
 

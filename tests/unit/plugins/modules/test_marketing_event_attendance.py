@@ -569,7 +569,7 @@ def test_verify_confirms_through_the_contacts_own_breakdowns(verify_clock):
     assert result["verification"] == {"checked": 2, "confirmed": 2, "rounds": 1}
     assert result["api_calls"] == {"reads": 1, "writes": 1, "verify_reads": 2}
     assert all("/participations/contacts/" in path for path, dummy in fake.gets[1:])
-    assert verify_clock["slept"] == [1.0]
+    assert verify_clock["slept"] == [1.5]
 
 
 def test_verify_catches_a_write_answered_but_not_stored(verify_clock):
@@ -580,8 +580,8 @@ def test_verify_catches_a_write_answered_but_not_stored(verify_clock):
     assert [c["id"] for c in result["unconfirmed"]] == ["1", "2"]
     assert "did not show the contact registered within verify_timeout (10 s)" in result["unconfirmed"][0]["reason"]
     assert result["msg"].startswith("2 of 2 contacts to write unconfirmed")
-    # 1 + 2 + 4 + 3 (the rest of the 10 s), one contact read per pending contact per round
-    assert verify_clock["slept"] == [1.0, 2.0, 4.0, 3.0]
+    # 1.5 + 2 + 4 + 2.5 (the rest of the 10 s), one contact read per pending contact per round
+    assert verify_clock["slept"] == [1.5, 2.0, 4.0, 2.5]
     assert result["api_calls"]["verify_reads"] == 2 * 4
 
 
