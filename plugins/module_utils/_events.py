@@ -509,7 +509,7 @@ class _EventRun(object):
         existing = conflict_object_id(exc)
         named = " with objectId %s" % existing if existing else ""
         self.outcome.warnings.append("%s was created meanwhile (HubSpot answered UNIQUE_VALUE_CONFLICT%s); "
-                                     "updated that event instead" % (self.ref.describe(), named))
+                                     "went on with that event instead" % (self.ref.describe(), named))
         self.current = read_event(self.client, self.ref)
         if self.current is None:
             raise exc

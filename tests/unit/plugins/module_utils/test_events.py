@@ -180,7 +180,7 @@ class TestConflict:
         outcome = ev.ensure_event(client, REF, "present", desired(event_name="Webinar", event_organizer="Org"))
         assert outcome.changed is False and outcome.event["event_id"] == "58000001"
         assert outcome.warnings == ["event web-1 (external account acc) was created meanwhile (HubSpot answered "
-                                    "UNIQUE_VALUE_CONFLICT); updated that event instead"]
+                                    "UNIQUE_VALUE_CONFLICT); went on with that event instead"]
 
     def test_a_lost_race_to_an_identical_event_changes_nothing(self):
         client = client_answering(gets=[NOT_FOUND, READ], posts=[api_error(400, CONFLICT_BODY, "POST", ME + "/events")])
