@@ -141,6 +141,7 @@ class HubSpotApiError(HubSpotError):
             "method": self.method,
             "path": self.path,
             "status": self.status,
+            "not_found": self.not_found,
             "category": self.category,
             "message": self.message,
             "correlation_id": self.correlation_id,

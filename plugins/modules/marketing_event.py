@@ -275,7 +275,7 @@ error:
       RV(hubspot.marketing.marketing_event_attendance#module:error).
   returned: when a request failed
   type: dict
-  sample: {"method": "POST", "path": "/marketing/v3/marketing-events/events", "status": 400, "category": "VALIDATION_ERROR",
+  sample: {"method": "POST", "path": "/marketing/v3/marketing-events/events", "status": 400, "not_found": false, "category": "VALIDATION_ERROR",
            "message": "An event with this external id already exists", "correlation_id": "0c2f...", "details": [],
            "policy": null, "required_scopes": [], "retries": 0}
 '''

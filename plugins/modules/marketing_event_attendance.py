@@ -468,7 +468,7 @@ error:
       when no answer came (timeout, refused connection, TLS failure), only RV(error.method), RV(error.path) and RV(error.reason).
   returned: when a request failed
   type: dict
-  sample: {"method": "POST", "path": "/marketing/v3/marketing-events/1/attendance/register/create", "status": 403,
+  sample: {"method": "POST", "path": "/marketing/v3/marketing-events/1/attendance/register/create", "status": 403, "not_found": false,
            "category": "MISSING_SCOPES", "message": "This app hasn't been granted all required scopes to make this call.",
            "correlation_id": "6a1c...", "details": [], "policy": null,
            "required_scopes": ["crm.objects.marketing_events.write"], "retries": 0}
@@ -485,6 +485,12 @@ error:
       description: The HTTP status HubSpot answered with, after any retries.
       type: int
       sample: 403
+    not_found:
+      description:
+        - V(true) for a 404 that HubSpot itself answered (its JSON error): the object is missing.
+          V(false) for any other answer, including a 404 page of a proxy or a wrong O(base_url).
+      type: bool
+      sample: false
     category:
       description:
         - HubSpot's error category (or C(errorType)), for example C(VALIDATION_ERROR), C(INVALID_AUTHENTICATION),

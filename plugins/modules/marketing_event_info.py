@@ -145,7 +145,7 @@ error:
     - An event HubSpot does not know is not an error, RV(events) is then empty.
   returned: when a read failed
   type: dict
-  sample: {"method": "GET", "path": "/marketing/v3/marketing-events/events/bench-webinar", "status": 401,
+  sample: {"method": "GET", "path": "/marketing/v3/marketing-events/events/bench-webinar", "status": 401, "not_found": false,
            "category": "INVALID_AUTHENTICATION", "message": "Authentication credentials not found.", "correlation_id": "5e7a...",
            "details": [], "policy": null, "required_scopes": [], "retries": 0}
 '''

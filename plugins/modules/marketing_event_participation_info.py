@@ -242,7 +242,7 @@ error:
     - A contact HubSpot does not know is not an error (no participations); an unknown event is (C(404)).
   returned: when a read failed
   type: dict
-  sample: {"method": "GET", "path": "/marketing/v3/marketing-events/participations/1/breakdown", "status": 404,
+  sample: {"method": "GET", "path": "/marketing/v3/marketing-events/participations/1/breakdown", "status": 404, "not_found": true,
            "category": "OBJECT_NOT_FOUND", "message": "Event not found", "correlation_id": "9b3d...", "details": [],
            "policy": null, "required_scopes": [], "retries": 0}
 '''

@@ -164,10 +164,23 @@ def test_identifiers_and_search_lag_a_create(api):
     assert api.get(ME + "/events/search", params={"q": "web-1"}).json()["results"][0]["objectId"] == oid
     assert_error(api.control("POST", "config", {"search_lag_ms": -1}), 400, "VALIDATION_ERROR")
     api.reset()
-    assert api.control("GET", "config").json()["identifiers_lag_ms"] == 0
+    assert api.control("GET", "config").json()["identifiers_lag_ms"] == 120000
+
+
+def test_by_default_lookups_miss_a_new_event_and_find_a_seeded_one(api):
+    # HubSpot finds a new event "a few minutes after creation" (section 12, row 13); a seeded event
+    # stands for one that existed before, so it is indexed already.
+    assert api.control("GET", "config").json()["search_lag_ms"] == 120000
+    create(api)
+    seeded = api.control("POST", "seed", {"events": [{"externalAccountId": "acc", "externalEventId": "web-old", "eventName": "Old"}]}).json()["events"][0]["objectId"]
+    assert api.get(ME + "/web-1/identifiers").json() == {"total": 0, "results": []}
+    assert api.get(ME + "/events/search", params={"q": "web-1"}).json() == {"results": []}
+    assert api.get(ME + "/web-old/identifiers").json()["results"][0]["objectId"] == seeded
+    assert api.get(ME + "/events/search", params={"q": "web-old"}).json()["results"][0]["objectId"] == seeded
 
 
 def test_events_of_another_app(api):
+    api.config(identifiers_lag_ms=0, search_lag_ms=0)  # who sees which event, not the lag (tested above)
     theirs = seed_other_app_event(api, external="shared-id", account="acc")
     mine = create(api, externalEventId="shared-id")["objectId"]  # unique per app: no conflict
     assert mine != theirs

@@ -92,7 +92,7 @@ def event_search(store, request):
         raise bad_request("Query parameter q is required", "q")
     visible = store.indexed_before("search_lag_ms")
     results = [{"objectId": e.object_id, "externalEventId": e.external_id, "externalAccountId": e.account, "appId": e.app_id}
-               for e in store.events_by_external_id.get(q, []) if e.app_id == APP_ID and e.created_ms <= visible]
+               for e in store.events_by_external_id.get(q, []) if e.app_id == APP_ID and e.indexed_ms <= visible]
     return Reply(200, {"results": results})
 
 
@@ -108,7 +108,7 @@ def event_get_object(store, request):
 
 def event_identifiers(store, request):
     visible = store.indexed_before("identifiers_lag_ms")
-    events = [e for e in store.events_by_external_id.get(request["params"]["externalEventId"], []) if e.created_ms <= visible]
+    events = [e for e in store.events_by_external_id.get(request["params"]["externalEventId"], []) if e.indexed_ms <= visible]
     results = [{"objectId": e.object_id, "externalEventId": e.external_id, "marketingEventName": e.name,
                 "externalAccountId": e.account, "appInfo": e.app_info()} for e in events]
     return Reply(200, {"total": len(results), "results": results})

@@ -33,7 +33,7 @@ class Contact(object):
 
 class Event(object):
     __slots__ = ("object_id", "account", "external_id", "name", "organizer", "event_type", "url", "description",
-                 "start_ms", "end_ms", "cancelled", "completed", "custom", "created_ms", "updated_ms",
+                 "start_ms", "end_ms", "cancelled", "completed", "custom", "created_ms", "updated_ms", "indexed_ms",
                  "participations", "by_contact", "rollup", "rollup_cutoff", "pending", "app_id", "app_name")
 
     def __init__(self, object_id, account, external_id, name, organizer, created_ms, app_id=APP_ID, app_name=APP_NAME):
@@ -54,6 +54,9 @@ class Event(object):
         self.custom = []
         self.created_ms = created_ms
         self.updated_ms = created_ms
+        # The lookups by external event id (identifiers, search) see the event once their lag has passed
+        # since this time: its creation, or 0 for a seeded event (one that existed before the test).
+        self.indexed_ms = created_ms
         self.participations = []
         self.by_contact = {}
         # The event rollup (breakdowns and counters, which lag by event_lag): the stored state of the version

@@ -104,6 +104,7 @@ def _seed_event(store, item):
     event = store.events_by_external.get((item["externalAccountId"], item["externalEventId"]))
     if event is None:
         event = store.new_event(item["externalAccountId"], item["externalEventId"], item["eventName"], item.get("eventOrganizer") or "Emulator")
+        event.indexed_ms = 0
         event.event_type = item.get("eventType")
         event.start_ms = parse_iso_ms(item.get("startDateTime"))
         event.end_ms = parse_iso_ms(item.get("endDateTime"))
@@ -118,6 +119,7 @@ def _seed_other_app_event(store, item):
             return event
     event = store.new_event(item["externalAccountId"], item["externalEventId"], item["eventName"],
                             item.get("eventOrganizer") or "Other app", app_id, item.get("appName") or "App %d" % app_id)
+    event.indexed_ms = 0
     event.event_type = item.get("eventType")
     event.start_ms = parse_iso_ms(item.get("startDateTime"))
     event.end_ms = parse_iso_ms(item.get("endDateTime"))

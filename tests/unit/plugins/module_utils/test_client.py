@@ -306,7 +306,7 @@ class TestRequests:
         requests_mock.get(BASE + "/x", status_code=404, text=body)
         with pytest.raises(HubSpotApiError) as exc:
             client.get("/x")
-        assert exc.value.not_found is not_found
+        assert exc.value.not_found is not_found and exc.value.to_dict()["not_found"] is not_found
         assert ("not a sign that the object is missing" in str(exc.value)) is not not_found
 
     def test_errors_given_as_plain_strings_are_kept(self, client, requests_mock):
