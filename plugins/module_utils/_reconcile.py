@@ -55,10 +55,18 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._errors import (
     HubSpotError,
     may_have_been_applied,
 )
-from ansible_collections.hubspot.marketing.plugins.module_utils._participations import STATE_FILTERS, breakdown_pager, normalize, read_breakdown
+from ansible_collections.hubspot.marketing.plugins.module_utils._participations import (
+    READ_WORKERS,
+    STATE_FILTERS,
+    BreakdownCursor,
+    breakdown_pager,
+    normalize,
+    read_breakdown,
+    read_cursors,
+    split_pays,
+)
 from ansible_collections.hubspot.marketing.plugins.module_utils._schemas import DEFAULT_WRITE_CONCURRENCY
 
-READ_WORKERS = 4
 # The waits before verify's rounds, the last one repeated: the first a little over the ~1.3 s HubSpot's
 # contact breakdown takes to show a write (CONTRACT.md section 12, row 7), so one round usually confirms it.
 VERIFY_WAITS = (1.5, 2.0, 4.0, 8.0)
@@ -66,9 +74,6 @@ VERIFY_WAITS = (1.5, 2.0, 4.0, 8.0)
 # contact breakdown about one): it is chosen only when this many rounds of it still cost fewer
 # requests than one round of contact reads.
 EVENT_ROUNDS = 3
-# One cursor per state is read instead of the rest of one unfiltered cursor when the longest of them
-# is expected to be at most this fraction of the unfiltered chain.
-SPLIT_GAIN = 0.75
 
 
 def state_filter(state):
@@ -124,47 +129,6 @@ def read_contacts(client, event, contacts, read_state=None):
     return items
 
 
-class _Cursor:
-    """One breakdown cursor of the event (one read state), read one page first and then to its end."""
-
-    def __init__(self, client, event, state):
-        self.state = state
-        self.pager = breakdown_pager(client, event=event, state=state, page_size=API_PAGE_MAX)
-        self._items = iter(self.pager)
-        self.items = []
-        self.done = False
-
-    def first_page(self):
-        for item in self._items:
-            self.items.append(held_part(item))
-            if len(self.items) == API_PAGE_MAX:
-                return self
-        self.done = True
-        return self
-
-    def rest(self):
-        self.items.extend(held_part(item) for item in self._items)
-        self.done = True
-        return self
-
-    def pages_left(self):
-        """Requests still needed to read this cursor to its end (unknown total: at least one)."""
-        if self.done:
-            return 0
-        if self.pager.total is None:
-            return 1
-        return max(1, -(-self.pager.total // API_PAGE_MAX) - self.pager.pages)
-
-
-def _split_pays(first, states, pages_left):
-    """Whether one cursor per state shortens the chain of pages enough (by ``SPLIT_GAIN``) to pay for
-    its extra first pages, judged by the mix of states on the (unfiltered) first page."""
-    if len(states) == 1 or pages_left <= len(states) or not first.items:
-        return False
-    largest = max(sum(1 for item in first.items if item["state"] == state) for state in states)
-    return largest * (pages_left + 1) <= SPLIT_GAIN * pages_left * len(first.items)
-
-
 def read_event(client, event, contacts, states):
     """``(index, totals)``: what the event holds for ``contacts`` (``index_participations``), and how
     many participations each cursor's first page announced (by read state; None: every state).
@@ -177,7 +141,7 @@ def read_event(client, event, contacts, states):
       contacts through its own breakdown, ``READ_WORKERS`` at a time;
     - else the whole event: one cursor per state, read in parallel (each a chain of pages), when the
       states are mixed enough that this turns one long chain into clearly shorter ones for a few
-      more requests (the first page then only served the decision, see ``_split_pays``);
+      more requests (the first page then only served the decision, see ``split_pays``);
       otherwise the rest of the same cursor.
 
     Every request is sent once; the index does not depend on the order in which answers arrive (a
@@ -185,7 +149,7 @@ def read_event(client, event, contacts, states):
     """
     if not contacts:
         return {}, {}
-    first = _Cursor(client, event, states[0] if len(states) == 1 else None).first_page()
+    first = BreakdownCursor(client, event, states[0] if len(states) == 1 else None, keep=held_part).first_page()
     pages_left = first.pages_left()
     cursors = [first]
     if not pages_left:
@@ -195,8 +159,8 @@ def read_event(client, event, contacts, states):
         unknown = [c for c in contacts if c["key"] not in known]
         if pages_left > len(unknown):
             items = first.items + read_contacts(client, event, unknown, first.state)
-        elif _split_pays(first, states, pages_left):
-            cursors = parallel_map(lambda s: _Cursor(client, event, s).rest(), states, workers=READ_WORKERS)
+        elif split_pays(first, states, pages_left):
+            cursors = read_cursors(client, event, states, keep=held_part)
             items = [item for cursor in cursors for item in cursor.items]
         else:
             items = first.rest().items

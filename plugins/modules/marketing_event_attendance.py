@@ -487,8 +487,8 @@ error:
       sample: 403
     not_found:
       description:
-        - V(true) for a 404 that HubSpot itself answered (its JSON error): the object is missing.
-          V(false) for any other answer, including a 404 page of a proxy or a wrong O(base_url).
+        - V(true) for a 404 that HubSpot itself answered with its JSON error, so the object is missing.
+        - V(false) for any other answer, including a 404 page of a proxy or of a wrong O(base_url).
       type: bool
       sample: false
     category:

@@ -19,6 +19,9 @@ description:
     give an event (O(event_id), or O(external_event_id) with O(external_account_id)) for the event's breakdown;
     give both for the event's breakdown filtered by that contact.
   - Pages through the results with the API's cursor, O(page_size) items per request, and stops at O(limit) items.
+  - Each page names the next, so a large event is a long chain of requests. When the whole event is read
+    (no O(contact), O(state) or O(limit), O(page_size) V(100)) and its first page shows the states mixed,
+    it is read one cursor per state, in parallel (see RV(participations) for the order).
   - Sends only C(GET) requests, in check mode too; it never changes anything in HubSpot.
 extends_documentation_fragment:
   - hubspot.marketing.auth
@@ -114,7 +117,9 @@ EXAMPLES = r'''
 RETURN = r'''
 participations:
   description:
-    - The participations read, in the order the API returned them.
+    - The participations read, in the order the API returned them; when the whole event was read one
+      cursor per state, state by state (V(attended), V(cancelled), V(no_show), V(registered)), in the API's
+      order within each state.
     - Every key is always present; what HubSpot did not send is V(null).
     - An empty list when nothing matches.
   returned: success
@@ -230,7 +235,8 @@ api_calls:
     reads:
       description:
         - Number of C(GET) requests, a request retried after a rate limit counted once. One per page of
-          O(page_size) participations (at least one), plus one for O(counters).
+          O(page_size) participations (at least one), plus one for O(counters); a whole event read one
+          cursor per state costs one more page per state and its unfiltered first page.
       type: int
       sample: 13
   sample:

@@ -172,7 +172,8 @@ def test_by_default_lookups_miss_a_new_event_and_find_a_seeded_one(api):
     # stands for one that existed before, so it is indexed already.
     assert api.control("GET", "config").json()["search_lag_ms"] == 120000
     create(api)
-    seeded = api.control("POST", "seed", {"events": [{"externalAccountId": "acc", "externalEventId": "web-old", "eventName": "Old"}]}).json()["events"][0]["objectId"]
+    old = {"externalAccountId": "acc", "externalEventId": "web-old", "eventName": "Old"}
+    seeded = api.control("POST", "seed", {"events": [old]}).json()["events"][0]["objectId"]
     assert api.get(ME + "/web-1/identifiers").json() == {"total": 0, "results": []}
     assert api.get(ME + "/events/search", params={"q": "web-1"}).json() == {"results": []}
     assert api.get(ME + "/web-old/identifiers").json()["results"][0]["objectId"] == seeded

@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
-from ansible_collections.hubspot.marketing.plugins.module_utils import _reconcile
+from ansible_collections.hubspot.marketing.plugins.module_utils import _participations, _reconcile
 from ansible_collections.hubspot.marketing.plugins.module_utils._attendance import prepare_contacts
 from ansible_collections.hubspot.marketing.plugins.module_utils._client import HubSpotClient
 from ansible_collections.hubspot.marketing.plugins.module_utils._participations import EventRef
@@ -280,7 +280,7 @@ def test_every_state_read_through_its_own_cursor_when_the_states_are_mixed():
 def test_split_reads_give_the_same_result_as_one_cursor(monkeypatch):
     results = []
     for gain in (1.0, 0.0):  # 0.0: never split
-        monkeypatch.setattr(_reconcile, "SPLIT_GAIN", gain)
+        monkeypatch.setattr(_participations, "SPLIT_GAIN", gain)
         fake = FakeHubSpot(parts=mixed_event(1200))
         results.append((run(fake, request_for(1500, state="registered"), diff=True), fake))
     (split, split_fake), (single, single_fake) = results

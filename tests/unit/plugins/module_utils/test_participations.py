@@ -24,7 +24,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._participations 
     read_breakdown,
     read_counters,
 )
-from ansible_collections.hubspot.marketing.tests.unit.conftest import BASE, load_fixture, query_of
+from ansible_collections.hubspot.marketing.tests.unit.conftest import BASE, FakeHubSpot, load_fixture, query_of
 
 PREFIX = "/marketing/v3/marketing-events"
 KEYS = {"id", "created_at", "event_id", "event_name", "external_account_id", "external_event_id", "contact_id", "email",
@@ -193,3 +193,58 @@ class TestReads:
         requests_mock.get(BASE + PREFIX + "/participations/acc-1/ev-1", json={"attended": 2})
         counters = read_counters(client, EventRef(external_account_id="acc-1", external_event_id="ev-1"))
         assert counters == {"registered": None, "attended": 2, "cancelled": None, "no_show": None}
+
+
+class TestWholeEventRead:
+    """Every participation of an event: one cursor per state in parallel when that shortens the chain."""
+
+    EVENT = EventRef(object_id="456")
+    SNAKE = ("registered", "attended", "cancelled", "no_show")
+
+    def fake(self, n, states=SNAKE):
+        return FakeHubSpot([(i + 1, "c%d@example.com" % i, states[i % len(states)]) for i in range(n)])
+
+    @staticmethod
+    def states_asked(fake):
+        return [params.get("state") for dummy, params in fake.gets]
+
+    def test_mixed_states_are_read_one_cursor_each(self):
+        fake = self.fake(1000)
+        items, total, pages = read_breakdown(fake.client(), event=self.EVENT)
+        # the unfiltered first page decides; then 4 cursors of 250 participations, 3 pages each
+        asked = self.states_asked(fake)
+        assert asked.count(None) == 1 and sorted(s for s in asked if s) == sorted(list(STATE_FILTERS.values()) * 3)
+        assert (total, pages, len(fake.gets)) == (1000, 13, 13)
+        assert sorted(int(i["contact_id"]) for i in items) == list(range(1, 1001))
+        # state by state, in STATE_FILTERS order, HubSpot's order within each
+        assert [i["state"] for i in items] == [s for s in sorted(STATE_FILTERS) for dummy in range(250)]
+        attended = [int(i["contact_id"]) for i in items if i["state"] == "attended"]
+        assert attended == sorted(attended)
+
+    def test_one_cursor_when_a_limit_or_a_page_size_is_given(self):
+        for options in ({"limit": 1000}, {"page_size": 99}):
+            fake = self.fake(1000)
+            items, total, dummy = read_breakdown(fake.client(), event=self.EVENT, **options)
+            assert set(self.states_asked(fake)) == {None} and len(items) == total == 1000
+
+    def test_one_state_keeps_one_cursor(self):
+        fake = self.fake(1000, states=("attended",))
+        items, total, pages = read_breakdown(fake.client(), event=self.EVENT)
+        assert set(self.states_asked(fake)) == {None} and (len(items), total, pages) == (1000, 1000, 10)
+
+    def test_a_state_that_cannot_be_filtered_on_the_first_page_keeps_one_cursor(self):
+        fake = self.fake(1000)
+        fake.parts[7]["state"] = "EMPTY"
+        items, total, pages = read_breakdown(fake.client(), event=self.EVENT)
+        assert set(self.states_asked(fake)) == {None} and (len(items), pages) == (1000, 10)
+        assert [i["state"] for i in items].count("empty") == 1
+
+    def test_a_state_that_cannot_be_filtered_later_is_read_through_the_one_cursor(self):
+        fake = self.fake(1000)
+        fake.parts[700]["state"] = "EMPTY"
+        items, total, pages = read_breakdown(fake.client(), event=self.EVENT)
+        # the state cursors found 999 of the 1000 the first page announced: the one cursor is read to its end
+        asked = self.states_asked(fake)
+        assert asked.count(None) == 10 and len(asked) == 22 and pages == 22
+        assert sorted(int(i["contact_id"]) for i in items) == list(range(1, 1001))
+        assert [i["state"] for i in items].count("empty") == 1

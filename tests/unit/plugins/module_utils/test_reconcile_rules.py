@@ -24,7 +24,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._errors import (
     HubSpotTransportError,
     may_have_been_applied,
 )
-from ansible_collections.hubspot.marketing.plugins.module_utils._participations import EventRef
+from ansible_collections.hubspot.marketing.plugins.module_utils._participations import BreakdownCursor, EventRef, split_pays
 from ansible_collections.hubspot.marketing.tests.unit.conftest import NOW, FakeHubSpot, spec_client
 
 EVENT = EventRef(object_id="456")
@@ -115,14 +115,14 @@ def paged(total, first, announce=True):
 
 @pytest.mark.parametrize("total, pages_left", [(50, 0), (100, 1), (101, 1), (250, 2), (301, 3)])
 def test_cursor_pages_left(total, pages_left):
-    cursor = r._Cursor(paged(total, min(total, 100)), EVENT, None).first_page()
+    cursor = BreakdownCursor(paged(total, min(total, 100)), EVENT, None).first_page()
     assert cursor.pages_left() == pages_left
     assert len(cursor.items) == min(total, 100)
     assert cursor.done is (total < 100)
 
 
 def test_cursor_without_total_has_at_least_one_page_left():
-    cursor = r._Cursor(paged(250, 100, announce=False), EVENT, None).first_page()
+    cursor = BreakdownCursor(paged(250, 100, announce=False), EVENT, None).first_page()
     assert cursor.pages_left() == 1
     assert cursor.rest().pages_left() == 0
     assert len(cursor.items) == 250
@@ -130,7 +130,7 @@ def test_cursor_without_total_has_at_least_one_page_left():
 
 def test_cursor_first_page_reads_one_page():
     client = paged(250, 100)
-    cursor = r._Cursor(client, EVENT, "registered").first_page()
+    cursor = BreakdownCursor(client, EVENT, "registered").first_page()
     assert client.request_count == 1 and cursor.state == "registered"
     assert client.get.call_args.kwargs["params"] == {"state": "REGISTERED", "limit": 100}
 
@@ -151,7 +151,7 @@ class First:
     (["a"] * 5 + ["b"] * 75, ("a", "b"), 9, False),     # the largest state decides
 ])
 def test_split_pays(mix, states, pages_left, pays):
-    assert r._split_pays(First(mix), states, pages_left) is pays
+    assert split_pays(First(mix), states, pages_left) is pays
 
 
 # ---------------------------------------------------------------------------------------------
