@@ -92,6 +92,7 @@ run_lanes() {
         i=$((i + 1))
     done
     hm_say "running in parallel: $*"
+    _lane_progress "$lanes" "${#steps[@]}"
     for i in "${!steps[@]}"; do
         wait "${LANE_PIDS[$i]}" || true
         cat "${lanes}/${i}/out"
@@ -105,6 +106,26 @@ run_lanes() {
         done <"${lanes}/${i}/rows"
     done
     LANE_PIDS=() LANE_DIRS=()
+}
+
+# _lane_progress DIR N: until the N lanes have ended, print each stage result as its lane writes it
+# (a lane's whole output only comes once it ends, minutes later), marked as progress, not as the result.
+_lane_progress() {
+    local lanes="$1" n="$2" i j alive
+    local -a seen=() lines=()
+    while :; do
+        alive=0
+        for ((i = 0; i < n; i++)); do
+            kill -0 "${LANE_PIDS[$i]}" 2>/dev/null && alive=1
+            mapfile -t lines < <(grep -E '^----- .*: (PASS|FAIL|SKIP)' "${lanes}/${i}/out" 2>/dev/null)
+            for ((j = ${seen[$i]:-0}; j < ${#lines[@]}; j++)); do
+                echo "  (lane $((i + 1)) of ${n}, $(date -u +%H:%M:%S)) ${lines[$j]#----- }"
+            done
+            seen[i]=${#lines[@]}
+        done
+        [ "$alive" -eq 1 ] || return 0
+        sleep 5
+    done
 }
 
 # _reap_lane DIR PID: stop a lane (when still running) and what its stage left: its processes, its copy.
