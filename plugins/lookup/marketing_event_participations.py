@@ -104,9 +104,10 @@ RETURN = r'''
 _raw:
   description:
     - The participations of every term, in term order (for each term, in the order the API returned them).
-    - A whole event (no terms, no O(state) or O(limit), O(page_size) V(100)) whose first page shows the states
-      mixed is read one cursor per state, in parallel, since each page names the next; its participations then
-      come state by state (V(attended), V(cancelled), V(no_show), V(registered)), in the API's order within each.
+    - A whole event (no terms, no O(state) or O(limit), O(page_size) V(100)) of more than 500 participations, where
+      no state holds about three quarters of its first page, is read one cursor per state, in parallel, since each
+      page names the next; its participations then come state by state (V(attended), V(cancelled), V(no_show),
+      V(registered)), in the API's order within each. Sort them when the order matters.
     - Each dict has the keys C(id), C(created_at), C(event_id), C(event_name), C(external_account_id), C(external_event_id),
       C(contact_id), C(email), C(firstname), C(lastname), C(state) (V(registered), V(attended), V(cancelled), V(no_show)),
       C(occurred_at) (epoch milliseconds), C(attendance_duration_seconds) and C(attendance_percentage);

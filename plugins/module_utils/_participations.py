@@ -219,12 +219,16 @@ def _read_whole_event(client, event):
     """``(participations, total, pages)`` of every participation of ``event``.
 
     Each page names the next, so one cursor over a large event is a long chain of requests. When the
-    first page shows the states mixed enough (``split_pays``), the event is read one cursor per state
-    in parallel instead, state by state in the result (``STATE_FILTERS`` order, HubSpot's order within
-    each); the first page then only served that decision. A participation in a state the breakdown
-    cannot be filtered by (HubSpot's undocumented EMPTY) would be missed that way: with one on the first
-    page the event is read through the one cursor, and when the states' cursors hold fewer
-    participations than the first page announced, the rest of the one cursor is read as well.
+    first page shows the states mixed enough (``split_pays``: more pages left than states, and no
+    state holding about three quarters of the page), the event is read one cursor per state in
+    parallel instead, state by state in the result (state names in alphabetical order, HubSpot's order
+    within each); the first page then only served that decision.
+
+    That read is kept only when it is exactly what the one cursor announced: the states' totals add
+    up to the first page's, and as many participations came, none twice. Otherwise (a participation in
+    a state the breakdown cannot be filtered by, such as HubSpot's undocumented EMPTY; one that changed
+    state between the reads, so showed in two cursors or in none; one added meanwhile) the rest of the
+    one cursor is read, as without the split. With an EMPTY one on the first page there is no split.
     """
     first = BreakdownCursor(client, event, None).first_page()
     pages_left = first.pages_left()
@@ -234,11 +238,19 @@ def _read_whole_event(client, event):
         cursors = read_cursors(client, event, states)
         items = [item for cursor in cursors for item in cursor.items]
         split_pages = sum(cursor.pager.pages for cursor in cursors)
-        if len(items) >= first.pager.total:
+        if _split_is_exact(first.pager.total, cursors, items):
             return items, first.pager.total, first.pager.pages + split_pages
     first.rest()
     total = first.pager.total if first.pager.total is not None else len(first.items)
     return first.items, total, first.pager.pages + split_pages
+
+
+def _split_is_exact(total, cursors, items):
+    """Whether the states' cursors hold exactly the ``total`` participations the one cursor announced."""
+    if total is None or any(cursor.pager.total is None for cursor in cursors):
+        return False
+    ids = set(item["id"] for item in items)
+    return sum(cursor.pager.total for cursor in cursors) == total == len(items) == len(ids) and None not in ids
 
 
 def read_breakdown(client, event=None, contact=None, state=None, limit=None, page_size=API_PAGE_MAX):

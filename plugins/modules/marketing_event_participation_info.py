@@ -19,9 +19,9 @@ description:
     give an event (O(event_id), or O(external_event_id) with O(external_account_id)) for the event's breakdown;
     give both for the event's breakdown filtered by that contact.
   - Pages through the results with the API's cursor, O(page_size) items per request, and stops at O(limit) items.
-  - Each page names the next, so a large event is a long chain of requests. When the whole event is read
-    (no O(contact), O(state) or O(limit), O(page_size) V(100)) and its first page shows the states mixed,
-    it is read one cursor per state, in parallel (see RV(participations) for the order).
+  - Each page names the next, so a large event is a long chain of requests. A whole event (no O(contact), O(state)
+    or O(limit), O(page_size) V(100)) of more than 500 participations, where no state holds about three quarters
+    of its first page, is read one cursor per state, in parallel (see RV(participations) for the order).
   - Sends only C(GET) requests, in check mode too; it never changes anything in HubSpot.
 extends_documentation_fragment:
   - hubspot.marketing.auth
@@ -52,7 +52,9 @@ options:
   page_size:
     description:
       - How many participations to ask for per request, from V(1) to V(100) (the API maximum).
-      - Reading N participations takes ceil(N / O(page_size)) requests.
+      - Reading N participations takes ceil(N / O(page_size)) requests. A whole event read one cursor per state
+        takes its first page plus each state's pages; if a participation changed state during that read, the
+        one cursor is read to its end as well.
     type: int
     default: 100
   counters:
@@ -119,7 +121,7 @@ participations:
   description:
     - The participations read, in the order the API returned them; when the whole event was read one
       cursor per state, state by state (V(attended), V(cancelled), V(no_show), V(registered)), in the API's
-      order within each state.
+      order within each state. Sort them when the order matters.
     - Every key is always present; what HubSpot did not send is V(null).
     - An empty list when nothing matches.
   returned: success
@@ -235,8 +237,8 @@ api_calls:
     reads:
       description:
         - Number of C(GET) requests, a request retried after a rate limit counted once. One per page of
-          O(page_size) participations (at least one), plus one for O(counters); a whole event read one
-          cursor per state costs one more page per state and its unfiltered first page.
+          O(page_size) participations (at least one), plus one for O(counters); see O(page_size) for a whole
+          event read one cursor per state.
       type: int
       sample: 13
   sample:
