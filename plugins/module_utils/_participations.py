@@ -215,42 +215,52 @@ def read_cursors(client, event, states, keep=None):
     return parallel_map(lambda state: BreakdownCursor(client, event, state, keep=keep).rest(), states, workers=READ_WORKERS)
 
 
-def _read_whole_event(client, event):
-    """``(participations, total, pages)`` of every participation of ``event``.
+def read_rest(client, event, first, states, keep=None):
+    """``(items, cursors)``: the participations in ``states`` of ``event`` that ``first`` (its first page
+    read, unfiltered when ``states`` are several) leads to, and the cursors they came from.
 
     Each page names the next, so one cursor over a large event is a long chain of requests. When the
     first page shows the states mixed enough (``split_pays``: more pages left than states, and no
-    state holding about three quarters of the page), the event is read one cursor per state in
-    parallel instead, state by state in the result (state names in alphabetical order, HubSpot's order
-    within each); the first page then only served that decision.
+    state holding about three quarters of the page), one cursor per state is read in parallel instead,
+    state by state in the result (in ``states`` order, HubSpot's order within each); the first page then
+    only served that decision.
 
-    That read is kept only when it is exactly what the one cursor announced: the states' totals add
-    up to the first page's, and as many participations came, none twice. Otherwise (a participation in
-    a state the breakdown cannot be filtered by, such as HubSpot's undocumented EMPTY; one that changed
-    state between the reads, so showed in two cursors or in none; one added meanwhile) the rest of the
-    one cursor is read, as without the split. With an EMPTY one on the first page there is no split.
+    That read is kept only when it is exact: each state's cursor held the participations it announced,
+    no contact came twice and, when every state is read, they add up to what the first page announced.
+    Otherwise (a participation that changed state between the reads, so showed in two cursors or in
+    none; one in a state the breakdown cannot be filtered by, such as HubSpot's undocumented EMPTY; one
+    added meanwhile) the rest of ``first`` is read, as without the split. Every state read with an EMPTY
+    one on the first page: no split.
     """
-    first = BreakdownCursor(client, event, None).first_page()
-    pages_left = first.pages_left()
-    states = sorted(STATE_FILTERS)
-    split_pages = 0
-    if pages_left and all(item["state"] in STATE_FILTERS for item in first.items) and split_pays(first, states, pages_left):
-        cursors = read_cursors(client, event, states)
-        items = [item for cursor in cursors for item in cursor.items]
-        split_pages = sum(cursor.pager.pages for cursor in cursors)
-        if _split_is_exact(first.pager.total, cursors, items):
-            return items, first.pager.total, first.pager.pages + split_pages
-    first.rest()
-    total = first.pager.total if first.pager.total is not None else len(first.items)
-    return first.items, total, first.pager.pages + split_pages
+    every = set(states) == set(STATE_FILTERS)
+    if first.done or not split_pays(first, states, first.pages_left()) or (
+            every and any(item["state"] not in STATE_FILTERS for item in first.items)):
+        return first.rest().items, [first]
+    cursors = read_cursors(client, event, states, keep=keep)
+    items = [item for cursor in cursors for item in cursor.items]
+    if _split_is_exact(first.pager.total if every else None, cursors, items):
+        return items, cursors
+    return first.rest().items, [first]
 
 
 def _split_is_exact(total, cursors, items):
-    """Whether the states' cursors hold exactly the ``total`` participations the one cursor announced."""
-    if total is None or any(cursor.pager.total is None for cursor in cursors):
+    """Whether the states' cursors hold exactly what they announced, each contact once, and (``total``
+    not None) as many participations as the one cursor announced."""
+    announced = [cursor.pager.total for cursor in cursors]
+    if None in announced or sum(announced) != len(items) or (total is not None and total != len(items)):
         return False
-    ids = set(item["id"] for item in items)
-    return sum(cursor.pager.total for cursor in cursors) == total == len(items) == len(ids) and None not in ids
+    contacts = set(item["contact_id"] or item["email"] for item in items)
+    return len(contacts) == len(items) and None not in contacts
+
+
+def _read_whole_event(client, event):
+    """``(participations, total, pages)`` of every participation of ``event`` (``read_rest``: one cursor
+    per state, in parallel, when that pays and is exact)."""
+    sent = client.request_count
+    first = BreakdownCursor(client, event, None).first_page()
+    items, dummy = read_rest(client, event, first, sorted(STATE_FILTERS))
+    total = first.pager.total if first.pager.total is not None else len(items)
+    return items, total, client.request_count - sent
 
 
 def read_breakdown(client, event=None, contact=None, state=None, limit=None, page_size=API_PAGE_MAX):

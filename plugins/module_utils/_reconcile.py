@@ -62,8 +62,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._participations 
     breakdown_pager,
     normalize,
     read_breakdown,
-    read_cursors,
-    split_pays,
+    read_rest,
 )
 from ansible_collections.hubspot.marketing.plugins.module_utils._schemas import DEFAULT_WRITE_CONCURRENCY
 
@@ -139,12 +138,11 @@ def read_event(client, event, contacts, states):
     - that page is all there is: done (one request);
     - the remaining pages are more requests than the contacts not found on it: each of those
       contacts through its own breakdown, ``READ_WORKERS`` at a time;
-    - else the whole event: one cursor per state, read in parallel (each a chain of pages), when the
-      states are mixed enough that this turns one long chain into clearly shorter ones for a few
-      more requests (the first page then only served the decision, see ``split_pays``);
-      otherwise the rest of the same cursor.
+    - else the whole event (``read_rest``): one cursor per state, read in parallel (each a chain of
+      pages), when the states are mixed enough that this turns one long chain into clearly shorter ones
+      for a few more requests, and the result is exact; otherwise the rest of the same cursor.
 
-    Every request is sent once; the index does not depend on the order in which answers arrive (a
+    No request is sent twice; the index does not depend on the order in which answers arrive (a
     contact has one participation per event).
     """
     if not contacts:
@@ -159,11 +157,8 @@ def read_event(client, event, contacts, states):
         unknown = [c for c in contacts if c["key"] not in known]
         if pages_left > len(unknown):
             items = first.items + read_contacts(client, event, unknown, first.state)
-        elif split_pays(first, states, pages_left):
-            cursors = read_cursors(client, event, states, keep=held_part)
-            items = [item for cursor in cursors for item in cursor.items]
         else:
-            items = first.rest().items
+            items, cursors = read_rest(client, event, first, states, keep=held_part)
     totals = dict((c.state, c.pager.total if c.pager.total is not None else len(c.items)) for c in cursors)
     return index_participations(items), totals
 

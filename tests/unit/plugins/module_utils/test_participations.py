@@ -13,6 +13,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.hubspot.marketing.plugins.module_utils import _reconcile
+from ansible_collections.hubspot.marketing.plugins.module_utils._attendance import prepare_contacts
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotApiError, HubSpotPagingError
 from ansible_collections.hubspot.marketing.plugins.module_utils._participations import (
     READ_STATES,
@@ -265,10 +266,10 @@ class TestWholeEventRead:
         items, total, pages = read_breakdown(fake.client(), event=self.EVENT)
         assert set(self.states_asked(fake)) == {None} and (len(items), total, pages) == (1000, 1000, 10)
 
-    @pytest.mark.parametrize("twice, lost", [(True, False), (False, True), (True, True)])
-    def test_a_participation_that_changed_state_between_the_reads_falls_back_to_one_cursor(self, twice, lost):
-        # contact 5 (registered) also shows among the attended (it moved between the two cursors' reads),
-        # contact 6 (attended) shows in neither: the counts add up in the third case, not the ids
+    def moving_fake(self, twice, lost):
+        """1,000 participations where contact 5 (registered) also shows among the attended (it moved
+        between the two cursors' reads) and contact 6 (attended) in neither: with both, the counts add
+        up but a contact comes twice."""
         fake = self.fake(1000)
         answer = fake.get
 
@@ -284,7 +285,20 @@ class TestWholeEventRead:
             return body
 
         fake.get = moving
+        return fake
+
+    @pytest.mark.parametrize("twice, lost", [(True, False), (False, True), (True, True)])
+    def test_a_participation_that_changed_state_between_the_reads_falls_back_to_one_cursor(self, twice, lost):
+        fake = self.moving_fake(twice, lost)
         items, total, pages = read_breakdown(fake.client(), event=self.EVENT)
         asked = self.states_asked(fake)
         assert asked.count(None) == 10 and len(asked) == pages == 22
         assert sorted(int(i["contact_id"]) for i in items) == list(range(1, 1001))
+
+    def test_the_attendance_read_falls_back_the_same_way(self):
+        # the attendance module's read (every state, for its diff) keeps one contact in one state
+        fake = self.moving_fake(True, True)
+        contacts = prepare_contacts([{"email": "c%d@example.com" % i} for i in range(1000)], "registered", 1767225600000)
+        index, dummy = _reconcile.read_event(fake.client(), self.EVENT, contacts, _reconcile.read_states("registered", diff=True))
+        assert self.states_asked(fake).count(None) == 10
+        assert index[contacts[4]["key"]]["state"] == "registered" and index[contacts[5]["key"]]["state"] == "attended"
