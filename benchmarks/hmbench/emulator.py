@@ -162,8 +162,8 @@ def request_chain(log):
     """The longest chain of requests that must run one after another, inferred from the log's order.
 
     Reads before the first write, then one round of writes (chunks may all be in flight at once),
-    then the reads after the writes (verify). The emulator logs no times, so this follows the read
-    plan visible in the log, not the measured overlap.
+    then the reads after the writes (verify). This follows the read plan visible in the log, not the
+    measured overlap (``module_timeline`` shows the measured times).
     """
     accepted = [e for e in log if e["status"] != 429]
     first_write = next((i for i, e in enumerate(accepted) if e["method"] != "GET"), None)
@@ -184,3 +184,46 @@ def breakdown_kind(log):
         elif seen_write:
             kinds.add("contact" if "/participations/contacts/" in entry["path"] else "event")
     return "+".join(sorted(kinds)) or "none"
+
+
+def most_in_flight(entries):
+    """The most requests of ``entries`` in flight at one moment (between arrival and answer)."""
+    events = sorted([(e["received_at"], 1) for e in entries] + [(e["answered_at"], -1) for e in entries],
+                    key=lambda event: (event[0], event[1]))
+    most = now = 0
+    for dummy, step in events:
+        now += step
+        most = max(most, now)
+    return most
+
+
+def module_timeline(log, module):
+    """Where a module process's wall time went, from its start and end (the interpreter wrapper's) and
+    the emulator's request times: before the first request (start-up, AnsiballZ, imports, validation),
+    reading before the first write, writing (first write sent to last write answered, with the most
+    writes in flight at once), reading after the writes (verify, with its waits), after the last answer
+    (building and returning the result). None without requests or times."""
+    done = [e for e in log if e.get("received_at") and e.get("answered_at")]
+    if not done or not module or not module.get("started_at"):
+        return None
+    writes = [e for e in done if e["method"] != "GET"]
+    first_write = writes[0]["received_at"] if writes else float("inf")
+    before = [e for e in done if e["method"] == "GET" and e["received_at"] < first_write]
+    after = [e for e in done if e["method"] == "GET" and e["received_at"] >= first_write]
+    last_answer = max(e["answered_at"] for e in done)
+
+    def span(entries, start=None):
+        if not entries:
+            return 0.0
+        begin = min(e["received_at"] for e in entries) if start is None else start
+        return round(max(e["answered_at"] for e in entries) - begin, 3)
+
+    return {
+        "wall_s": module["wall_s"],
+        "before_first_request_s": round(done[0]["received_at"] - module["started_at"], 3),
+        "reading_s": span(before),
+        "writing_s": span(writes),
+        "writes_in_flight_max": most_in_flight(writes),
+        "verify_s": span(after, max(e["answered_at"] for e in writes)) if after and writes else 0.0,
+        "after_last_answer_s": round(module["ended_at"] - last_answer, 3),
+    }

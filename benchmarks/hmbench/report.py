@@ -113,6 +113,45 @@ def main_table(rows):
     return "\n".join(lines)
 
 
+TIMELINE_PARTS = (("before_first_request_s", "Before the first request"), ("reading_s", "Reading"),
+                  ("writing_s", "Writing"), ("verify_s", "Reads after writing"), ("after_last_answer_s", "After the last answer"))
+
+
+def timeline_rows(rows):
+    """(name, timeline, the rest) of the rows whose module process was timed beside the request log."""
+    out = []
+    for row in rows:
+        timeline = row.get("timeline")
+        if timeline:
+            rest = timeline["wall_s"] - sum(timeline[key] for key, dummy in TIMELINE_PARTS)
+            out.append((row["name"], timeline, rest))
+    return out
+
+
+def _timeline_cells(timeline, rest):
+    cells = ["%.2f" % timeline["wall_s"]] + ["%.2f" % timeline[key] for key, dummy in TIMELINE_PARTS]
+    if timeline["writes_in_flight_max"]:
+        cells[3] += " (%d in flight)" % timeline["writes_in_flight_max"]
+    return cells + ["%.2f" % (rest if abs(rest) >= 0.005 else 0.0)]
+
+
+TIMELINE_HEADERS = ["Measurement", "Module process s"] + [title for dummy, title in TIMELINE_PARTS] + ["Between"]
+
+
+def timeline_table(rows):
+    """Where the module process's time went: the emulator's request times beside the process's start and end."""
+    lines = ["| %s |" % " | ".join(TIMELINE_HEADERS), "|%s" % ("---|" * len(TIMELINE_HEADERS))]
+    for name, timeline, rest in timeline_rows(rows):
+        lines.append("| %s |" % " | ".join([name] + _timeline_cells(timeline, rest)))
+    return "\n".join(lines)
+
+
+TIMELINE_TEXT = ("Seconds, from the module process's start and end and the emulator's request log: before the first request "
+                 "(interpreter, AnsiballZ, imports, validation), reading before the first write, writing (first write sent to "
+                 "last write answered; the most writes in flight at once), reads after writing (verify, from the last write's "
+                 "answer, with its waits), after the last answer (building and returning the result), and between the phases.")
+
+
 def memory_table(memory):
     lines = ["| N (P) | Module peak RSS MiB | Wall s | CPU s | Validation s (CPU s) | Outcome |", "|---|---|---|---|---|---|"]
     for row in memory["rows"]:
@@ -159,9 +198,13 @@ def header(data):
 
 def write(out_dir, data, plot_name):
     text = header(data) + "\n" + main_table(data["measurements"]) + "\n"
+    if timeline_rows(data["measurements"]):
+        text += "\n## Where the module process's time goes\n\n%s\n\n%s\n" % (TIMELINE_TEXT, timeline_table(data["measurements"]))
     if data.get("memory"):
         text += "\n## The module alone at N = %s (no latency, no rate limit)\n\n" % ", ".join(
             "{:,}".format(r["n"]) for r in data["memory"]["rows"])
+        text += ("Validation = the median of 3 runs that validate the N contacts and stop at their first request, "
+                 "minus the same with one contact.\n\n")
         text += memory_table(data["memory"]) + "\n"
     if plot_name:
         text += "\n![wall time against N](%s)\n" % plot_name
@@ -197,6 +240,12 @@ def rst_tables(data):
                  "%.2f" % row["floor_s"] if row.get("floor_s") else "", _ratio_text(row), met_text(row)]
         lines.append("   * - " + _rst(cells[0]))
         lines.extend("     - " + _rst(cell) for cell in cells[1:])
+    timelines = timeline_rows(data["measurements"])
+    if timelines:
+        lines += ["", "Where the module process's time goes. " + TIMELINE_TEXT, "", ".. list-table::", "   :header-rows: 1", ""]
+        lines += ["   * - " + TIMELINE_HEADERS[0]] + ["     - " + title for title in TIMELINE_HEADERS[1:]]
+        for name, timeline, rest in timelines:
+            lines += ["   * - " + _rst(name)] + ["     - " + cell for cell in _timeline_cells(timeline, rest)]
     memory = data.get("memory")
     if memory:
         lines += ["", "The module alone (no latency, no rate limit):", "", ".. list-table::", "   :header-rows: 1", "",

@@ -17,6 +17,7 @@ from hmbench.emulator import (
     breakdown_kind,
     count_requests,
     email,
+    module_timeline,
     reads_after_writes,
     request_chain,
     seed_event,
@@ -111,6 +112,8 @@ class Bench:
         res["chain"] = request_chain(log)
         res["breakdown"] = breakdown_kind(log)
         res["verify_reads"] = reads_after_writes(log)
+        modules = res.get("modules") or []
+        res["timeline"] = module_timeline(log, max(modules, key=lambda m: m["wall_s"]) if modules else None)
         return res
 
     def own_targets(self, row):
@@ -146,7 +149,8 @@ def _reconcile_row(b, name, kind, n, delta, runs, contacts_ok):
     chain = sum(res["chain"].values())
     row = {"name": name, "kind": kind, "n": n, "p": b.s["participations"], "delta": delta,
            "requests": res["requests"], "chain": res["chain"], "wall_runs_s": [round(r["wall_s"], 3) for r in runs],
-           "api_calls": summary(res).get("api_calls"), "outcome": contacts_ok, "wall_s": round(res["wall_s"], 3)}
+           "api_calls": summary(res).get("api_calls"), "outcome": contacts_ok, "wall_s": round(res["wall_s"], 3),
+           "timeline": res.get("timeline")}
     row.update(b.floor(res["requests"], chain, n))
     row["ratio"] = round(row["wall_s"] / row["floor_s"], 3)
     if "data_floor_s" in row:
@@ -229,7 +233,8 @@ def measure_reads(b, kind, repeat):
     res = median_run(runs)
     row = {"name": "%s reading the event, P=%d" % ("info module" if kind == "info" else "lookup", p), "kind": kind, "p": p,
            "requests": res["requests"], "chain": res["chain"], "wall_runs_s": [round(r["wall_s"], 3) for r in runs],
-           "outcome": "all %d read" % p if res["rc"] == 0 else "**incomplete**", "wall_s": round(res["wall_s"], 3)}
+           "outcome": "all %d read" % p if res["rc"] == 0 else "**incomplete**", "wall_s": round(res["wall_s"], 3),
+           "timeline": res.get("timeline")}
     row.update(b.floor(res["requests"], sum(res["chain"].values())))
     row["ratio"] = round(row["wall_s"] / row["floor_s"], 3)
     row["targets"] = b.own_targets(row)

@@ -20,6 +20,7 @@ import requests
 
 import hubspot_emulator
 from contract_client import FULL_TOKEN, ME, READ_TOKEN, T0, UUID_RE, assert_error, attend_input, email_input, iso, span, validate_against_spec, vid_input
+from hubspot_emu.replies import Reply
 from process import EMULATOR_SCRIPT, READY_PREFIX, running_emulator, stop_emulator
 
 now_ms = hubspot_emulator.now_ms
@@ -1070,6 +1071,8 @@ def test_request_log_shape_and_exclusions(api):
     api.control("GET", "state")
     api.control("POST", "config", {})
     log = api.log()
+    for entry in log:  # epoch seconds: when the request arrived and when its answer left
+        assert time.time() - 60 < entry.pop("received_at") <= entry.pop("answered_at") <= time.time()
     assert log == [
         {"method": "POST", "path": ME + "/events", "query": "", "status": 200, "inputs": 0},
         {"method": "POST", "path": "%s/%s/attendance/register/create" % (ME, oid), "query": "", "status": 201, "inputs": 2},
@@ -1100,15 +1103,28 @@ DEFAULT_CONFIG = {"latency_ms": 0, "rate_limit": 0, "daily_limit": 0, "partial_s
                   "identifiers_lag_ms": 120000, "search_lag_ms": 120000, "token_ttl_ms": 0}
 
 
+class SlowlyEncodedReply(Reply):
+    """A reply whose body takes 0.18 s to encode."""
+
+    __slots__ = ()
+
+    def payload(self):
+        if not isinstance(self.body, bytes):
+            time.sleep(0.18)
+        return super(SlowlyEncodedReply, self).payload()
+
+
 def test_latency_includes_the_emulators_own_work():
-    """HubSpot's response time includes its work: a request whose handling takes 0.2 s is answered
-    0.3 s after it arrived at latency_ms=300, not 0.5 s (work added to the latency)."""
+    """HubSpot's response time includes its work: a request whose handling takes 0.1 s and whose answer
+    takes 0.18 s to encode is answered 0.3 s after it arrived at latency_ms=300, not 0.4 s or more
+    (work added to the latency)."""
     emulator = hubspot_emulator.Emulator(tokens=[FULL_TOKEN], latency_ms=300)
     handle = emulator.handle_api
 
     def slow_handle(*args, **kwargs):
-        time.sleep(0.2)
-        return handle(*args, **kwargs)
+        time.sleep(0.1)
+        reply = handle(*args, **kwargs)
+        return SlowlyEncodedReply(reply.status, reply.body, reply.headers, reply.content_type)
 
     emulator.handle_api = slow_handle
     server = hubspot_emulator.EmulatorServer(("127.0.0.1", 0), emulator)
@@ -1132,6 +1148,8 @@ def test_config_and_latency(api):
     start = time.monotonic()
     api.get(ME + "/events/search", params={"q": "x"})
     assert time.monotonic() - start >= 0.2
+    entry = api.log()[-1]
+    assert entry["answered_at"] - entry["received_at"] >= 0.199
     start = time.monotonic()
     api.control("GET", "state")
     assert time.monotonic() - start < 0.2

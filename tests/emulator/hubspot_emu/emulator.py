@@ -7,6 +7,7 @@ the control API (control.py) calls the other public methods.
 import base64
 import os
 import threading
+import time
 from urllib.parse import parse_qsl
 
 from . import faults as fault_rules
@@ -99,15 +100,18 @@ class Emulator(object):
 
     def log_arrival(self, method, path, query, inputs):
         """Append a request-log entry (status filled in later) and return (entry, latency_ms, fault rule)."""
-        entry = {"method": method, "path": path, "query": query, "status": 0, "inputs": inputs}
+        entry = {"method": method, "path": path, "query": query, "status": 0, "inputs": inputs,
+                 "received_at": round(time.time(), 4), "answered_at": None}
         with self.lock:
             self.request_log.append(entry)
             fault = self.faults.pick(method, path)
             return entry, self.config["latency_ms"], fault
 
     def set_status(self, entry, status):
+        """The answer's status and when it left (``answered_at``, after the latency)."""
         with self.lock:
             entry["status"] = status
+            entry["answered_at"] = round(time.time(), 4)
 
     def fault_reply(self, rule):
         with self.lock:

@@ -82,6 +82,10 @@ class Reply(object):
             return self.body
         return json.dumps(self.body, separators=(",", ":")).encode("utf-8")
 
+    def encode(self):
+        """Serialize the body now, so that the time it takes is part of the request's latency."""
+        self.body = self.payload() if self.body is not None else None
+
 
 class ApiError(Exception):
     """Raised by handlers; becomes a HubSpot-shaped error reply."""

@@ -159,9 +159,9 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         """An API request: logged, then faulted or answered by the emulator, and sent ``latency_ms`` after it arrived.
 
         HubSpot's response time includes its own work, so the emulator's work on a request (filtering a
-        large event's participations for a page) is part of the latency, not added to it: the request
-        takes effect on arrival and its answer waits for what is left of the latency. A ``delay`` fault
-        comes on top.
+        large event's participations for a page, encoding the answer) is part of the latency, not added
+        to it: the request takes effect on arrival and its answer waits for what is left of the latency.
+        A ``delay`` fault comes on top.
         """
         emulator = self.server.emulator
         entry = None
@@ -174,6 +174,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
                 arrived = time.monotonic()
                 fault = None
             reply = self._answer(emulator, fault, path, query, body)
+            reply.encode()
             if latency_ms:
                 time.sleep(max(0.0, arrived + latency_ms / 1000.0 - time.monotonic()))
         except Exception:
