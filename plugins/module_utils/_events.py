@@ -21,7 +21,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.hubspot.marketing.plugins.module_utils._attendance import iso_instant, parse_timestamp
-from ansible_collections.hubspot.marketing.plugins.module_utils._client import API_PAGE_MAX, api_path
+from ansible_collections.hubspot.marketing.plugins.module_utils._client import API_PAGE_MAX, api_path, may_have_been_processed
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotApiError, HubSpotError, may_have_been_applied
 from ansible_collections.hubspot.marketing.plugins.module_utils._participations import EVENTS, EventRef
 
@@ -483,8 +483,8 @@ class _EventRun(object):
             raise EventStateError("%s not found; creating it needs %s" % (self.ref.describe(), " and ".join(missing)))
 
     def create(self, fields, times):
-        """Create the absent event (``check_create`` passed); False when another create won the race (the
-        event is then read back)."""
+        """Create the absent event (``check_create`` passed); False when HubSpot answered that the event
+        exists (it is then read back, and the run decides again on it)."""
         ref = self.ref
         created = dict(fields)
         created.update(times)
@@ -492,27 +492,40 @@ class _EventRun(object):
             self.current = merge_event(normalize_event({}, ref.external_account_id),
                                        dict(created, external_event_id=ref.external_event_id))
         else:
+            attempts = []
             try:
-                written = self.client.post(create_path(), create_body(ref, created))
+                written = self.client.post(create_path(), create_body(ref, created), attempts=attempts)
             except HubSpotApiError as exc:
-                self._lost_race(exc)
+                if self._lost_race(exc, may_have_been_processed(attempts)):
+                    self.outcome.note("create", {"state": "absent"}, dict(created, state="present"))
                 return False
             self.current = normalize_event(written, ref.external_account_id)
             self.current["external_event_id"] = ref.external_event_id
         self.outcome.note("create", {"state": "absent"}, dict(created, state="present"))
         return True
 
-    def _lost_race(self, exc):
-        """A create answered UNIQUE_VALUE_CONFLICT: the event exists, so the run updates that one."""
+    def _lost_race(self, exc, ours_maybe):
+        """A create answered UNIQUE_VALUE_CONFLICT: the event exists, so the run goes on with that one.
+
+        ``ours_maybe``: an earlier attempt of this create got no answer but may have been processed (a
+        5xx, a timeout), so the event found may be this run's own. HubSpot cannot tell whose it is, so
+        the create is reported (``changed``): returns True. Else another run created it: False."""
         if not is_create_conflict(exc):
             raise exc
         existing = conflict_object_id(exc)
         named = " with objectId %s" % existing if existing else ""
-        self.outcome.warnings.append("%s was created meanwhile (HubSpot answered UNIQUE_VALUE_CONFLICT%s); "
-                                     "went on with that event instead" % (self.ref.describe(), named))
+        if ours_maybe:
+            self.outcome.warnings.append(
+                "%s: an attempt of this run's create got no answer and the retry was answered UNIQUE_VALUE_CONFLICT%s, "
+                "so HubSpot may have created it on that attempt; reported as created, and went on with that event"
+                % (self.ref.describe(), named))
+        else:
+            self.outcome.warnings.append("%s was created meanwhile (HubSpot answered UNIQUE_VALUE_CONFLICT%s); "
+                                         "went on with that event instead" % (self.ref.describe(), named))
         self.current = read_event(self.client, self.ref)
         if self.current is None:
             raise exc
+        return ours_maybe
 
     def update(self, fields):
         """PATCH the fields that differ."""

@@ -23,6 +23,9 @@ description:
   - Options that are not given are left as HubSpot holds them.
   - A create that loses a race with another create of the same external ids (HubSpot answers
     C(400 UNIQUE_VALUE_CONFLICT)) reads that event by its external ids and updates it instead, with a warning.
+    When the conflict answers a retry of this task's own create, whose earlier attempt got no answer (a timeout, a 5xx
+    from a gateway) and so may have created the event, HubSpot cannot tell whose the event is, so the create is
+    reported (RV(actions) lists it, the task is changed), with a warning that says so.
   - Never uses HubSpot's C(events/upsert) endpoint, which was observed to answer success and create nothing.
   - What can refuse the task without a write is decided after the read and before the first write, in check mode
     too, so check mode fails where the task would. That is missing times for V(completed), an event given by O(event_id)
@@ -263,6 +266,7 @@ event:
 actions:
   description:
     - The writes HubSpot answered (in check mode, would answer), in order.
+    - A create whose answer was lost, and whose retry met an event it may have made, is listed as C(create).
     - On a failure after earlier writes, those writes; a write that failed is not listed.
   returned: success, and when a write failed after earlier writes were answered
   type: list

@@ -196,6 +196,10 @@ notes:
     or by elimination. Contacts an answer leaves open (an error that names nobody) are reported in RV(unconfirmed).
   - "HubSpot's event breakdown lags writes by seconds or more: a O(state=registered) task run right after an
     O(state=attended) task for the same contacts may not see the attendance yet and register them again."
+  - "The other way round, a contact whose participation another task or tool changed within that lag may still show
+    its earlier state there. When that earlier state is O(state), the contact is reported in RV(unchanged) and not
+    written, though HubSpot now holds the newer state. After changing the same contacts' state, give HubSpot that
+    time, or use O(force=true) with O(state=attended) or O(state=cancelled): its writes are judged by HubSpot's answer."
   - A contact given by O(contacts[].id) and the same contact given by O(contacts[].email) in one task cannot be told apart before
     writing; avoid mixing both for one person.
 seealso:
@@ -341,6 +345,7 @@ unchanged:
   description:
     - The contacts that already held O(state) (for attendees, with the duration given). Either the event's
       participations showed it, and nothing was written, or HubSpot answered the write as a no-op.
+    - The event's participations are a read that can lag a change made within the last seconds or minutes (see the notes).
   returned: always
   type: list
   elements: dict

@@ -998,6 +998,21 @@ def test_fault_reject_input_rules_are_checked(api, rule, fragment):
     assert resp.status_code == 400 and fragment in resp.json()["message"]
 
 
+def test_fault_lost_answer_applies_the_write_and_answers_504(api):
+    api.faults([{"method": "POST", "path_regex": "/events$", "count": 1, "action": "lost_answer"}])
+    body = {"externalAccountId": "acc", "externalEventId": "lost-1", "eventName": "Webinar", "eventOrganizer": "Org"}
+    lost = api.post(ME + "/events", body, validate=False)
+    assert lost.status_code == 504 and "category" not in lost.json() and lost.json()["status"] == "error"
+    assert api.log()[-1]["status"] == 504
+    # the create happened: the same create again is the duplicate HubSpot refuses
+    again = api.post(ME + "/events", body, validate=False)
+    assert again.status_code == 400 and again.json()["errorType"] == "UNIQUE_VALUE_CONFLICT"
+    assert [e["externalEventId"] for e in api.control("GET", "state").json()["events"]] == ["lost-1"]
+    api.faults([{"path_regex": "search", "count": 1, "action": "lost_answer", "body": "html"}])
+    page = api.get(ME + "/events/search", params={"q": "x"}, validate=False)
+    assert page.status_code == 504 and page.headers["Content-Type"].startswith("text/html")
+
+
 def test_fault_cut_applies_the_write_and_truncates_the_answer(api):
     oid = api.event()
     vid = api.contact("a@example.com")

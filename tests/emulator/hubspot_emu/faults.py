@@ -9,7 +9,9 @@ from .replies import FAULT_CATEGORIES, Reply, bad_request, error_body, phrase, r
 
 RULE_KEYS = frozenset(["method", "path_regex", "skip", "count", "rate", "action", "retry_after", "delay_ms", "policy", "body",
                        "match", "named"])
-RULE_ACTIONS = ("reset", "malformed", "delay", "stored_nothing", "cut", "reject_input")
+RULE_ACTIONS = ("reset", "malformed", "delay", "stored_nothing", "cut", "reject_input", "lost_answer")
+# Actions under which the request is processed (``delay`` waits first); the others answer instead of the API.
+PROCESSED_ACTIONS = ("stored_nothing", "reject_input", "cut", "lost_answer")
 RULE_BODIES = ("json", "html", "no_category", "string_errors")
 POLICIES = ("TEN_SECONDLY_ROLLING", "DAILY")
 MALFORMED_BODY = b'{"status": "COMPLETE", "results": [{"vid": 10'
@@ -160,6 +162,12 @@ def _rule_body(where, rule, out):
 
 
 # --------------------------------------------------------------------------- replies
+
+def lost_answer(rule):
+    """The rule of the gateway timeout that replaces the answer of a request processed under ``lost_answer``:
+    a 504 whose body has no ``category`` unless the rule picks another body (CONTRACT.md section 12, row 13)."""
+    return dict(rule, action=504, body=rule.get("body", "no_category"))
+
 
 def fault_reply(rule, config):
     """The answer a rule makes instead of the API's (``config`` gives the limits a 429 announces)."""

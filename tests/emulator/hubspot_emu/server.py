@@ -9,6 +9,7 @@ import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
+from . import faults as fault_rules
 from .common import INVALID, is_loopback
 from .control import control_reply
 from .replies import FAULT_CATEGORIES, Reply, error_body, phrase
@@ -187,7 +188,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
     def _answer(self, emulator, fault, path, query, body):
         """The reply to an API request that met ``fault`` (a rule, or None)."""
         action = fault["action"] if fault is not None else None
-        if fault is not None and action not in ("stored_nothing", "reject_input", "cut"):
+        if fault is not None and action not in fault_rules.PROCESSED_ACTIONS:
             return emulator.fault_reply(fault)
         options = {}
         if action == "stored_nothing":
@@ -195,6 +196,8 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         elif action == "reject_input":
             options["reject"] = (fault["match"], fault["named"])
         reply = emulator.handle_api(self.command, path, query, self.headers, body, self._base_url(), **options)
+        if action == "lost_answer":
+            return emulator.fault_reply(fault_rules.lost_answer(fault))
         reply.cut = action == "cut"
         return reply
 

@@ -10,6 +10,8 @@ __metaclass__ = type
 import json
 
 import pytest
+from urllib3.exceptions import ReadTimeoutError
+from urllib3.util.retry import RequestHistory
 
 from ansible_collections.hubspot.marketing.plugins.module_utils import _events as ev
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotApiError
@@ -187,6 +189,30 @@ class TestConflict:
         outcome = ev.ensure_event(client, REF, "present", desired(event_name="Webinar", event_organizer="Org"))
         assert outcome.changed is False and outcome.actions == []
         client.request.assert_not_called()
+
+    @pytest.mark.parametrize("first_attempt, ours", [
+        (RequestHistory("POST", ME + "/events", None, 504, None), True),  # a gateway gave up: may have been processed
+        (RequestHistory("POST", ME + "/events", ReadTimeoutError(None, ME + "/events", "read timed out"), None, None), True),
+        (RequestHistory("POST", ME + "/events", None, 429, None), False),  # rate limited: not processed
+        (None, False),  # no retry: another run created it
+    ])
+    def test_a_conflict_after_an_attempt_that_may_have_been_processed_reports_the_create(self, first_attempt, ours):
+        """A create whose first attempt got no answer but may have created the event, and whose retry is answered
+        UNIQUE_VALUE_CONFLICT: HubSpot cannot tell whose the event is, so the run reports the create (changed)."""
+        def post(path, body, params=None, attempts=None):
+            if first_attempt is not None:
+                attempts.append(first_attempt)
+            raise api_error(400, CONFLICT_BODY, "POST", ME + "/events")
+
+        # the absent event, the event read back after the conflict, and (after a reported create) the final read
+        client = client_answering(gets=[NOT_FOUND, READ, READ], posts=post)
+        outcome = ev.ensure_event(client, REF, "present", desired(event_name="Webinar", event_organizer="Org"))
+        assert outcome.changed is ours and outcome.actions == (["create"] if ours else [])
+        assert client.get.call_count == (3 if ours else 2)
+        if ours:
+            assert outcome.before == {"state": "absent"} and outcome.after["state"] == "present"
+        assert len(outcome.warnings) == 1 and ("may have created it" in outcome.warnings[0]) is ours
+        client.request.assert_not_called()  # the event read back holds the fields asked for: no update
 
     def test_other_create_errors_are_raised(self):
         client = client_answering(gets=[NOT_FOUND], posts=[api_error(400, {"category": "VALIDATION_ERROR", "message": "bad"})])
