@@ -103,6 +103,10 @@ RETRY_STATUSES = frozenset((423, 429, 477, 500, 502, 503, 504, 521))
 RETRY_AFTER_CAP = 60
 BACKOFF_FACTOR = 1.0
 BACKOFF_MAX = 30
+# HubSpot asks to wait at least 2 s after a 423 and to pause a few seconds after a 5xx (CONTRACT.md
+# section 7), so a retry after those, without a Retry-After, waits at least this many backoff
+# factors; the others (a reset, a timeout, a 429 without Retry-After) start with an immediate retry.
+PAUSE_AFTER_LOCK_OR_OUTAGE = 2
 
 
 def _daily_limit_spent(response):
@@ -125,7 +129,7 @@ def _daily_limit_spent(response):
 
 
 class _Retry(Retry):
-    """urllib3 Retry with HubSpot's rules: Retry-After capped, DAILY 429 never retried."""
+    """urllib3 Retry with HubSpot's rules: Retry-After capped, a pause after 423 and 5xx, DAILY 429 never retried."""
 
     retry_after_cap = RETRY_AFTER_CAP
 
@@ -136,6 +140,14 @@ class _Retry(Retry):
 
     def parse_retry_after(self, retry_after):
         return min(super(_Retry, self).parse_retry_after(retry_after), self.retry_after_cap)
+
+    def get_backoff_time(self):
+        """urllib3's exponential backoff; after a 423 or a 5xx at least ``PAUSE_AFTER_LOCK_OR_OUTAGE`` factors."""
+        wait = super(_Retry, self).get_backoff_time()
+        last = self.history[-1] if self.history else None
+        if last is not None and last.status is not None and (last.status == 423 or last.status >= 500):
+            wait = max(wait, min(self.backoff_factor * PAUSE_AFTER_LOCK_OR_OUTAGE, getattr(self, "backoff_max", BACKOFF_MAX)))
+        return wait
 
     def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
         if response is not None and response.status == 429 and _daily_limit_spent(response):
