@@ -488,6 +488,7 @@ class _EventRun(object):
         ref = self.ref
         created = dict(fields)
         created.update(times)
+        made = True
         if self.check_mode:
             self.current = merge_event(normalize_event({}, ref.external_account_id),
                                        dict(created, external_event_id=ref.external_event_id))
@@ -496,13 +497,14 @@ class _EventRun(object):
             try:
                 written = self.client.post(create_path(), create_body(ref, created), attempts=attempts)
             except HubSpotApiError as exc:
-                if self._lost_race(exc, may_have_been_processed(attempts)):
-                    self.outcome.note("create", {"state": "absent"}, dict(created, state="present"))
-                return False
-            self.current = normalize_event(written, ref.external_account_id)
-            self.current["external_event_id"] = ref.external_event_id
+                made = False
+                if not self._lost_race(exc, may_have_been_processed(attempts)):
+                    return False
+            else:
+                self.current = normalize_event(written, ref.external_account_id)
+                self.current["external_event_id"] = ref.external_event_id
         self.outcome.note("create", {"state": "absent"}, dict(created, state="present"))
-        return True
+        return made
 
     def _lost_race(self, exc, ours_maybe):
         """A create answered UNIQUE_VALUE_CONFLICT: the event exists, so the run goes on with that one.
