@@ -519,9 +519,10 @@ class Pager:
     """Iterates the items of a paginated HubSpot GET, following ``paging.next.after``.
 
     The only pagination loop in the collection. ``total`` is set from the first page,
-    ``pages`` counts the pages fetched. Stops at ``limit`` items, when the API gives no
-    next cursor, or when every item ``total`` announced has been read; a cursor seen
-    before raises ``HubSpotPagingError`` instead of looping. A page that is not shaped like
+    ``pages`` counts the pages fetched. Stops at ``limit`` items or when the API gives no
+    next cursor, never because ``total`` says so: HubSpot's event breakdowns are an
+    asynchronous rollup, so the cursor, not the count, says where the items end (CONTRACT
+    §9, §12 row 7); ``total`` only plans reads. A cursor seen before raises ``HubSpotPagingError`` instead of looping. A page that is not shaped like
     a page (``results`` not a list of objects, ``paging`` not an object) or an item that
     ``item_problem(item)`` finds fault with raises the MALFORMED_RESPONSE ``HubSpotApiError``.
     """
@@ -563,7 +564,7 @@ class Pager:
                 count += 1
                 yield item
             after = ((body.get("paging") or {}).get("next") or {}).get("after")
-            if not after or (self.total is not None and count >= self.total):
+            if not after:
                 return
             if self._limit is not None and count >= self._limit:
                 return

@@ -426,11 +426,18 @@ class TestPagination:
         assert len(list(client.iter_items(PATH))) == 3
         assert requests_mock.call_count == 1
 
-    def test_stops_at_total_even_with_a_cursor(self, client, requests_mock):
-        requests_mock.get(BASE + PATH, [{"json": page(0, 100, 200, after="c1")}, {"json": page(100, 100, 200, after="c2")}])
+    def test_follows_the_cursor_past_total(self, client, requests_mock):
+        # a lagging count: the first page announces 200, the cursor goes on to 205 items
+        requests_mock.get(BASE + PATH, [{"json": page(0, 100, 200, after="c1")}, {"json": page(100, 100, 200, after="c2")},
+                                        {"json": page(200, 5, 200)}])
         pager = client.iter_items(PATH)
-        assert len(list(pager)) == 200
-        assert pager.pages == 2
+        assert [i["id"] for i in pager] == [str(i) for i in range(205)]
+        assert pager.pages == 3 == requests_mock.call_count
+        assert pager.total == 200
+
+    def test_a_cursor_after_a_full_last_page_is_followed(self, client, requests_mock):
+        requests_mock.get(BASE + PATH, [{"json": page(0, 100, 100, after="c1")}, {"json": page(100, 0, 100)}])
+        assert len(list(client.iter_items(PATH))) == 100
         assert requests_mock.call_count == 2
 
     def test_repeated_cursor_raises(self, client, requests_mock):
