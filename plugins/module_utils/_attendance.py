@@ -142,8 +142,10 @@ def contact_key(contact_id=None, email=None):
     return "email:%s" % email.strip().lower()
 
 
-def _timestamp_problem(value, now_ms):
-    """Why ``value`` is not a usable time (None when it is): format, calendar, epoch seconds, far future."""
+def timestamp_problem(value, now_ms=None):
+    """Why ``value`` is not a usable time (None when it is): format, calendar, epoch seconds, and (given
+    ``now_ms``) far future. The one time rule of attendance, of event times and (through
+    ``input_errors``) of the role's rows."""
     try:
         millis = parse_timestamp(value)
     except (ValueError, OverflowError) as exc:
@@ -296,7 +298,7 @@ def _contact_errors(state, contact, index, defaults, bad_paths, first_seen, now_
 def _check_time(errors, bad_paths, path, value, now_ms):
     if path in bad_paths:
         return
-    problem = _timestamp_problem(value, now_ms)
+    problem = timestamp_problem(value, now_ms)
     if problem:
         errors.append({"path": path, "message": problem})
         bad_paths.add(path)

@@ -20,7 +20,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.hubspot.marketing.plugins.module_utils._attendance import iso_instant, parse_timestamp
+from ansible_collections.hubspot.marketing.plugins.module_utils._attendance import iso_instant, parse_timestamp, timestamp_problem
 from ansible_collections.hubspot.marketing.plugins.module_utils._client import API_PAGE_MAX, api_path, may_have_been_processed
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotApiError, HubSpotError, may_have_been_applied
 from ansible_collections.hubspot.marketing.plugins.module_utils._participations import EVENTS, EventRef
@@ -76,28 +76,20 @@ def property_text(value):
     return str(value)
 
 
-def time_error(value):
-    """Why ``value`` is not an RFC 3339 date-time or epoch milliseconds, or None."""
-    try:
-        parse_timestamp(value)
-    except ValueError:
-        return "must be an RFC 3339 date-time such as 2026-03-01T10:00:00Z, or epoch milliseconds"
-    return None
-
-
 def _name_errors(params):
     return [{"path": name, "message": "must not be empty"}
             for name in ("event_name", "event_organizer") if params.get(name) is not None and not params[name].strip()]
 
 
 def _time_errors(params):
-    """Each time must parse, and the event must not end before it starts."""
+    """Each time must parse (not as epoch seconds; an event may lie in the future), and the event must
+    not end before it starts."""
     errors, times = [], {}
     for name in ("start_date_time", "end_date_time"):
         value = params.get(name)
         if value is None:
             continue
-        reason = time_error(value)
+        reason = timestamp_problem(value)
         if reason:
             errors.append({"path": name, "message": reason})
         else:

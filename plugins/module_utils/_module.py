@@ -26,6 +26,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 from ansible.module_utils.common.parameters import remove_values
+from ansible.module_utils.common.validation import check_required_by, check_required_if, check_required_one_of, check_required_together
 
 from ansible_collections.hubspot.marketing.plugins.module_utils._options import client_from_params
 from ansible_collections.hubspot.marketing.plugins.module_utils._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
@@ -88,10 +89,24 @@ class HubSpotModule(AnsibleModule):
     def __init__(self, argument_spec, needs_jsonschema=False, **kwargs):
         kwargs.setdefault("supports_check_mode", True)
         super(HubSpotModule, self).__init__(argument_spec=argument_spec, **kwargs)
+        self._check_rules_without_nulls()
         if not HAS_REQUESTS:
             self.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
         if needs_jsonschema and not HAS_JSONSCHEMA:
             self.fail_json(msg=missing_required_lib("jsonschema"), exception=JSONSCHEMA_IMPORT_ERROR)
+
+    def _check_rules_without_nulls(self):
+        """ansible-core's own checks of ``required_one_of``, ``required_together``, ``required_if`` and
+        ``required_by`` again, with an option set to null counted as not given: core counts it as given,
+        so ``event_id: "{{ unset_var | default(none) }}"`` would otherwise pass them and name no event."""
+        given = dict((name, value) for name, value in self.params.items() if value is not None)
+        try:
+            check_required_together(self.required_together, given)
+            check_required_one_of(self.required_one_of, given)
+            check_required_if(self.required_if, given)
+            check_required_by(self.required_by, given)
+        except TypeError as exc:
+            self.fail_json(msg="%s (an option set to null counts as not given)" % exc)
 
     def execute(self, run, prepare):
         """Validate with ``prepare``, run ``run`` with the run's one client, and exit."""

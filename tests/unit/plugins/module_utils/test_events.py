@@ -439,3 +439,13 @@ class TestFind:
         events, pages = ev.list_events(client, page_size=1)
         assert [e["event_id"] for e in events] == ["58000001", "2"] and pages == 2
         assert client.get.call_args_list[1][1] == {"params": {"limit": 1, "after": "c1"}}
+
+
+@pytest.mark.parametrize("value, message", [
+    (1772359200, "looks like epoch seconds (1772359200 is before 1973 in milliseconds): give epoch milliseconds or an RFC 3339 timestamp"),
+    ("1772359200", "looks like epoch seconds (1772359200 is before 1973 in milliseconds): give epoch milliseconds or an RFC 3339 timestamp"),
+    ("2099-01-01T00:00:00Z", None),  # an event may be scheduled far ahead: no future limit
+])
+def test_event_times_refuse_epoch_seconds(value, message):
+    errors = ev.input_errors({"start_date_time": value})
+    assert errors == ([{"path": "start_date_time", "message": message}] if message else [])

@@ -184,3 +184,24 @@ def test_the_environment_hint_names_only_options_with_an_environment_fallback(mo
     monkeypatch.setenv("HUBSPOT_API_VERSION", "v4")
     spec = {"state": {"type": "str", "choices": ["a"]}}
     assert _module.environment_hint(spec, "value of state must be one of: a, got: b") == ""
+
+
+@pytest.mark.parametrize("name, args, expected", [
+    ("marketing_event_attendance", {"event_id": None, "state": "registered", "contacts": [{"id": 1}]},
+     "one of the following is required: event_id, external_event_id"),
+    ("marketing_event_attendance", {"external_event_id": None, "external_account_id": "acc", "state": "registered",
+                                    "contacts": [{"id": 1}]}, "parameters are required together: external_event_id, external_account_id"),
+    ("marketing_event", {"external_event_id": "ev", "external_account_id": None},
+     "parameters are required together: external_event_id, external_account_id"),
+    ("marketing_event_participation_info", {"event_id": None}, "one of the following is required: "),
+])
+def test_an_option_set_to_null_counts_as_not_given(requests_mock, name, args, expected):
+    """ansible-core counts a key given as null as given; the module's rules must not (nothing is sent)."""
+    import importlib
+    from ansible_collections.hubspot.marketing.tests.unit.plugins.modules.utils import run_module
+
+    module = importlib.import_module("ansible_collections.hubspot.marketing.plugins.modules." + name)
+    code, result = run_module(module, dict(args, access_token="pat-na1-null-test"))
+    assert code == 1, result
+    assert result["msg"].startswith(expected) and result["msg"].endswith(" (an option set to null counts as not given)")
+    assert requests_mock.call_count == 0

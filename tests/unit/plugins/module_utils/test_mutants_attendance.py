@@ -136,7 +136,7 @@ def errors_of(state, contacts, defaults=None):
 ])
 def test_time_problems_are_worded_for_the_user(value, message):
     # Called directly: through input_errors the schema's own format check answers first for some of these.
-    assert a._timestamp_problem(value, NOW) == message
+    assert a.timestamp_problem(value, NOW) == message
 
 
 def test_the_first_millisecond_that_is_not_epoch_seconds_is_accepted():
@@ -210,7 +210,7 @@ def test_a_bad_time_is_reported_alone_without_a_span_error_built_on_it():
 
 
 def test_timestamps_before_1970_and_fifteen_digit_epochs():
-    assert a._timestamp_problem("1969-12-31T23:59:59Z", NOW) == "is not a valid date or time (before 1970)"
+    assert a.timestamp_problem("1969-12-31T23:59:59Z", NOW) == "is not a valid date or time (before 1970)"
     assert a.parse_timestamp("1" * 15) == int("1" * 15)
 
 
