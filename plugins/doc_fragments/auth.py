@@ -18,7 +18,8 @@ author:
   - hubspot.marketing contributors (@hubspot-marketing)
 requirements:
   - python >= 3.9
-  - requests >= 2.25.0
+  - requests >= 2.30.0
+  - urllib3 >= 2.0.0
 notes:
   - Requests that HubSpot rate-limits or that fail transiently are retried (see O(max_retries)); a warning says when that happened.
 seealso:

@@ -136,7 +136,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._options import 
     event_rule_errors,
     read_size_errors,
 )
-from ansible_collections.hubspot.marketing.plugins.module_utils._client import HAS_REQUESTS
+from ansible_collections.hubspot.marketing.plugins.module_utils._client import HAS_REQUESTS, LIBRARY_PROBLEM
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotError
 from ansible_collections.hubspot.marketing.plugins.module_utils._participations import EventRef, read_breakdown
 
@@ -184,7 +184,7 @@ class LookupModule(LookupBase):
         self.set_options(var_options=self._templated_var_options(variables, kwargs), direct=kwargs)
 
         if not HAS_REQUESTS:
-            raise AnsibleLookupError("the Python library 'requests' is required on the controller for this lookup")
+            raise AnsibleLookupError(LIBRARY_PROBLEM or "the Python library 'requests' is required on the controller for this lookup")
         params = dict((name, self.get_option(name)) for name in OPTIONS)
         errors = option_errors(params)
         if errors:

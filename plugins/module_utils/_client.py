@@ -37,8 +37,11 @@ except ImportError:  # pragma: no cover - Python 2 is not supported, this keeps 
     from urlparse import urlsplit  # pylint: disable=ansible-bad-import-from
 
 REQUESTS_IMPORT_ERROR = None
+# Why the installed requests/urllib3 cannot be used although they import (None when they can).
+LIBRARY_PROBLEM = None
 try:
     import requests
+    import urllib3
     from requests.adapters import HTTPAdapter
     from urllib3.exceptions import (ConnectTimeoutError, InsecureRequestWarning, MaxRetryError, NewConnectionError,
                                     SSLError as Urllib3SSLError)
@@ -50,6 +53,24 @@ except ImportError:
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
     Retry = object  # lets the subclass below be defined; it is never instantiated without requests
     HTTPAdapter = object  # likewise
+
+
+def urllib3_problem(version):
+    """Why urllib3 ``version`` cannot serve the client (its retries need urllib3 2), or None."""
+    try:
+        major = int(str(version).split(".")[0])
+    except ValueError:
+        return None  # an unusual version string: let it run
+    if major >= 2:
+        return None
+    return ("urllib3 %s is installed, and the hubspot.marketing collection needs urllib3 2.0 or later (with requests 2.30 "
+            "or later): python3 -m pip install 'urllib3>=2' 'requests>=2.30' for this Python (the collection's "
+            "requirements.txt)" % version)
+
+
+if HAS_REQUESTS:
+    LIBRARY_PROBLEM = urllib3_problem(urllib3.__version__)
+    HAS_REQUESTS = LIBRARY_PROBLEM is None
 
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import (
     HubSpotApiError,

@@ -29,7 +29,7 @@ from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.common.validation import check_required_by, check_required_if, check_required_one_of, check_required_together
 
 from ansible_collections.hubspot.marketing.plugins.module_utils._options import client_from_params
-from ansible_collections.hubspot.marketing.plugins.module_utils._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+from ansible_collections.hubspot.marketing.plugins.module_utils._client import HAS_REQUESTS, LIBRARY_PROBLEM, REQUESTS_IMPORT_ERROR
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotError, HubSpotValidationError
 from ansible_collections.hubspot.marketing.plugins.module_utils._validation import HAS_JSONSCHEMA, JSONSCHEMA_IMPORT_ERROR, sort_errors
 
@@ -91,7 +91,7 @@ class HubSpotModule(AnsibleModule):
         super(HubSpotModule, self).__init__(argument_spec=argument_spec, **kwargs)
         self._check_rules_without_nulls()
         if not HAS_REQUESTS:
-            self.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+            self.fail_json(msg=LIBRARY_PROBLEM or missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
         if needs_jsonschema and not HAS_JSONSCHEMA:
             self.fail_json(msg=missing_required_lib("jsonschema"), exception=JSONSCHEMA_IMPORT_ERROR)
 

@@ -152,6 +152,14 @@ class TestErrors:
         assert text in str(failure.value)
         assert requests_mock.call_count == 0
 
+    def test_an_unusable_urllib3_is_named(self, lookup, requests_mock, monkeypatch):
+        module = sys.modules[type(lookup).__module__]
+        monkeypatch.setattr(module, "HAS_REQUESTS", False)
+        monkeypatch.setattr(module, "LIBRARY_PROBLEM", "urllib3 1.26.20 is installed, and ...")
+        with pytest.raises(AnsibleLookupError, match="^urllib3 1.26.20 is installed"):
+            lookup.run(["ada@example.com"], variables=VARS)
+        assert requests_mock.call_count == 0
+
     def test_needs_terms_or_an_event(self, lookup, requests_mock):
         with pytest.raises(AnsibleLookupError, match="give contacts"):
             lookup.run([], variables=VARS)

@@ -205,3 +205,23 @@ def test_an_option_set_to_null_counts_as_not_given(requests_mock, name, args, ex
     assert code == 1, result
     assert result["msg"].startswith(expected) and result["msg"].endswith(" (an option set to null counts as not given)")
     assert requests_mock.call_count == 0
+
+
+@pytest.mark.parametrize("version, refused", [("1.26.20", True), ("1.25", True), ("2.0.0", False), ("2.8.0", False), ("dev", False)])
+def test_urllib3_before_2_is_refused_with_its_version(version, refused):
+    from ansible_collections.hubspot.marketing.plugins.module_utils._client import urllib3_problem
+
+    problem = urllib3_problem(version)
+    assert (problem is not None) == refused
+    if refused:
+        assert problem.startswith("urllib3 %s is installed, and the hubspot.marketing collection needs urllib3 2.0 or later" % version)
+
+
+def test_a_module_fails_with_the_library_problem(monkeypatch):
+    from ansible_collections.hubspot.marketing.plugins.modules import marketing_event_info
+    from ansible_collections.hubspot.marketing.tests.unit.plugins.modules.utils import run_module
+
+    monkeypatch.setattr(_module, "HAS_REQUESTS", False)
+    monkeypatch.setattr(_module, "LIBRARY_PROBLEM", "urllib3 1.26.20 is installed, and ...")
+    code, result = run_module(marketing_event_info, {"access_token": "pat-na1-lib-test", "event_id": "1"})
+    assert code == 1 and result["msg"] == "urllib3 1.26.20 is installed, and ..."
