@@ -643,9 +643,14 @@ def parallel_map(func, items, workers=4):
 
 
 def _json_object(method, path, status, text, retries):
-    """The JSON object of a 2xx body (``{}`` when empty); a MALFORMED_RESPONSE ``HubSpotApiError`` otherwise."""
+    """The JSON object of a 2xx body; a MALFORMED_RESPONSE ``HubSpotApiError`` otherwise. An empty body is
+    ``{}`` for a write (a 204, say) and malformed for a read: every GET of the API answers an object, and an
+    empty one taken for ``{}`` would read as an event or a page with every field missing."""
     if not text.strip():
-        return {}
+        if method != "GET":
+            return {}
+        raise HubSpotApiError(method, path, status, category="MALFORMED_RESPONSE", message="the response body is empty",
+                              retries=retries)
     try:
         body = json.loads(text)
     except ValueError:

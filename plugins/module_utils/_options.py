@@ -151,7 +151,9 @@ def read_size_errors(params):
 
 
 EXTERNAL_ID_MAX = 1024
-_OBJECT_ID = re.compile(r"^[0-9]{1,19}$")
+# HubSpot's event ids are positive int64 values (checked by value below; \Z, unlike $, refuses a final newline).
+_OBJECT_ID = re.compile(r"[0-9]{1,19}\Z")
+INT64_MAX = 2 ** 63 - 1
 
 
 def event_errors(params):
@@ -162,7 +164,7 @@ def event_errors(params):
     """
     errors = []
     event_id = params.get("event_id")
-    if event_id is not None and not _OBJECT_ID.match(str(event_id)):
+    if event_id is not None and not (_OBJECT_ID.match(str(event_id)) and 0 < int(str(event_id)) <= INT64_MAX):
         errors.append({"path": "event_id", "message": "must be HubSpot's numeric event id (objectId), a string of digits"})
     for name in ("external_event_id", "external_account_id"):
         value = params.get(name)

@@ -222,9 +222,18 @@ class TestRequests:
         requests_mock.post(BASE + "/x", status_code=status, json={"results": [{"vid": 1}]})
         assert client.post("/x", {}) == {"results": [{"vid": 1}]}
 
-    def test_204_empty_body(self, client, requests_mock):
-        requests_mock.get(BASE + "/x", status_code=204, content=b"")
-        assert client.get("/x") == {}
+    @pytest.mark.parametrize("method", ["POST", "DELETE"])
+    def test_204_empty_body_of_a_write(self, client, requests_mock, method):
+        requests_mock.register_uri(method, BASE + "/x", status_code=204, content=b"")
+        assert client.request(method, "/x") == {}
+
+    @pytest.mark.parametrize("status", [200, 204])
+    def test_an_empty_body_of_a_read_is_malformed(self, client, requests_mock, status):
+        # taken for {}, it would read as an event (or a page) with every field missing
+        requests_mock.get(BASE + "/x", status_code=status, content=b" ")
+        with pytest.raises(HubSpotApiError) as exc:
+            client.get("/x")
+        assert exc.value.category == "MALFORMED_RESPONSE" and "the response body is empty" in str(exc.value)
 
     def test_207_partial_body_is_returned(self, client, requests_mock):
         body = load_fixture("batch_207_partial.json")

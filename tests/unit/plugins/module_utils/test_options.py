@@ -18,6 +18,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._options import 
     EVENT_RULES,
     READ_SIZE_ARGSPEC,
     auth_errors,
+    event_errors,
     event_rule_errors,
     read_size_errors,
 )
@@ -79,3 +80,14 @@ def test_auth_errors_accept_the_defaults():
     params = dict(access_token="pat-na1-0000", base_url="https://api.hubapi.com", timeout=30, max_retries=5, proxy=None,
                   api_version=None, ca_path=None)
     assert auth_errors(params) == []
+
+
+@pytest.mark.parametrize("event_id, ok", [
+    ("123", True), ("1", True), (str(2 ** 63 - 1), True), (58000001, True),
+    ("123\n", False), ("0", False), ("000", False), (str(2 ** 63), False), ("-1", False), ("1.5", False),
+    ("\uff11\uff12", False),  # fullwidth digits
+])
+def test_event_id_is_a_positive_int64_in_ascii_digits(event_id, ok):
+    errors = event_errors({"event_id": event_id})
+    assert [error["path"] for error in errors] == ([] if ok else ["event_id"])
+    assert ok or errors[0]["message"].startswith("must be HubSpot's numeric event id")
