@@ -41,6 +41,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._schemas import 
     ATTENDANCE_SCHEMAS,
     ATTENDANCE_TIMES,
     MAX_CONTACTS,
+    MAX_EPOCH_MS,
     RFC3339_PATTERN,
     TASK_TIMES,
 )
@@ -81,17 +82,26 @@ _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 # Input
 
 
+class OutOfRange(ValueError):
+    """A timestamp after 9999-12-31T23:59:59.999Z (``MAX_EPOCH_MS``), which no date-time can show."""
+
+
 def parse_timestamp(value):
-    """Epoch milliseconds from an int, a digit string or an RFC 3339 string; ValueError otherwise."""
+    """Epoch milliseconds from an int, an ASCII digit string or an RFC 3339 string, at most ``MAX_EPOCH_MS``;
+    ValueError (``OutOfRange`` past that) otherwise."""
     if isinstance(value, str):
-        return _text_millis(value)
-    if isinstance(value, bool):
+        millis = _text_millis(value)
+    elif isinstance(value, bool):
         raise ValueError("a boolean is not a timestamp")
-    if isinstance(value, int):
+    elif isinstance(value, int):
         if value < 0:
             raise ValueError("negative timestamp")
-        return value
-    raise ValueError("not a timestamp")
+        millis = value
+    else:
+        raise ValueError("not a timestamp")
+    if millis > MAX_EPOCH_MS:
+        raise OutOfRange("after 9999-12-31T23:59:59.999Z")
+    return millis
 
 
 # Every time of a task is parsed when it is checked and again when it is prepared, and a task-level
@@ -102,7 +112,7 @@ def parse_timestamp(value):
 def _text_millis(value):
     """Epoch milliseconds of a digit string or an RFC 3339 string (cached, see above)."""
     text = value.strip()
-    if text.isdigit() and len(text) <= 15:
+    if text.isascii() and text.isdigit() and len(text) <= 15:
         return int(text)
     result = _rfc3339_millis(text)
     if result < 0:
@@ -123,7 +133,10 @@ def _rfc3339_millis(text):
         offset = datetime.timedelta(hours=int(match.group(10)), minutes=int(match.group(11)))
         if offset >= datetime.timedelta(hours=24):
             raise ValueError("offset out of range")
-        when -= offset if match.group(9) == "+" else -offset
+        try:
+            when -= offset if match.group(9) == "+" else -offset
+        except OverflowError:
+            raise OutOfRange("after 9999-12-31T23:59:59.999Z") if match.group(9) == "-" else ValueError("before year 1")
     millis = 999 if leap else int(((match.group(7) or "") + "000")[:3])
     delta = when - _EPOCH
     return (delta.days * 86400 + delta.seconds) * 1000 + millis
@@ -149,6 +162,8 @@ def timestamp_problem(value, now_ms=None):
     try:
         millis = parse_timestamp(value)
     except (ValueError, OverflowError) as exc:
+        if isinstance(exc, OutOfRange):
+            return "must not be after 9999-12-31T23:59:59.999Z"
         if isinstance(value, str) and _RFC3339.match(value.strip()):
             return "is not a valid date or time (%s)" % exc
         return "must be epoch milliseconds (an integer) or an RFC 3339 timestamp such as 2024-06-04T10:00:00Z"

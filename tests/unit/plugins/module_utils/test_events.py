@@ -449,3 +449,20 @@ class TestFind:
 def test_event_times_refuse_epoch_seconds(value, message):
     errors = ev.input_errors({"start_date_time": value})
     assert errors == ([{"path": "start_date_time", "message": message}] if message else [])
+
+
+@pytest.mark.parametrize("value, message", [
+    ("253402300800000", "must not be after 9999-12-31T23:59:59.999Z"),
+    (999999999999999, "must not be after 9999-12-31T23:59:59.999Z"),
+    ("9999-12-31T23:59:59-23:00", "must not be after 9999-12-31T23:59:59.999Z"),
+    ("\uff11\uff17\uff17\uff12\uff13\uff15\uff19\uff12\uff10\uff10\uff10\uff10\uff10",  # fullwidth digits
+     "must be epoch milliseconds (an integer) or an RFC 3339 timestamp such as 2024-06-04T10:00:00Z"),
+    ("253402300799999", None),
+])
+def test_event_times_stay_within_what_a_date_time_can_show(value, message):
+    errors = ev.input_errors({"start_date_time": value})
+    assert errors == ([{"path": "start_date_time", "message": message}] if message else [])
+
+
+def test_a_held_time_past_year_9999_reads_as_unknown():
+    assert ev._millis("9999-12-31T23:59:59-23:00") is None
