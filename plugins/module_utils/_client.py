@@ -574,9 +574,7 @@ class Pager:
             self.pages += 1
             reason = self._page_problem(body)
             if reason:
-                status = self._client.last_status() if isinstance(self._client, HubSpotClient) else 200
-                raise HubSpotApiError("GET", self._path, status, category="MALFORMED_RESPONSE",
-                                      message="unexpected response body: %s" % reason)
+                raise malformed_answer(self._client, "GET", self._path, reason)
             if self.total is None and isinstance(body.get("total"), int):
                 self.total = body["total"]
             for item in body.get("results") or []:
@@ -640,6 +638,13 @@ def parallel_map(func, items, workers=4):
             future.cancel()
         pool.shutdown(wait=True)
     return results
+
+
+def malformed_answer(client, method, path, reason):
+    """The MALFORMED_RESPONSE ``HubSpotApiError`` for a 2xx answer of ``client`` that is JSON but not shaped as
+    the API documents (``reason``: what is wrong, naming the field)."""
+    status = client.last_status() if isinstance(client, HubSpotClient) else 200
+    return HubSpotApiError(method, path, status, category="MALFORMED_RESPONSE", message="unexpected response body: %s" % reason)
 
 
 def _json_object(method, path, status, text, retries):

@@ -21,8 +21,8 @@ __metaclass__ = type
 import re
 
 from ansible_collections.hubspot.marketing.plugins.module_utils._attendance import iso_instant, parse_timestamp, timestamp_problem
-from ansible_collections.hubspot.marketing.plugins.module_utils._client import API_PAGE_MAX, api_path, may_have_been_processed
-from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotApiError, HubSpotError, may_have_been_applied
+from ansible_collections.hubspot.marketing.plugins.module_utils._client import API_PAGE_MAX, api_path, malformed_answer, may_have_been_processed
+from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotApiError, HubSpotError, may_have_been_applied, type_name
 from ansible_collections.hubspot.marketing.plugins.module_utils._participations import EVENTS, EventRef
 
 STATES = ("present", "completed", "cancelled", "absent")
@@ -135,18 +135,52 @@ def desired_from_params(params):
 # The event as the modules return it
 
 
+def event_problem(raw):
+    """Why one event HubSpot sent (a read, a list item, an ``/identifiers`` or search result) cannot be read
+    by ``normalize_event``, or None. Reads are refused on it (MALFORMED_RESPONSE): a misread event would
+    drive the writes. Write answers are read leniently (``normalize_event`` skips what it cannot read)."""
+    if not isinstance(raw, dict):
+        return "is %s, not an object" % type_name(raw)
+    for key in ("objectId", "id"):
+        if raw.get(key) is not None and (isinstance(raw[key], bool) or not isinstance(raw[key], (str, int))):
+            return "%s is %s, not a string" % (key, type_name(raw[key]))
+    if raw.get("appInfo") is not None and not isinstance(raw["appInfo"], dict):
+        return "appInfo is %s, not an object" % type_name(raw["appInfo"])
+    custom = raw.get("customProperties")
+    if custom is not None:
+        if not isinstance(custom, list):
+            return "customProperties is %s, not a list" % type_name(custom)
+        for index, prop in enumerate(custom):
+            if not isinstance(prop, dict) or not isinstance(prop.get("name"), str):
+                return "customProperties[%d] is not an object with a string name" % index
+    return None
+
+
+def _checked_results(client, path, body):
+    """The ``results`` of a search-like answer, each an event ``event_problem`` accepts; MALFORMED_RESPONSE otherwise."""
+    results = body.get("results") or []
+    if not isinstance(results, list):
+        raise malformed_answer(client, "GET", path, "results is %s, not a list" % type_name(results))
+    for index, item in enumerate(results):
+        reason = event_problem(item)
+        if reason:
+            raise malformed_answer(client, "GET", path, "results[%d] %s" % (index, reason))
+    return results
+
+
 def normalize_event(raw, external_account_id=None):
     """One event read (either read shape, or a write answer) as a flat snake_case dict.
 
-    Every key is always present; what HubSpot did not send is None. ``event_id`` and
-    ``object_id`` are both HubSpot's objectId (``event_id`` is the name the options use).
+    Every key is always present; what HubSpot did not send (or sent in a shape it cannot read) is None.
+    ``event_id`` and ``object_id`` are both HubSpot's objectId (``event_id`` is the name the options use).
     """
     raw = raw or {}
     object_id = raw.get("objectId") or raw.get("id")
     custom = None
     if isinstance(raw.get("customProperties"), list):
-        custom = dict((p.get("name"), p.get("value")) for p in raw["customProperties"] if isinstance(p, dict) and p.get("name"))
-    app = raw.get("appInfo") or {}
+        custom = dict((p["name"], p.get("value")) for p in raw["customProperties"]
+                      if isinstance(p, dict) and isinstance(p.get("name"), str) and p["name"])
+    app = raw.get("appInfo") if isinstance(raw.get("appInfo"), dict) else {}
     event = {
         "event_id": None if object_id is None else str(object_id),
         "object_id": None if object_id is None else str(object_id),
@@ -311,6 +345,9 @@ def read_event(client, ref):
         if exc.not_found:
             return None
         raise
+    reason = event_problem(raw)
+    if reason:
+        raise malformed_answer(client, "GET", path, "the event %s" % reason)
     return normalize_event(raw, ref.external_account_id)
 
 
@@ -319,8 +356,9 @@ def find_identifiers(client, external_event_id):
 
     HubSpot indexes new events with a delay, so a new event may be missing; an unknown id reads as [].
     """
+    path = identifiers_path(external_event_id)
     try:
-        body = client.get(identifiers_path(external_event_id))
+        body = client.get(path)
     except HubSpotApiError as exc:
         # Any 404, JSON or not: HubSpot answers a new event's identifiers with one while it indexes it.
         if exc.status == 404:
@@ -334,24 +372,25 @@ def find_identifiers(client, external_event_id):
         "event_name": item.get("marketingEventName"),
         "app_id": (item.get("appInfo") or {}).get("id"),
         "app_name": (item.get("appInfo") or {}).get("name"),
-    } for item in body.get("results") or []]
+    } for item in _checked_results(client, path, body)]
 
 
 def search_own(client, external_event_id):
     """The calling app's events with this external event id (``events/search``, which also lags a create)."""
-    body = client.get(search_path(), params={"q": external_event_id})
+    path = search_path()
+    body = client.get(path, params={"q": external_event_id})
     return [{
         "event_id": str(item.get("objectId")),
         "object_id": str(item.get("objectId")),
         "external_event_id": item.get("externalEventId"),
         "external_account_id": item.get("externalAccountId"),
         "app_id": None if item.get("appId") is None else str(item.get("appId")),
-    } for item in body.get("results") or []]
+    } for item in _checked_results(client, path, body)]
 
 
 def list_events(client, limit=None, page_size=API_PAGE_MAX):
     """``(events, pages)``: every event of the portal, normalised, paged by the client's Pager."""
-    pager = client.iter_items(list_path(), page_size=page_size, limit=limit)
+    pager = client.iter_items(list_path(), page_size=page_size, limit=limit, item_problem=event_problem)
     events = [normalize_event(item) for item in pager]
     return events, pager.pages
 

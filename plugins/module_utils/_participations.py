@@ -142,6 +142,14 @@ def breakdown_item_problem(item):
         value = (item.get("associations") or {}).get(key)
         if value is not None and not isinstance(value, dict):
             return "associations.%s is %s, not an object" % (key, type(value).__name__)
+    # The values the reads index and compare by (a contact's key, its state): scalars, or nothing.
+    for where, key in (("properties", "attendanceState"), ("contact", "contactId"), ("contact", "email"),
+                       ("marketingEvent", "marketingEventId")):
+        holder = item.get("properties") if where == "properties" else (item.get("associations") or {}).get(where)
+        value = (holder or {}).get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (str, int))):
+            path = where if where == "properties" else "associations." + where
+            return "%s.%s is %s, not a string" % (path, key, type(value).__name__)
     return None
 
 

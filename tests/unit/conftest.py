@@ -100,7 +100,8 @@ def spec_client(get=(), post=(), request=(), counted=True):
     client.get.side_effect = answering(get)
     client.post.side_effect = answering(post)
     client.request.side_effect = answering(request)
-    client.iter_items.side_effect = lambda path, params=None, page_size=100, limit=None: Pager(client, path, params, page_size, limit)
+    client.iter_items.side_effect = lambda path, params=None, page_size=100, limit=None, item_problem=None: Pager(
+        client, path, params, page_size, limit, item_problem=item_problem)
     client.retry_summary.side_effect = lambda shown=5: HubSpotClient.retry_summary(client, shown)
     return client
 

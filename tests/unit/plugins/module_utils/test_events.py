@@ -466,3 +466,36 @@ def test_event_times_stay_within_what_a_date_time_can_show(value, message):
 
 def test_a_held_time_past_year_9999_reads_as_unknown():
     assert ev._millis("9999-12-31T23:59:59-23:00") is None
+
+
+@pytest.mark.parametrize("raw, reason", [
+    ({"objectId": "1", "appInfo": "x"}, "appInfo is str, not an object"),
+    ({"objectId": ["1"]}, "objectId is list, not a string"),
+    ({"objectId": "1", "customProperties": {"a": 1}}, "customProperties is dict, not a list"),
+    ({"objectId": "1", "customProperties": [{"name": ["a"], "value": 1}]}, "customProperties[0] is not an object with a string name"),
+    ("x", "is str, not an object"),
+    ({"objectId": "1", "appInfo": {"id": 1}, "customProperties": [{"name": "a", "value": "1"}]}, None),
+])
+def test_event_problem(raw, reason):
+    assert ev.event_problem(raw) == reason
+
+
+def test_a_misshapen_event_read_is_malformed_and_a_write_answer_is_read_leniently():
+    client = spec_client(get=[{"objectId": "1", "appInfo": "x"}])
+    with pytest.raises(HubSpotApiError) as exc:
+        ev.read_event(client, EventRef(object_id="1"))
+    assert exc.value.category == "MALFORMED_RESPONSE" and "the event appInfo is str, not an object" in str(exc.value)
+    lenient = ev.normalize_event({"objectId": "1", "appInfo": "x", "customProperties": [{"name": ["a"]}, {"name": "b", "value": "2"}]})
+    assert lenient["app_id"] is None and lenient["custom_properties"] == {"b": "2"}
+
+
+@pytest.mark.parametrize("body, reason", [
+    ({"results": "x"}, "results is str, not a list"),
+    ({"results": ["x"]}, "results[0] is str, not an object"),
+    ({"results": [{"objectId": "1", "appInfo": "x"}]}, "results[0] appInfo is str, not an object"),
+])
+def test_misshapen_identifiers_are_malformed(body, reason):
+    client = spec_client(get=[body])
+    with pytest.raises(HubSpotApiError) as exc:
+        ev.find_identifiers(client, "ev-1")
+    assert exc.value.category == "MALFORMED_RESPONSE" and reason in str(exc.value)

@@ -302,3 +302,14 @@ class TestWholeEventRead:
         index, dummy = _reconcile.read_event(fake.client(), self.EVENT, contacts, _reconcile.read_states("registered", diff=True))
         assert self.states_asked(fake).count(None) == 10
         assert index[contacts[4]["key"]]["state"] == "registered" and index[contacts[5]["key"]]["state"] == "attended"
+
+
+@pytest.mark.parametrize("item, reason", [
+    ({"properties": {"attendanceState": ["ATTENDED"]}}, "properties.attendanceState is list, not a string"),
+    ({"associations": {"contact": {"contactId": {"a": 1}}}}, "associations.contact.contactId is dict, not a string"),
+    ({"associations": {"contact": {"email": True}}}, "associations.contact.email is bool, not a string"),
+    ({"associations": {"contact": {"contactId": "1", "email": "a@b.co"}}, "properties": {"attendanceState": "ATTENDED"}}, None),
+])
+def test_breakdown_item_problem_names_unreadable_values(item, reason):
+    from ansible_collections.hubspot.marketing.plugins.module_utils._participations import breakdown_item_problem
+    assert breakdown_item_problem(item) == reason
