@@ -117,8 +117,11 @@ _raw:
 '''
 
 
+import os
+
 from ansible import constants as C
 from ansible.errors import AnsibleLookupError
+from ansible.module_utils.parsing.convert_bool import boolean
 
 try:
     from ansible.errors import AnsibleValueOmittedError  # ansible-core >= 2.19: a template that resolved to omit
@@ -137,7 +140,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._options import 
     read_size_errors,
 )
 from ansible_collections.hubspot.marketing.plugins.module_utils._client import HAS_REQUESTS, LIBRARY_PROBLEM
-from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotError
+from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotError, type_name
 from ansible_collections.hubspot.marketing.plugins.module_utils._participations import EventRef, read_breakdown
 
 display = Display()
@@ -169,7 +172,7 @@ def option_errors(params):
 def _contact(index, term):
     """The contact identifier of term ``index`` (1-based): an email address or a contact id."""
     if isinstance(term, bool) or not isinstance(term, (str, int)):
-        raise AnsibleLookupError("term %d: must be an email address or a contact id, got %s" % (index, type(term).__name__))
+        raise AnsibleLookupError("term %d: must be an email address or a contact id, got %s" % (index, type_name(term)))
     contact = str(term).strip()
     reason = contact_error(contact)
     if reason:
@@ -181,7 +184,9 @@ class LookupModule(LookupBase):
 
     def run(self, terms, variables=None, **kwargs):
         self._refuse_unknown(kwargs)
-        self.set_options(var_options=self._templated_var_options(variables, kwargs), direct=kwargs)
+        var_options = self._templated_var_options(variables, kwargs)
+        self._refuse_loose_booleans(kwargs, var_options)
+        self.set_options(var_options=var_options, direct=kwargs)
 
         if not HAS_REQUESTS:
             raise AnsibleLookupError(LIBRARY_PROBLEM or "the Python library 'requests' is required on the controller for this lookup")
@@ -221,6 +226,29 @@ class LookupModule(LookupBase):
                        "'ada@example.com', ...))"
             raise AnsibleLookupError("unknown option%s %s%s; the options are %s" % (
                 "s" if len(unknown) > 1 else "", ", ".join(unknown), hint, ", ".join(OPTIONS)))
+
+    def _refuse_loose_booleans(self, direct, var_options):
+        """A boolean option must be a boolean: ansible-core reads any other value of a plugin option as false,
+        so ``validate_certs='ture'`` would turn certificate checks off. Checks the value that wins (the option
+        given directly, else its variable, else its environment variable) as the modules' argspec does."""
+        definitions = C.config.get_configuration_definitions(self.plugin_type, self._load_name) or {}
+        for option, definition in sorted(definitions.items()):
+            if definition.get("type") not in ("bool", "boolean"):
+                continue
+            sources = [(option, direct[option])] if option in direct else []
+            sources += [(entry["name"], (var_options or {})[entry["name"]]) for entry in definition.get("vars") or []
+                        if entry["name"] in (var_options or {})]
+            sources += [(entry["name"], os.environ[entry["name"]]) for entry in definition.get("env") or []
+                        if entry["name"] in os.environ]
+            if not sources:
+                continue
+            where, value = sources[0]
+            try:
+                boolean(value, strict=True)
+            except TypeError:
+                shown = repr(value[:20]) if isinstance(value, str) else type_name(value)
+                raise AnsibleLookupError("%s: must be a boolean (true or false), got %s%s" % (
+                    option, shown, "" if where == option else " from %s" % where))
 
     def _templated_var_options(self, variables, direct):
         """``variables`` with the ones that feed an option (``hubspot_access_token``, ...) templated.

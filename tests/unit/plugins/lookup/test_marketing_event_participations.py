@@ -160,6 +160,25 @@ class TestErrors:
             lookup.run(["ada@example.com"], variables=VARS)
         assert requests_mock.call_count == 0
 
+    @pytest.mark.parametrize("direct, variables, text", [
+        ({"validate_certs": "ture"}, {}, "validate_certs: must be a boolean (true or false), got 'ture'"),
+        ({"validate_certs": [1]}, {}, "validate_certs: must be a boolean (true or false), got list"),
+        ({}, {"hubspot_use_proxy": "nope"}, "use_proxy: must be a boolean (true or false), got 'nope' from hubspot_use_proxy"),
+        ({"use_proxy": 0.5}, {"hubspot_use_proxy": True}, "use_proxy: must be a boolean (true or false), got float"),
+    ])
+    def test_a_boolean_option_must_be_a_boolean(self, lookup, requests_mock, direct, variables, text):
+        # ansible-core reads any other value as false: 'ture' would turn certificate checks off
+        with pytest.raises(AnsibleLookupError) as failure:
+            lookup.run(["ada@example.com"], variables=dict(VARS, **variables), **direct)
+        assert str(failure.value) == text
+        assert requests_mock.call_count == 0
+
+    @pytest.mark.parametrize("value", [False, "no", "false", 0])
+    def test_boolean_spellings_ansible_accepts(self, lookup, requests_mock, value):
+        requests_mock.get(BASE + "/marketing/v3/marketing-events/participations/contacts/ada%40example.com/breakdown",
+                          json={"total": 0, "results": []})
+        assert lookup.run(["ada@example.com"], variables=VARS, use_proxy=value) == []
+
     def test_needs_terms_or_an_event(self, lookup, requests_mock):
         with pytest.raises(AnsibleLookupError, match="give contacts"):
             lookup.run([], variables=VARS)
