@@ -349,7 +349,25 @@ def select_proxy(base_url, use_proxy=True, proxy=None):
         return None
     if proxy:
         return proxy
-    return requests.utils.select_proxy(base_url, requests.utils.get_environ_proxies(base_url)) or None
+    found, reason = environment_proxy(base_url)
+    if reason:
+        raise ValueError("the proxy from the environment %s" % reason)
+    return found
+
+
+ENVIRONMENT_PROXY_NAMES = "HTTPS_PROXY, HTTP_PROXY or ALL_PROXY"
+
+
+def environment_proxy(base_url):
+    """``(proxy, reason)``: the proxy the environment gives for ``base_url`` (None: none) through requests'
+    own helpers, checked like the ``proxy`` option (``check_proxy_url``); ``reason`` never quotes it."""
+    found = requests.utils.select_proxy(base_url, requests.utils.get_environ_proxies(base_url))
+    if not found:
+        return None, None
+    url, reason = check_proxy_url(found)
+    if reason:
+        return None, "(%s) %s; fix the variable, or set use_proxy to false" % (ENVIRONMENT_PROXY_NAMES, reason)
+    return url, None
 
 
 def proxy_tls_context(validate_certs=True, ca_path=None):
@@ -390,6 +408,11 @@ def check_ca_path(ca_path):
         return "%s does not exist" % ca_path
     if not os.access(ca_path, os.R_OK):
         return "%s is not readable" % ca_path
+    if not os.path.isdir(ca_path):
+        try:
+            ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cafile=ca_path)
+        except (ssl.SSLError, OSError, ValueError):
+            return "%s holds no CA certificate (it must be a PEM bundle of CA certificates)" % ca_path
     return None
 
 
@@ -855,7 +878,9 @@ class HubSpotClient:
 
     def _describe_transport_error(self, exc):
         reason = exc
-        # Unwrap requests -> urllib3 MaxRetryError -> the underlying cause, for a short message.
+        # Unwrap requests -> urllib3 MaxRetryError -> the underlying cause, for a short message. Only an
+        # error urllib3 handled (a MaxRetryError on the way) went through the retries.
+        retried = False
         for dummy in range(3):
             inner = reason.args[0] if getattr(reason, "args", None) else None
             if isinstance(inner, MaxRetryError) and inner.reason is not None:
@@ -864,18 +889,23 @@ class HubSpotClient:
                 reason = reason.reason
             else:
                 break
+            retried = True
         if isinstance(exc, requests.exceptions.SSLError):
             return self._describe_tls_error(reason)
         if isinstance(exc, requests.exceptions.ProxyError):
-            return self._describe_proxy_error(reason)
+            return self._describe_proxy_error(reason, retried)
         text = "%s: %s" % (type(reason).__name__, reason)
         if isinstance(exc, requests.exceptions.Timeout) or "timed out" in text.lower():
             text = "timed out after %ss (%s)" % (self.timeout[1], type(reason).__name__)
-        if self.max_retries:
-            text += " (gave up after retrying up to %d times)" % self.max_retries
-        return text
+        return text + self._gave_up(retried)
 
-    def _describe_proxy_error(self, reason):
+    def _gave_up(self, retried):
+        """`` (gave up after retrying up to N times)`` when the failure went through the retries."""
+        if self.max_retries and retried:
+            return " (gave up after retrying up to %d times)" % self.max_retries
+        return ""
+
+    def _describe_proxy_error(self, reason, retried):
         """The proxy failure in words: unreachable proxy, refused tunnel (407 above all), or another cause."""
         causes = [arg for arg in getattr(reason, "args", ()) if isinstance(arg, BaseException)]
         cause = causes[-1] if causes else reason
@@ -891,9 +921,7 @@ class HubSpotClient:
             # urllib3 prefixes the connection object's repr; keep the OS error.
             detail = re.sub(r"^<[^>]*>:\s*", "", detail)
             text = "could not connect to the proxy %s: %s: %s" % (self.proxy_shown, type(cause).__name__, detail)
-        if self.max_retries:
-            text += " (gave up after retrying up to %d times)" % self.max_retries
-        return text
+        return text + self._gave_up(retried)
 
     def _describe_tls_error(self, reason, endpoint=None):
         """The TLS failure in words, with the advice that fits it (never the same advice for every cause).

@@ -27,11 +27,13 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._client import (
     API_VERSIONS,
     DEFAULT_API_VERSION,
     DEFAULT_BASE_URL,
+    HAS_REQUESTS,
     HubSpotClient,
     check_access_token,
     check_base_url,
     check_ca_path,
     check_proxy_url,
+    environment_proxy,
     path_segment_error,
 )
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotValidationError, type_name
@@ -109,13 +111,17 @@ def auth_errors(params):
         errors.append({"path": "access_token", "message": reason})
         if params.get("access_token") is not None:
             params["access_token"] = TOKEN_PLACEHOLDER
-    dummy, reason = check_base_url(params.get("base_url"))
+    url, reason = check_base_url(params.get("base_url"))
     if reason:
         errors.append({"path": "base_url", "message": reason})
     for name, error_of in _GIVEN_OPTION_CHECKS:
         reason = error_of(params[name]) if params.get(name) is not None else None
         if reason:
             errors.append({"path": name, "message": reason})
+    if url and HAS_REQUESTS and params.get("use_proxy", True) and params.get("proxy") is None:
+        reason = environment_proxy(url)[1]
+        if reason:
+            errors.append({"path": "proxy", "message": "is not given, and the proxy from the environment " + reason})
     return errors
 
 

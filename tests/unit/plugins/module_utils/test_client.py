@@ -378,6 +378,14 @@ class TestRequests:
         with pytest.raises(HubSpotTransportError) as exc:
             client.get("/x")
         assert text in str(exc.value)
+
+    def test_an_error_raised_before_the_retries_claims_none(self, requests_mock):
+        # raised without urllib3's retries (no MaxRetryError inside): nothing was retried, so none is claimed
+        requests_mock.get(BASE + "/x", exc=requests.exceptions.InvalidSchema("No connection adapters"))
+        with HubSpotClient(TOKEN, base_url=BASE, max_retries=3, pace=False) as api:
+            with pytest.raises(HubSpotTransportError) as exc:
+                api.get("/x")
+        assert "InvalidSchema: No connection adapters" in str(exc.value) and "gave up" not in str(exc.value)
         assert str(exc.value).startswith("GET /x -> no response: ")
         assert exc.value.to_fail_kwargs() == {"error": {"method": "GET", "path": "/x", "reason": exc.value.reason}}
         assert_no_secret(exc.value)
@@ -819,7 +827,8 @@ def test_an_https_proxy_gets_its_own_tls_policy(monkeypatch, tmp_path, proxy, tl
     made = []
     monkeypatch.setattr(_client, "proxy_tls_context", lambda validate_certs, ca_path: made.append((validate_certs, ca_path)) or "CONTEXT")
     ca = tmp_path / "ca.pem"
-    ca.write_text("")
+    with open(requests.utils.DEFAULT_CA_BUNDLE_PATH) as bundle:
+        ca.write_text(bundle.read())
     with HubSpotClient("pat-na1-unit-proxy-0a1b2c3d", base_url="http://127.0.0.1:9", proxy=proxy, ca_path=str(ca)) as api:
         adapter = api._session.get_adapter("http://127.0.0.1:9/")
         assert adapter.proxy_context == ("CONTEXT" if tls else None)

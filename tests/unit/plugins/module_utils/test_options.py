@@ -91,3 +91,37 @@ def test_event_id_is_a_positive_int64_in_ascii_digits(event_id, ok):
     errors = event_errors({"event_id": event_id})
     assert [error["path"] for error in errors] == ([] if ok else ["event_id"])
     assert ok or errors[0]["message"].startswith("must be HubSpot's numeric event id")
+
+
+@pytest.mark.parametrize("content, ok", [("", False), ("not a certificate\n", False), (None, True)])
+def test_a_ca_path_file_must_hold_a_ca_certificate(tmp_path, content, ok):
+    import requests
+    path = tmp_path / "ca.pem"
+    if content is None:  # the CA bundle requests ships (certifi)
+        with open(requests.utils.DEFAULT_CA_BUNDLE_PATH) as bundle:
+            content = bundle.read()
+    path.write_text(content)
+    errors = auth_errors(dict(access_token="pat-na1-0000", base_url="https://api.hubapi.com", ca_path=str(path)))
+    assert errors == ([] if ok else [{"path": "ca_path", "message": "%s holds no CA certificate (it must be a PEM bundle of CA "
+                                                                  "certificates)" % path}])
+
+
+@pytest.mark.parametrize("environment, use_proxy, proxy, message", [
+    ({"HTTPS_PROXY": "socks5://127.0.0.1:1"}, True, None,
+     "is not given, and the proxy from the environment (HTTPS_PROXY, HTTP_PROXY or ALL_PROXY) must start with http:// or "
+     "https://, got scheme 'socks5'; fix the variable, or set use_proxy to false"),
+    ({"HTTPS_PROXY": "socks5://127.0.0.1:1"}, False, None, None),
+    ({"HTTPS_PROXY": "socks5://127.0.0.1:1"}, True, "http://proxy.example.com:3128", None),
+    ({"HTTPS_PROXY": "http://u:secret@proxy.example.com:3128/path"}, True, None,
+     "is not given, and the proxy from the environment (HTTPS_PROXY, HTTP_PROXY or ALL_PROXY) must not contain a path, "
+     "query string or fragment; fix the variable, or set use_proxy to false"),
+    ({"HTTPS_PROXY": "http://proxy.example.com:3128", "NO_PROXY": "api.hubapi.com"}, True, None, None),
+])
+def test_the_proxy_from_the_environment_is_checked_like_the_option(monkeypatch, environment, use_proxy, proxy, message):
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    errors = auth_errors(dict(access_token="pat-na1-0000", base_url="https://api.hubapi.com", use_proxy=use_proxy, proxy=proxy))
+    assert errors == ([{"path": "proxy", "message": message}] if message else [])
+    assert "secret" not in str(errors)
