@@ -92,7 +92,7 @@ options:
     type: dict
     default: {}
   delimiter:
-    description: CSV field delimiter.
+    description: CSV field delimiter, one character other than a quote or a line break (a tab is C("\t") in double-quoted YAML).
     type: str
     default: ','
   defaults:
@@ -188,6 +188,7 @@ from ansible.module_utils.common.text.converters import to_text
 
 # The module's own rules: one definition of a contact, of a time and of what a state needs.
 from ansible_collections.hubspot.marketing.plugins.module_utils._attendance import input_errors, parse_timestamp
+from ansible_collections.hubspot.marketing.plugins.module_utils._errors import type_name
 from ansible_collections.hubspot.marketing.plugins.module_utils._validation import (
     HAS_JSONSCHEMA,
     contact_id_error,
@@ -233,6 +234,10 @@ def _csv_rows(text, delimiter):
     except csv.Error as exc:
         raise AnsibleFilterError('attendance_rows: line 1: cannot parse the CSV header: %s' % exc)
     header = [h.strip().lstrip('\ufeff') for h in header]
+    twice = sorted(set(h for h in header if header.count(h) > 1))
+    if twice:
+        raise AnsibleFilterError('attendance_rows: line 1: the CSV header names %s more than once; each column must be named once'
+                                 % ', '.join(repr(h) for h in twice))
     yield 1, None, header, None
     index = 0
     last_line = reader.line_num
@@ -294,9 +299,9 @@ def _describe(key):
     return 'email %s' % key[1] if key[0] == 'email' else 'contact id %s' % key[1]
 
 
-def _time_errors(state, contact, defaults, columns, now_ms, names):
-    """The module's own check of one contact (state, identifier, times), with fields named by their columns and
-    the task-level times by ``names`` (``defaults_names``)."""
+def _module_errors(state, contact, defaults, columns, now_ms, names):
+    """The module's own check of one contact (state, identifier, times, contact properties), with fields named by
+    their columns and the task-level times by ``names`` (``defaults_names``)."""
     problems = []
     for error in input_errors(state, [contact], defaults=defaults, now_ms=now_ms, names=names):
         field = error['path'].rsplit('.', 1)[-1]
@@ -335,6 +340,20 @@ class _Options(object):
         contact_property_columns = contact_property_columns or {}
         if not isinstance(contact_property_columns, dict):
             raise AnsibleFilterError('attendance_rows: contact_property_columns must be a dictionary')
+        columns = [('email_column', email_column), ('id_column', id_column), ('status_column', status_column)]
+        columns += [('%s_column' % name, column) for name, column in sorted(time_columns.items())]
+        columns += [('contact_property_columns[%s]' % prop, column) for prop, column in contact_property_columns.items()]
+        for name, column in columns:
+            if column is not None and not isinstance(column, str):
+                raise AnsibleFilterError('attendance_rows: %s must be a column name (a string), got %s' % (name, type_name(column)))
+        if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n':
+            raise AnsibleFilterError('attendance_rows: delimiter must be one character other than a quote or a line break, '
+                                     'such as "," or ";" (a tab is "\\t" in double-quoted YAML), got %s'
+                                     % (repr(delimiter[:10]) if isinstance(delimiter, str) else type_name(delimiter)))
+        for name, value, kind in (('defaults', defaults, dict), ('known_contacts', known_contacts, list)):
+            if value is not None and not isinstance(value, kind):
+                raise AnsibleFilterError('attendance_rows: %s must be a %s, got %s' % (name, 'dictionary' if kind is dict else 'list',
+                                                                                       type_name(value)))
         if not email_column and not id_column:
             raise AnsibleFilterError('attendance_rows: set email_column or id_column')
         self.email_column = email_column
@@ -425,8 +444,10 @@ def _contact(row, state, kind, identifier, options):
         raw = _value(row, options.time_columns[name])
         if raw != '':
             contact[name] = raw
+    if kind == 'email':
+        _add_properties(contact, row, options.contact_property_columns)
     row_defaults = dict((k, v) for k, v in options.defaults.items() if k in wanted)
-    problems = _time_errors(state, contact, row_defaults, options.time_columns, options.now_ms, options.defaults_names)
+    problems = _module_errors(state, contact, row_defaults, options.time_columns, options.now_ms, options.defaults_names)
     if problems:
         raise _BadRow('; '.join(problems), identifier)
     for name in TIMES:
@@ -434,8 +455,6 @@ def _contact(row, state, kind, identifier, options):
             contact[name] = parse_timestamp(contact[name])
     if state == 'attended' and 'occurred_at' not in contact and 'occurred_at' not in options.defaults and 'joined_at' in contact:
         contact['occurred_at'] = contact['joined_at']
-    if kind == 'email':
-        _add_properties(contact, row, options.contact_property_columns)
     return contact
 
 

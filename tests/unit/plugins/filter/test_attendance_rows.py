@@ -292,3 +292,42 @@ def test_a_row_is_good_exactly_when_the_module_takes_its_contact(kind, identifie
     # now_ms as the module passes it (prepare_task), so times in the future are judged too.
     module_errors = input_errors(state, [contact], now_ms=int(time.time() * 1000))
     assert bool(out['rows']) == (not module_errors), (out['bad_rows'], module_errors)
+
+
+@pytest.mark.parametrize("options, text", [
+    ({"delimiter": ""}, "delimiter must be one character other than a quote or a line break"),
+    ({"delimiter": ";;"}, "got ';;'"),
+    ({"delimiter": "\\t"}, "got '\\\\t'"),
+    ({"delimiter": None}, "got null"),
+    ({"delimiter": '"'}, "delimiter must be one character"),
+    ({"email_column": ["email"]}, "email_column must be a column name (a string), got list"),
+    ({"joined_at_column": {"a": 1}}, "joined_at_column must be a column name (a string), got dict"),
+    ({"contact_property_columns": {"firstname": ["x"]}}, "contact_property_columns[firstname] must be a column name (a string), got list"),
+    ({"defaults": "x"}, "defaults must be a dictionary, got str"),
+    ({"known_contacts": 5}, "known_contacts must be a list, got int"),
+])
+def test_bad_options_are_named(options, text):
+    with pytest.raises(AnsibleFilterError) as failure:
+        attendance_rows(CSV, **options)
+    assert text in str(failure.value)
+
+
+def test_a_tab_delimiter():
+    out = attendance_rows("email\tstatus\nada@example.com\tregistered\n", email_column="email", delimiter="\t")
+    assert [r["contact"] for r in out["rows"]] == [{"email": "ada@example.com"}]
+
+
+def test_a_column_named_twice_in_the_header_is_refused():
+    with pytest.raises(AnsibleFilterError, match="line 1: the CSV header names 'email' more than once"):
+        attendance_rows("email,email,status\na@b.co,c@d.co,registered\n")
+
+
+@pytest.mark.parametrize("columns, reason", [
+    ({"": "email"}, "contact_properties: property names must have 1 to 256 characters"),
+    ({"x" * 257: "email"}, "contact_properties: property names must have 1 to 256 characters"),
+])
+def test_a_row_the_module_would_refuse_is_a_bad_row(columns, reason):
+    # "a good row is never refused by the module": contact properties go through the module's own check too
+    out = attendance_rows([{"email": "ada@example.com", "status": "registered"}], contact_property_columns=columns)
+    assert out["rows"] == []
+    assert [b["reason"] for b in out["bad_rows"]] == [reason]
