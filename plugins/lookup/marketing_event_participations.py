@@ -200,12 +200,10 @@ class LookupModule(LookupBase):
         if not contacts and event is None:
             raise AnsibleLookupError("give contacts (emails or contact ids) as terms, or an event: event_id, "
                                      "or external_event_id with external_account_id")
-        if not params["validate_certs"]:
-            display.warning("hubspot.marketing.marketing_event_participations: validate_certs is false, "
-                            "the TLS certificate of %s is not verified" % params["base_url"])
-
         participations = []
         with client_from_params(params) as client:
+            if client.unverified():
+                display.warning("hubspot.marketing.marketing_event_participations: validate_certs is false, %s" % client.unverified())
             if not contacts:
                 participations.extend(self._read(client, event, None, params, "%s" % event.describe()))
             for index, contact in enumerate(contacts, 1):

@@ -772,6 +772,16 @@ class HubSpotClient:
         """The proxy in messages (``host:port``), or None when requests go direct."""
         return proxy_display(self.proxy) if self.proxy else None
 
+    def unverified(self):
+        """What ``validate_certs: false`` leaves unverified, in words (None when it is true): base_url's
+        certificate, and an ``https://`` proxy's, which follows the same policy."""
+        if self.validate_certs:
+            return None
+        text = "the TLS certificate of %s is not verified" % self.base_url
+        if self.proxy and self.proxy.lower().startswith("https://"):
+            text += ", nor that of the proxy %s" % self.proxy_shown
+        return text
+
     def __enter__(self):
         return self
 

@@ -600,8 +600,9 @@ class _EventRun(object):
         start = times.get("start_date_time") or current.get("start_date_time")
         end = times.get("end_date_time") or current.get("end_date_time")
         if not start or not end:
-            raise EventStateError("%s: completing an event needs its start and end time; give start_date_time and "
-                                  "end_date_time" % self.ref.describe(), event=self.current)
+            missing = " and ".join(name for name, value in (("start_date_time", start), ("end_date_time", end)) if not value)
+            raise EventStateError("%s: completing an event needs its start and end time, and the event holds no %s; give %s"
+                                  % (self.ref.describe(), missing.replace("_date_time", " time"), missing), event=self.current)
         if (current.get("event_completed") and _millis(current.get("start_date_time")) == _millis(start)
                 and _millis(current.get("end_date_time")) == _millis(end)):
             return None

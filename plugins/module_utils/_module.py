@@ -114,10 +114,10 @@ class HubSpotModule(AnsibleModule):
             prepared = prepare(self.params)
         except HubSpotValidationError as exc:
             self.fail_json(msg=str(exc), **exc.to_fail_kwargs())
-        if not self.params["validate_certs"]:
-            self.warn("validate_certs is false: the TLS certificate of %s is not verified." % self.params["base_url"])
         try:
             with client_from_params(self.params) as client:
+                if client.unverified():
+                    self.warn("validate_certs is false: %s." % client.unverified())
                 try:
                     result = run(self, client, prepared)
                 finally:

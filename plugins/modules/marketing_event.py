@@ -13,7 +13,7 @@ module: marketing_event
 short_description: Create, update, complete, cancel or delete a HubSpot marketing event
 version_added: 0.1.0
 description:
-  - Manages one HubSpot marketing event through the Marketing Events API v3, so that attendance can be
+  - Manages one HubSpot marketing event through the Marketing Events API (O(api_version)), so that attendance can be
     recorded for it (M(hubspot.marketing.marketing_event_attendance)).
   - Reads the event first, compares it with the options given and sends only the fields that differ;
     reports C(changed) only when something was (or, in check mode, would be) written.

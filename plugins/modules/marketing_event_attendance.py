@@ -14,7 +14,7 @@ short_description: Record registrations, attendance and cancellations of contact
 version_added: 0.1.0
 description:
   - Makes a list of contacts registered for, attendees of, or cancelled from a HubSpot marketing event,
-    through the attendance endpoints of the HubSpot Marketing Events API v3.
+    through the attendance endpoints of the HubSpot Marketing Events API (O(api_version)).
   - Idempotent. The module first reads the event's current participations, then writes only the contacts
     whose current state does not already satisfy O(state), in batches of O(batch_size).
   - What was recorded is taken from HubSpot's answer, never assumed. HubSpot lists in its answer only the contacts

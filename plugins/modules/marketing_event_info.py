@@ -13,7 +13,7 @@ module: marketing_event_info
 short_description: Find and read HubSpot marketing events
 version_added: 0.1.0
 description:
-  - Reads HubSpot marketing events through the Marketing Events API v3.
+  - Reads HubSpot marketing events through the Marketing Events API (O(api_version)).
   - With O(event_id), reads that event (any app's).
   - With O(external_account_id) and O(external_event_id), reads the event this app created with those ids
     (HubSpot resolves external ids only for the app that created the event).

@@ -14,7 +14,7 @@ short_description: Read HubSpot marketing event participations (registrations, a
 version_added: 0.1.0
 description:
   - Reads the participation breakdown of a HubSpot marketing event, of one contact across every event,
-    or of one contact in one event, through the HubSpot Marketing Events API v3.
+    or of one contact in one event, through the HubSpot Marketing Events API (O(api_version)).
   - Give O(contact) alone for every participation of that contact (the contact breakdown);
     give an event (O(event_id), or O(external_event_id) with O(external_account_id)) for the event's breakdown;
     give both for the event's breakdown filtered by that contact.

@@ -258,9 +258,13 @@ class TestEnsure:
             ev.ensure_event(client, BY_ID, "present", desired(event_name="W", event_organizer="O"))
         client.post.assert_not_called()
 
-    def test_complete_needs_times(self):
-        client = client_answering(gets=[dict(READ, startDateTime=None, endDateTime=None)])
-        with pytest.raises(ev.EventStateError, match="give start_date_time and end_date_time"):
+    @pytest.mark.parametrize("held, missing", [
+        (dict(startDateTime=None, endDateTime=None), "holds no start time and end time; give start_date_time and end_date_time"),
+        (dict(endDateTime=None), "holds no end time; give end_date_time"),
+    ])
+    def test_complete_needs_times(self, held, missing):
+        client = client_answering(gets=[dict(READ, **held)])
+        with pytest.raises(ev.EventStateError, match=missing):
             ev.ensure_event(client, REF, "completed", {})
 
     def test_complete_is_idempotent(self):

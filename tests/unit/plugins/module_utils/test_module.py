@@ -40,6 +40,7 @@ def fake_module(validate_certs=True):
 @pytest.fixture
 def client(monkeypatch):
     client = Mock()
+    client.unverified.return_value = None
     client.retry_summary.return_value = "HubSpot requests were retried 7 time(s): GET /p: 429 and 2 more (rate limits or transient errors)"
 
     @contextlib.contextmanager
@@ -96,11 +97,29 @@ def test_invalid_input_fails_before_any_client_exists(monkeypatch):
     assert result["validation_errors"] == [{"path": "contacts[3].email", "message": "'x' is not a valid email"}]
 
 
-def test_validate_certs_false_is_warned(client):
-    client.retry_summary.return_value = None
+@pytest.mark.parametrize("proxy, warning", [
+    (None, "validate_certs is false: the TLS certificate of https://api.example.test is not verified."),
+    ("http://proxy.example:3128", "validate_certs is false: the TLS certificate of https://api.example.test is not verified."),
+    ("https://u:secret@proxy.example:3129", "validate_certs is false: the TLS certificate of https://api.example.test is not verified, "
+                                            "nor that of the proxy proxy.example:3129."),
+])
+def test_validate_certs_false_is_warned(monkeypatch, proxy, warning):
+    from ansible_collections.hubspot.marketing.plugins.module_utils._client import HubSpotClient
+
+    made = []
+
+    @contextlib.contextmanager
+    def from_params(params):
+        with HubSpotClient("pat-na1-warn-test", base_url=params["base_url"], validate_certs=params["validate_certs"],
+                           proxy=proxy, use_proxy=True) as api:
+            made.append(api)
+            yield api
+
+    monkeypatch.setattr(_module, "client_from_params", from_params)
     module = fake_module(validate_certs=False)
     execute(module, lambda m, c, p: {"changed": False})
-    module.warn.assert_called_once_with("validate_certs is false: the TLS certificate of https://api.example.test is not verified.")
+    module.warn.assert_called_once_with(warning)
+    assert made
 
 
 def test_checked_turns_an_error_list_into_a_validation_error():
