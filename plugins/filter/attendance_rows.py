@@ -234,10 +234,6 @@ def _csv_rows(text, delimiter):
     except csv.Error as exc:
         raise AnsibleFilterError('attendance_rows: line 1: cannot parse the CSV header: %s' % exc)
     header = [h.strip().lstrip('\ufeff') for h in header]
-    twice = sorted(set(h for h in header if header.count(h) > 1))
-    if twice:
-        raise AnsibleFilterError('attendance_rows: line 1: the CSV header names %s more than once; each column must be named once'
-                                 % ', '.join(repr(h) for h in twice))
     yield 1, None, header, None
     index = 0
     last_line = reader.line_num
@@ -376,6 +372,10 @@ class _Options(object):
 
 
 def _check_header(header, options):
+    twice = sorted(set(h for h in header if header.count(h) > 1))
+    if twice:
+        raise AnsibleFilterError('attendance_rows: line 1: the CSV header names %s more than once; each column must be named once'
+                                 % ', '.join(repr(h) for h in twice))
     if options.status_column not in header:
         raise AnsibleFilterError(
             "attendance_rows: line 1: the CSV header has no status column %r (columns: %s)"

@@ -185,7 +185,7 @@ class LookupModule(LookupBase):
     def run(self, terms, variables=None, **kwargs):
         self._refuse_unknown(kwargs)
         var_options = self._templated_var_options(variables, kwargs)
-        self._refuse_loose_booleans(kwargs, var_options)
+        self._check_raw_options(kwargs, var_options)
         self.set_options(var_options=var_options, direct=kwargs)
 
         if not HAS_REQUESTS:
@@ -225,28 +225,32 @@ class LookupModule(LookupBase):
             raise AnsibleLookupError("unknown option%s %s%s; the options are %s" % (
                 "s" if len(unknown) > 1 else "", ", ".join(unknown), hint, ", ".join(OPTIONS)))
 
-    def _refuse_loose_booleans(self, direct, var_options):
-        """A boolean option must be a boolean: ansible-core reads any other value of a plugin option as false,
-        so ``validate_certs='ture'`` would turn certificate checks off. Checks the value that wins (the option
-        given directly, else its variable, else its environment variable) as the modules' argspec does."""
+    def _check_raw_options(self, direct, var_options):
+        """The value that wins for each boolean option and option with choices (the option given directly, else
+        its variable, else its environment variable), checked as the modules' argspec checks it, naming where it
+        came from. ansible-core reads any non-boolean value of a plugin option as false (``validate_certs='ture'``
+        would turn certificate checks off), and its own message for a bad choice names neither."""
         definitions = C.config.get_configuration_definitions(self.plugin_type, self._load_name) or {}
         for option, definition in sorted(definitions.items()):
-            if definition.get("type") not in ("bool", "boolean"):
+            is_bool, choices = definition.get("type") in ("bool", "boolean"), definition.get("choices")
+            if not (is_bool or choices):
                 continue
             sources = [(option, direct[option])] if option in direct else []
             sources += [(entry["name"], (var_options or {})[entry["name"]]) for entry in definition.get("vars") or []
                         if entry["name"] in (var_options or {})]
             sources += [(entry["name"], os.environ[entry["name"]]) for entry in definition.get("env") or []
                         if entry["name"] in os.environ]
-            if not sources:
+            if not sources or (sources[0][1] is None and not is_bool):
                 continue
             where, value = sources[0]
-            try:
-                boolean(value, strict=True)
-            except TypeError:
-                shown = repr(value[:20]) if isinstance(value, str) else type_name(value)
-                raise AnsibleLookupError("%s: must be a boolean (true or false), got %s%s" % (
-                    option, shown, "" if where == option else " from %s" % where))
+            shown = "%s%s" % (repr(value[:20]) if isinstance(value, str) else type_name(value), "" if where == option else " from %s" % where)
+            if is_bool:
+                try:
+                    boolean(value, strict=True)
+                except TypeError:
+                    raise AnsibleLookupError("%s: must be a boolean (true or false), got %s" % (option, shown))
+            elif value not in choices:
+                raise AnsibleLookupError("%s: must be one of %s, got %s" % (option, ", ".join(str(c) for c in choices), shown))
 
     def _templated_var_options(self, variables, direct):
         """``variables`` with the ones that feed an option (``hubspot_access_token``, ...) templated.

@@ -21,7 +21,8 @@ import sys
 
 
 def make_ca(directory):
-    """Write the CA and the server certificate into ``directory``; return their three paths."""
+    """Write the CA and the server certificate into ``directory`` (made if missing); return their three paths."""
+    os.makedirs(directory, exist_ok=True)
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec

@@ -173,6 +173,18 @@ class TestErrors:
         assert str(failure.value) == text
         assert requests_mock.call_count == 0
 
+    @pytest.mark.parametrize("direct, environment, text", [
+        ({"state": "noshow"}, {}, "state: must be one of registered, attended, cancelled, no_show, got 'noshow'"),
+        ({}, {"HUBSPOT_API_VERSION": "2025-09"}, "api_version: must be one of v3, 2026-03, 2026-09, got '2025-09' from HUBSPOT_API_VERSION"),
+    ])
+    def test_a_bad_choice_names_the_choices_and_where_it_came_from(self, lookup, requests_mock, monkeypatch, direct, environment, text):
+        for name, value in environment.items():
+            monkeypatch.setenv(name, value)
+        with pytest.raises(AnsibleLookupError) as failure:
+            lookup.run(["ada@example.com"], variables=VARS, **direct)
+        assert str(failure.value) == text
+        assert requests_mock.call_count == 0
+
     @pytest.mark.parametrize("value", [False, "no", "false", 0])
     def test_boolean_spellings_ansible_accepts(self, lookup, requests_mock, value):
         requests_mock.get(BASE + "/marketing/v3/marketing-events/participations/contacts/ada%40example.com/breakdown",
