@@ -58,7 +58,7 @@ except ImportError:
 def urllib3_problem(version):
     """Why urllib3 ``version`` cannot serve the client (its retries need urllib3 2), or None."""
     try:
-        major = int(str(version).split(".")[0])
+        major = int(str(version).split(".", maxsplit=1)[0])
     except ValueError:
         return None  # an unusual version string: let it run
     if major >= 2:

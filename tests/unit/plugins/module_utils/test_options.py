@@ -102,8 +102,8 @@ def test_a_ca_path_file_must_hold_a_ca_certificate(tmp_path, content, ok):
             content = bundle.read()
     path.write_text(content)
     errors = auth_errors(dict(access_token="pat-na1-0000", base_url="https://api.hubapi.com", ca_path=str(path)))
-    assert errors == ([] if ok else [{"path": "ca_path", "message": "%s holds no CA certificate (it must be a PEM bundle of CA "
-                                                                  "certificates)" % path}])
+    message = "%s holds no CA certificate (it must be a PEM bundle of CA certificates)" % path
+    assert errors == ([] if ok else [{"path": "ca_path", "message": message}])
 
 
 @pytest.mark.parametrize("environment, use_proxy, proxy, message", [
