@@ -565,8 +565,9 @@ class Pager:
     The only pagination loop in the collection. ``total`` is set from the first page,
     ``pages`` counts the pages fetched. Stops at ``limit`` items or when the API gives no
     next cursor, never because ``total`` says so: HubSpot's event breakdowns are an
-    asynchronous rollup, so the cursor, not the count, says where the items end (CONTRACT
-    §9, §12 row 7); ``total`` only plans reads. A cursor seen before raises ``HubSpotPagingError`` instead of looping. A page that is not shaped like
+    asynchronous rollup, so the cursor, not the count, says where the items end (HubSpot's
+    paging rules; the live API's lagging rollups); ``total`` only plans reads. A cursor seen
+    before raises ``HubSpotPagingError`` instead of looping. A page that is not shaped like
     a page (``results`` not a list of objects, ``paging`` not an object) or an item that
     ``item_problem(item)`` finds fault with raises the MALFORMED_RESPONSE ``HubSpotApiError``.
     """
