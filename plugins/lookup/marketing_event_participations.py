@@ -202,8 +202,9 @@ class LookupModule(LookupBase):
                                      "or external_event_id with external_account_id")
         participations = []
         with client_from_params(params) as client:
-            if client.unverified():
-                display.warning("hubspot.marketing.marketing_event_participations: validate_certs is false, %s" % client.unverified())
+            unverified = client.unverified()
+            if unverified:
+                display.warning("hubspot.marketing.marketing_event_participations: validate_certs is false, %s" % unverified)
             if not contacts:
                 participations.extend(self._read(client, event, None, params, "%s" % event.describe()))
             for index, contact in enumerate(contacts, 1):
@@ -240,8 +241,8 @@ class LookupModule(LookupBase):
                         if entry["name"] in (var_options or {})]
             sources += [(entry["name"], os.environ[entry["name"]]) for entry in definition.get("env") or []
                         if entry["name"] in os.environ]
-            if not sources or (sources[0][1] is None and not is_bool):
-                continue
+            if not sources or sources[0][1] is None:
+                continue  # not given, or null: the default applies, as for the modules
             where, value = sources[0]
             shown = "%s%s" % (repr(value[:20]) if isinstance(value, str) else type_name(value), "" if where == option else " from %s" % where)
             if is_bool:

@@ -116,8 +116,9 @@ class HubSpotModule(AnsibleModule):
             self.fail_json(msg=str(exc), **exc.to_fail_kwargs())
         try:
             with client_from_params(self.params) as client:
-                if client.unverified():
-                    self.warn("validate_certs is false: %s." % client.unverified())
+                unverified = client.unverified()
+                if unverified:
+                    self.warn("validate_certs is false: %s." % unverified)
                 try:
                     result = run(self, client, prepared)
                 finally:

@@ -18,8 +18,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
-
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.hubspot.marketing.plugins.module_utils._client import (
@@ -37,7 +35,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._client import (
     path_segment_error,
 )
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotValidationError, type_name
-from ansible_collections.hubspot.marketing.plugins.module_utils._validation import contact_identifier_error
+from ansible_collections.hubspot.marketing.plugins.module_utils._validation import contact_identifier_error, is_hubspot_id
 
 AUTH_ARGSPEC = dict(
     # Not required=True: core's "missing required arguments" would come first; auth_errors names every way to give it.
@@ -157,9 +155,6 @@ def read_size_errors(params):
 
 
 EXTERNAL_ID_MAX = 1024
-# HubSpot's event ids are positive int64 values (checked by value below; \Z, unlike $, refuses a final newline).
-_OBJECT_ID = re.compile(r"[0-9]{1,19}\Z")
-INT64_MAX = 2 ** 63 - 1
 
 
 def event_errors(params):
@@ -170,7 +165,7 @@ def event_errors(params):
     """
     errors = []
     event_id = params.get("event_id")
-    if event_id is not None and not (_OBJECT_ID.match(str(event_id)) and 0 < int(str(event_id)) <= INT64_MAX):
+    if event_id is not None and not is_hubspot_id(str(event_id)):
         errors.append({"path": "event_id", "message": "must be HubSpot's numeric event id (objectId), a string of digits"})
     for name in ("external_event_id", "external_account_id"):
         value = params.get(name)

@@ -122,12 +122,17 @@ def _label_error(label):
     return None
 
 
+def is_hubspot_id(text):
+    """Whether ``text`` is a HubSpot object id (a contact's, an event's): 1 to 2**63-1 in ASCII digits without
+    leading zeros, and nothing else (``fullmatch``: ``$`` alone would let a final newline through)."""
+    return bool(_CONTACT_ID_RE.fullmatch(text)) and int(text) <= CONTACT_ID_MAX
+
+
 def contact_id_error(value):
     """Why ``value`` is not a HubSpot contact id (an int or a digit string, 1 to 2**63-1), or None."""
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         return "must be a positive integer or a string of digits, got %s" % type_name(value)
-    text = str(value)
-    if not _CONTACT_ID_RE.match(text) or int(text) > CONTACT_ID_MAX:
+    if not is_hubspot_id(str(value)):
         return "must be a HubSpot contact id: a positive integer up to %d" % CONTACT_ID_MAX
     return None
 

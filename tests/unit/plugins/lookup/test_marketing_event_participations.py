@@ -185,7 +185,7 @@ class TestErrors:
         assert str(failure.value) == text
         assert requests_mock.call_count == 0
 
-    @pytest.mark.parametrize("value", [False, "no", "false", 0])
+    @pytest.mark.parametrize("value", [False, "no", "false", 0, None])
     def test_boolean_spellings_ansible_accepts(self, lookup, requests_mock, value):
         requests_mock.get(BASE + "/marketing/v3/marketing-events/participations/contacts/ada%40example.com/breakdown",
                           json={"total": 0, "results": []})

@@ -64,6 +64,11 @@ def test_bad_contact_ids(value):
     assert contact_identifier_error(value)
 
 
+def test_a_contact_id_with_a_final_newline_is_refused():
+    # as an identifier, surrounding spaces are ignored; as a contact id, "1\n" is no id
+    assert contact_id_error("1\n") and contact_identifier_error("1\n") is None
+
+
 def test_the_schema_holds_string_ids_to_the_integer_bound():
     """The string form of an id was capped only by its digit count (19 digits pass), the integer form at 2**63-1."""
     for contact_id in ("9223372036854775808", 9223372036854775808):
