@@ -4,7 +4,7 @@
                                                    [--expect-ok 5] [--expect-changed 1] [--verbosity 3]
 
 Needs ansible-core and ansible-runner in the Python that runs it (the tools venv), plus the
-collection's runtime requirements (requests, jsonschema, rfc3339-validator): modules run with
+collection's runtime requirements (requests, jsonschema): modules run with
 that same interpreter.
 
 1. Copies the git-visible tree to a temp dir, builds the collection tarball with

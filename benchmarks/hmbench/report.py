@@ -184,7 +184,8 @@ def header(data):
         "of writes, + the reads after the writes. *Floor with data* uses instead one `ping` task whose `data` is the "
         "row's N contacts (Ansible's own cost of templating, sending and returning N contacts once, which any module given "
         "the list pays); the targets are judged on the floor." % data["ping_wall_s"],
-        "- Runs: the reconcile at N=%d median of %d, the ping of at least 3, the rerun, info and lookup rows median of %d, "
+        "- Runs: the reconcile at N=%d (at the default `write_concurrency` and at its maximum) median of %d, "
+        "the ping of at least 3, the rerun, info and lookup rows median of %d, "
         "the other rows once. uri loop measured on %d contacts, per-contact script on %d; larger N extrapolated linearly "
         "and labelled; `*` = requests expected, not counted." % (
             max(s["sizes"]), s["repeat"], s["repeat_others"], s["uri_max"], s["script_max"]),

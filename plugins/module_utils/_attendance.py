@@ -46,7 +46,13 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._schemas import 
     TASK_TIMES,
 )
 from ansible_collections.hubspot.marketing.plugins.module_utils._schema_check import accepts
-from ansible_collections.hubspot.marketing.plugins.module_utils._validation import format_checker_of, schema_errors, sort_errors
+from ansible_collections.hubspot.marketing.plugins.module_utils._validation import (
+    format_checker_of,
+    property_text,
+    property_value_problem,
+    schema_errors,
+    sort_errors,
+)
 
 # A desired state is satisfied by these current (snake_case read) states.
 # registered is satisfied by attended and no_show too: recording "register" must never demote an attendee.
@@ -304,9 +310,24 @@ def _contact_errors(state, contact, index, defaults, bad_paths, first_seen, now_
         errors.extend(task_span)
     elif state == "attended":
         errors.extend(_attendance_span_errors(_effective_times(contact, defaults, base), base, bad_paths, names))
+    errors.extend(_property_errors(contact, base, bad_paths))
     duplicate = _duplicate_error(contact, base, bad_paths, first_seen, index)
     if duplicate:
         errors.append(duplicate)
+    return errors
+
+
+def _property_errors(contact, base, bad_paths):
+    """What the schema lets through in ``contact_properties``: NaN and infinities."""
+    properties = contact.get("contact_properties")
+    if not isinstance(properties, dict):
+        return []
+    errors = []
+    for name, value in sorted(properties.items()):
+        path = "%s.contact_properties.%s" % (base, name)
+        problem = property_value_problem(value)
+        if problem and path not in bad_paths:
+            errors.append({"path": path, "message": problem})
     return errors
 
 
@@ -332,12 +353,6 @@ def _duplicate_error(contact, base, bad_paths, first_seen, index):
         return {"path": "%s.%s" % (base, field), "message": "duplicate of contacts[%d]" % first_seen[key]}
     first_seen[key] = index
     return None
-
-
-def _property_value(value):
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def prepare_contacts(contacts, state, now_ms, defaults=None):
@@ -367,7 +382,7 @@ def prepare_contacts(contacts, state, now_ms, defaults=None):
             "joined_at": joined,
             "left_at": left,
             "duration": (left - joined) // 1000 if joined is not None else None,
-            "contact_properties": dict((k, _property_value(v)) for k, v in (raw.get("contact_properties") or {}).items()),
+            "contact_properties": dict((k, property_text(v)) for k, v in (raw.get("contact_properties") or {}).items()),
             # What HubSpot held for the contact before writing (an ``index_participations`` entry), set by compute_delta.
             "held": None,
         })

@@ -78,6 +78,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._errors import (
     HubSpotTransportError,
     type_name,
 )
+from ansible_collections.hubspot.marketing.plugins.module_utils._schemas import MAX_WRITE_CONCURRENCY
 
 # The version in galaxy.yml, which is the source: modules run from an AnsiballZ payload that carries
 # no galaxy.yml or MANIFEST.json to read it from. tests/unit/plugins/module_utils/test_version.py fails
@@ -707,12 +708,13 @@ class HubSpotClient:
 
     Use as a context manager. ``request_count`` counts the logical requests made (a request
     retried by the transport counts once); ``retries`` lists ``"POST /path: 429"`` for every
-    retry the transport made, so callers can warn about them.
+    retry the transport made, so callers can warn about them. ``pool_size`` connections are kept
+    for reuse: as many as the most requests a task may have in flight (``write_concurrency``).
     """
 
     def __init__(self, access_token, base_url=DEFAULT_BASE_URL, validate_certs=True, timeout=30,
                  max_retries=5, backoff_factor=BACKOFF_FACTOR, retry_after_cap=RETRY_AFTER_CAP,
-                 connect_timeout=None, pool_size=10, pace=True, use_proxy=True, proxy=None, ca_path=None,
+                 connect_timeout=None, pool_size=MAX_WRITE_CONCURRENCY, pace=True, use_proxy=True, proxy=None, ca_path=None,
                  api_version=DEFAULT_API_VERSION):
         if not HAS_REQUESTS:
             raise RuntimeError("the requests library is required")  # callers check HAS_REQUESTS first

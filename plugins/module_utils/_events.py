@@ -24,6 +24,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._attendance impo
 from ansible_collections.hubspot.marketing.plugins.module_utils._client import API_PAGE_MAX, api_path, malformed_answer, may_have_been_processed
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotApiError, HubSpotError, may_have_been_applied, type_name
 from ansible_collections.hubspot.marketing.plugins.module_utils._participations import EVENTS, EventRef
+from ansible_collections.hubspot.marketing.plugins.module_utils._validation import property_text, property_value_problem
 
 STATES = ("present", "completed", "cancelled", "absent")
 
@@ -69,13 +70,6 @@ def _millis(value):
         return None
 
 
-def property_text(value):
-    """A custom property value as HubSpot stores it: a string (booleans lowercase)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 def _name_errors(params):
     return [{"path": name, "message": "must not be empty"}
             for name in ("event_name", "event_organizer") if params.get(name) is not None and not params[name].strip()]
@@ -104,8 +98,8 @@ def _custom_property_errors(params):
     for key, value in sorted((params.get("custom_properties") or {}).items()):
         if not str(key).strip():
             errors.append({"path": "custom_properties", "message": "property names must not be empty"})
-        elif value is None or isinstance(value, (dict, list)):
-            errors.append({"path": "custom_properties.%s" % key, "message": "must be a string, number or boolean"})
+        elif property_value_problem(value):
+            errors.append({"path": "custom_properties.%s" % key, "message": property_value_problem(value)})
     return errors
 
 

@@ -22,6 +22,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import math
 import re
 import traceback
 
@@ -151,6 +152,23 @@ def contact_identifier_error(value):
         return "must be an email address or a HubSpot contact id (a positive integer)"
     reason = email_error(text)
     return reason and "is not a valid email address: %s" % reason
+
+
+def property_text(value):
+    """A property value (contact or custom event property) as HubSpot stores it: text, booleans lowercase."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def property_value_problem(value):
+    """Why ``value`` cannot be a property value, or None: a string, an integer, a boolean or a finite
+    number. (JSON Schema's ``number`` takes NaN and infinities, which would be sent as ``nan``/``inf``.)"""
+    if value is None or isinstance(value, (dict, list, tuple)):
+        return "must be a string, number or boolean"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "must be a finite number, not %s" % value
+    return None
 
 
 def _format_checker():

@@ -97,7 +97,7 @@ options:
   custom_properties:
     description:
       - Custom properties of the event, as a dictionary of property name to value (strings; numbers and booleans
-        are sent as text).
+        are sent as text, and a NaN or an infinity is refused).
       - Only the names given are compared and set; other custom properties are left alone.
       - HubSpot silently drops properties that do not exist on the account's marketing event object;
         the module warns when a property it sent was not stored.

@@ -37,7 +37,6 @@ description:
     the path of the offending field, for example C(contacts[3].email).
 requirements:
   - jsonschema >= 4.0.0
-  - rfc3339-validator >= 0.1.4 (optional; without it RFC 3339 timestamps are checked by a built-in parser only)
 extends_documentation_fragment:
   - hubspot.marketing.auth
   - hubspot.marketing.event
@@ -106,7 +105,8 @@ options:
         description:
           - Contact properties (for example C(firstname), C(lastname)) HubSpot uses if it creates the contact for
             O(contacts[].email). An existing contact is never updated from them.
-          - Only for contacts given by O(contacts[].email). Values are sent as strings; at most 200 properties.
+          - Only for contacts given by O(contacts[].email). Values are strings, numbers or booleans, sent as strings
+            (a NaN or an infinity is refused); at most 200 properties.
         type: dict
   joined_at:
     description:
@@ -161,9 +161,12 @@ options:
     default: 100
   write_concurrency:
     description:
-      - How many write requests may be in flight at once, from V(1) to V(10). HubSpot answers in 100 to 300 ms;
+      - How many write requests may be in flight at once, from V(1) to V(25). HubSpot answers in 100 to 300 ms;
         sending a few batches at a time keeps a large task near the rate limit instead of the latency
-        (at 150 ms, 50 batches take about 1 s at the default instead of 7.5 s one at a time).
+        (at 150 ms, 50 batches take about 1 s at the default instead of 7.5 s one at a time, and 0.3 s at V(25)).
+      - HubSpot limits requests per 10 seconds, not requests in flight. Values above the default help only
+        when the rate window has room for many writes at once, as right after the reads of a large event;
+        the maximum is a quarter of HubSpot's smallest window (100 requests per 10 seconds).
       - The client still paces every request under the rate limit HubSpot announces, and the results keep the input order.
       - When a write request fails as a whole, no further request is sent; those already in flight are reported by their answers.
     type: int

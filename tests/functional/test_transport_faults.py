@@ -25,6 +25,7 @@ __metaclass__ = type
 
 import contextlib
 import json
+import logging
 import os
 import shutil
 import socket
@@ -44,6 +45,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._errors import (
     HubSpotDailyLimitError,
     HubSpotTransportError,
 )
+from ansible_collections.hubspot.marketing.plugins.module_utils._schemas import MAX_WRITE_CONCURRENCY
 from ansible_collections.hubspot.marketing.plugins.modules import marketing_event_attendance as attendance_module
 from ansible_collections.hubspot.marketing.plugins.modules import marketing_event_participation_info as info_module
 from ansible_collections.hubspot.marketing.tests.unit.plugins.modules.utils import run_task as run_module
@@ -241,6 +243,25 @@ def test_daily_fault_is_never_retried_even_with_retry_after(emulator):
     assert time.monotonic() - start < 2
     assert len(emulator.log()) == 1
     assert "daily" in str(info.value).lower() and info.value.policy == "DAILY"
+
+
+def test_the_most_writes_in_flight_share_the_pooled_connections(emulator, caplog):
+    """write_concurrency at its maximum: that many writes are in flight at once, each on a kept
+    connection (urllib3 warns "Connection pool is full" when a connection has to be dropped)."""
+    width = MAX_WRITE_CONCURRENCY
+    event_id, contacts = seed(emulator, contacts=width * 2)
+    emulator.config(latency_ms=300)
+    args = dict(access_token=TOKEN, base_url=emulator.url, event_id=event_id, state="registered", force=True,
+                contacts=[{"id": c} for c in contacts], batch_size=2, write_concurrency=width)
+    with caplog.at_level(logging.WARNING, logger="urllib3"):
+        failed, result = run_module(attendance_module, args)
+    assert not failed, result.get("msg")
+    assert sorted(r["id"] for r in result["recorded"]) == sorted(contacts)
+    writes = [r for r in emulator.log() if r["method"] == "POST"]
+    assert len(writes) == width
+    # Every write arrived before the first was answered: all of them were in flight together.
+    assert max(r["received_at"] for r in writes) < min(r["answered_at"] for r in writes)
+    assert not [r.getMessage() for r in caplog.records if "pool" in r.getMessage().lower()]
 
 
 def test_real_daily_limit_fails_fast_in_the_module(emulator):

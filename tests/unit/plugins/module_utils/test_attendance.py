@@ -12,7 +12,6 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.hubspot.marketing.plugins.module_utils import _attendance as a
-from ansible_collections.hubspot.marketing.plugins.module_utils import _validation
 
 NOW = 1717495200000  # 2024-06-04T10:00:00Z
 HOUR = 3600 * 1000
@@ -159,6 +158,31 @@ def test_input_errors_old_properties_option_is_gone():
     assert paths(errors) == ["contacts[0].properties"]
 
 
+def test_input_errors_refuse_property_values_json_cannot_carry():
+    """JSON Schema's number takes NaN and infinities; HubSpot would get the text nan or inf."""
+    contacts = [{"email": "a@example.com", "contact_properties": {"score": float("nan"), "rank": 2.5}},
+                {"email": "b@example.com", "contact_properties": {"score": float("inf")}}]
+    errors = errors_of("registered", contacts)
+    assert [(e["path"], e["message"]) for e in errors] == [
+        ("contacts[0].contact_properties.score", "must be a finite number, not nan"),
+        ("contacts[1].contact_properties.score", "must be a finite number, not inf")]
+
+
+@pytest.mark.parametrize("value, problem", [
+    ("2024-13-01T00:00:00Z", "is not a valid date or time (month must be in 1..12)"),
+    ("2024-02-30T00:00:00Z", "is not a valid date or time (day is out of range for month)"),
+    ("2023-02-29T10:00:00Z", "is not a valid date or time (day is out of range for month)"),
+    ("2024-06-04T24:00:00Z", "is not a valid date or time (hour must be in 0..23)"),
+    ("2016-12-31T23:59:60Z", None),  # a leap second: the minute's last millisecond, as for event times
+])
+def test_input_errors_one_calendar_rule_for_every_time(value, problem):
+    """The schema checks the syntax only (so no optional format library decides); the calendar is
+    timestamp_problem's, the rule event times use too."""
+    errors = errors_of("registered", [{"email": "a@example.com", "occurred_at": value}])
+    assert errors == ([{"path": "contacts[0].occurred_at", "message": problem}] if problem else [])
+    assert a.timestamp_problem(value) == problem
+
+
 def test_input_errors_verify_timeout():
     assert paths(errors_of("registered", [], verify_timeout=0)) == ["verify_timeout"]
     assert errors_of("registered", [], verify_timeout=60) == []
@@ -184,28 +208,6 @@ def test_input_errors_calendar_checked_in_python():
     # The schema pattern accepts the syntax; the calendar check is Python's.
     errors = errors_of("registered", [{"id": 1, "occurred_at": "2024-02-30T10:00:00Z"}])
     assert paths(errors) == ["contacts[0].occurred_at"]
-
-
-@pytest.mark.parametrize("value, reason", [
-    ("2024-02-30T10:00:00Z", "day is out of range for month"),
-    ("2023-02-29T10:00:00Z", "day is out of range for month"),
-    ("2024-13-01T10:00:00Z", "month must be in 1..12"),
-    ("2024-06-04T24:00:00Z", "hour must be in 0..23"),
-])
-def test_input_errors_calendar_checked_in_python_without_rfc3339_validator(monkeypatch, value, reason):
-    """Where rfc3339-validator is missing, jsonschema checks no date-time format: Python's check must catch the calendar.
-
-    The unit venvs have the package (tests/unit/requirements.txt), so without this the schema
-    would report these values first and the Python check would never run.
-    """
-    pytest.importorskip("jsonschema")
-    from jsonschema import FormatChecker
-    without_date_time = [name for name in FormatChecker.checkers if name != "date-time"]
-    monkeypatch.setattr(_validation, "FormatChecker", lambda: FormatChecker(formats=without_date_time))
-    monkeypatch.setattr(_validation, "_VALIDATORS", {})
-    assert "date-time" not in _validation._format_checker().checkers
-    errors = errors_of("registered", [{"id": 1, "occurred_at": value}])
-    assert errors == [{"path": "contacts[0].occurred_at", "message": "is not a valid date or time (%s)" % reason}]
 
 
 def test_input_errors_are_sorted_numerically():

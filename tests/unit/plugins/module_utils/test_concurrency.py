@@ -28,6 +28,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils import _particip
 from ansible_collections.hubspot.marketing.plugins.module_utils._attendance import prepare_contacts
 from ansible_collections.hubspot.marketing.plugins.module_utils._client import HubSpotClient
 from ansible_collections.hubspot.marketing.plugins.module_utils._participations import EventRef
+from ansible_collections.hubspot.marketing.plugins.module_utils._schemas import MAX_WRITE_CONCURRENCY
 from ansible_collections.hubspot.marketing.tests.unit.conftest import NOW, breakdown_page, paced, send_answer
 
 TOKEN = "pat-na1-unit-secret-concurrency-0123"
@@ -213,7 +214,7 @@ FAULTS = ["reject_one", "unnamed", "400", "503", "malformed", "reset"]
 STOPS = {"400": "batch_errors", "503": "unconfirmed", "malformed": "unconfirmed", "reset": "unconfirmed"}
 
 
-@pytest.mark.parametrize("concurrency", [2, 4, 8])
+@pytest.mark.parametrize("concurrency", [2, 4, 8, MAX_WRITE_CONCURRENCY])
 @pytest.mark.parametrize("faulty_chunk", [0, 3, 9])
 @pytest.mark.parametrize("fault", FAULTS)
 def test_one_faulty_chunk_leaves_every_contact_in_exactly_one_bucket(fault, faulty_chunk, concurrency):

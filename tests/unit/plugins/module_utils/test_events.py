@@ -79,6 +79,7 @@ class TestValues:
         (dict(event_name=" ", event_organizer=""), ["event_name", "event_organizer"]),
         (dict(custom_properties={"a": {"b": 1}, "c": [1], "d": None, "ok": 1}), ["custom_properties.a", "custom_properties.c", "custom_properties.d"]),
         (dict(custom_properties={" ": "x"}), ["custom_properties"]),
+        (dict(custom_properties={"n": float("nan"), "i": float("-inf"), "f": 1.5}), ["custom_properties.i", "custom_properties.n"]),
         (dict(state="cancelled", event_cancelled=False), ["event_cancelled"]),
         (dict(state="cancelled", event_cancelled=True, start_date_time="2026-03-01T10:00:00Z"), []),
     ])

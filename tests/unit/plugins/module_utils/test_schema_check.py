@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from ansible_collections.hubspot.marketing.plugins.module_utils import _schema_check
 from ansible_collections.hubspot.marketing.plugins.module_utils._attendance import input_errors
-from ansible_collections.hubspot.marketing.plugins.module_utils._schemas import ATTENDANCE_SCHEMAS, MAX_EPOCH_MS
+from ansible_collections.hubspot.marketing.plugins.module_utils._schemas import ATTENDANCE_SCHEMAS, MAX_EPOCH_MS, MAX_WRITE_CONCURRENCY
 from ansible_collections.hubspot.marketing.plugins.module_utils._validation import format_checker_of, schema_errors
 
 STATES = sorted(ATTENDANCE_SCHEMAS)
@@ -46,7 +46,7 @@ INSTANCES = st.fixed_dictionaries(
      "contacts": st.lists(st.one_of(CONTACTS, VALUES), max_size=3)},
     optional={"joined_at": VALUES, "left_at": VALUES, "occurred_at": VALUES,
               "verify_timeout": st.one_of(st.sampled_from([0, 1, 3600, 3601]), VALUES),
-              "write_concurrency": st.one_of(st.sampled_from([0, 1, 10, 11]), VALUES)},
+              "write_concurrency": st.one_of(st.sampled_from([0, 1, MAX_WRITE_CONCURRENCY, MAX_WRITE_CONCURRENCY + 1]), VALUES)},
 )
 
 
@@ -70,7 +70,7 @@ GOOD = [
 BAD = [
     {}, {"id": 1, "email": "a@b.co"}, {"id": 0}, {"id": True}, {"id": "01"}, {"id": 2 ** 63}, {"id": "9223372036854775808"},
     {"email": "a@b"}, {"email": 5}, {"id": 1, "contact_properties": {}}, {"email": "a@b.co", "other": 1},
-    {"email": "a@b.co", "occurred_at": "2024-13-01T00:00:00Z"}, {"email": "a@b.co", "occurred_at": -1},
+    {"email": "a@b.co", "occurred_at": "2024-13-01"}, {"email": "a@b.co", "occurred_at": -1},
     {"email": "a@b.co", "contact_properties": {"": "x"}}, {"email": "a@b.co", "contact_properties": {"x": [1]}},
     {"email": "a@b.co", "occurred_at": True}, "a@b.co", None,
 ]
