@@ -318,7 +318,8 @@ def _contact_errors(state, contact, index, defaults, bad_paths, first_seen, now_
 
 
 def _property_errors(contact, base, bad_paths):
-    """What the schema lets through in ``contact_properties``: NaN and infinities."""
+    """What the schema lets through in ``contact_properties``: NaN and infinities, and an ``email``
+    property naming another address than the contact's (HubSpot would be given two for one contact)."""
     properties = contact.get("contact_properties")
     if not isinstance(properties, dict):
         return []
@@ -326,6 +327,9 @@ def _property_errors(contact, base, bad_paths):
     for name, value in sorted(properties.items()):
         path = "%s.contact_properties.%s" % (base, name)
         problem = property_value_problem(value)
+        if not problem and name == "email" and isinstance(contact.get("email"), str) and (
+                property_text(value).strip().lower() != contact["email"].strip().lower()):
+            problem = "must be the contact's own email (%s.email) or left out" % base
         if problem and path not in bad_paths:
             errors.append({"path": path, "message": problem})
     return errors

@@ -687,6 +687,9 @@ def ensure_event(client, ref, state, desired, check_mode=False):
     """
     run = _EventRun(client, ref, check_mode)
     if state == "absent":
+        if desired:
+            run.outcome.warnings.append("state=absent deletes the event; %s %s not used" % (
+                ", ".join(sorted(desired)), "is" if len(desired) == 1 else "are"))
         return run.delete()
     fields, times = _fields_and_times(state, desired)
     try:

@@ -106,7 +106,8 @@ options:
           - Contact properties (for example C(firstname), C(lastname)) HubSpot uses if it creates the contact for
             O(contacts[].email). An existing contact is never updated from them.
           - Only for contacts given by O(contacts[].email). Values are strings, numbers or booleans, sent as strings
-            (a NaN or an infinity is refused); at most 200 properties.
+            (a NaN or an infinity is refused); at most 200 properties. An C(email) property, if given, must be the
+            contact's own O(contacts[].email).
         type: dict
   joined_at:
     description:

@@ -183,6 +183,13 @@ def test_input_errors_one_calendar_rule_for_every_time(value, problem):
     assert a.timestamp_problem(value) == problem
 
 
+def test_input_errors_refuse_an_email_property_naming_another_address():
+    contacts = [{"email": "a@example.com", "contact_properties": {"email": "other@example.com"}},
+                {"email": "b@example.com", "contact_properties": {"email": " B@Example.com", "firstname": "B"}}]
+    assert errors_of("registered", contacts) == [{"path": "contacts[0].contact_properties.email",
+                                                  "message": "must be the contact's own email (contacts[0].email) or left out"}]
+
+
 def test_input_errors_verify_timeout():
     assert paths(errors_of("registered", [], verify_timeout=0)) == ["verify_timeout"]
     assert errors_of("registered", [], verify_timeout=60) == []

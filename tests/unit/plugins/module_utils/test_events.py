@@ -420,6 +420,15 @@ class TestEnsure:
         client.request.assert_called_once_with("DELETE", ME + "/events/web-1", params={"externalAccountId": "acc"})
         client = client_answering(gets=[NOT_FOUND])
         assert not ev.ensure_event(client, REF, "absent", {}).changed
+        assert outcome.warnings == []
+
+    def test_absent_names_the_event_fields_it_does_not_use(self):
+        client = client_answering(gets=[NOT_FOUND])
+        outcome = ev.ensure_event(client, REF, "absent", desired(event_name="W", custom_properties={"a": 1}))
+        assert outcome.warnings == ["state=absent deletes the event; custom_properties, event_name are not used"]
+        client = client_answering(gets=[NOT_FOUND])
+        outcome = ev.ensure_event(client, REF, "absent", desired(event_name="W"))
+        assert outcome.warnings == ["state=absent deletes the event; event_name is not used"]
 
     def test_a_404_page_that_is_not_json_is_no_proof_of_absence(self):
         """An HTML 404 (HubSpot serves some, so do proxies) fails the task: reading it as "absent" would
