@@ -96,10 +96,11 @@ def _time_errors(params):
 def _custom_property_errors(params):
     errors = []
     for key, value in sorted((params.get("custom_properties") or {}).items()):
+        problem = property_value_problem(value)
         if not str(key).strip():
             errors.append({"path": "custom_properties", "message": "property names must not be empty"})
-        elif property_value_problem(value):
-            errors.append({"path": "custom_properties.%s" % key, "message": property_value_problem(value)})
+        elif problem:
+            errors.append({"path": "custom_properties.%s" % key, "message": problem})
     return errors
 
 
