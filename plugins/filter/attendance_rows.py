@@ -88,7 +88,8 @@ options:
     description:
       - "Maps HubSpot contact property names to columns, for example C({firstname: first_name})."
       - Sent as O(hubspot.marketing.marketing_event_attendance#module:contacts[].contact_properties) for contacts identified by email,
-        which HubSpot uses only when it creates the contact.
+        which HubSpot uses only when it creates the contact. The contact's email is sent anyway; a row whose
+        C(email) property names another address than its email column goes to RV(_value.bad_rows).
     type: dict
     default: {}
   delimiter:

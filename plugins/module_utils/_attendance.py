@@ -136,9 +136,9 @@ def _rfc3339_millis(text):
     leap = second == 60
     when = datetime.datetime(year, month, day, hour, minute, 59 if leap else second, tzinfo=datetime.timezone.utc)
     if match.group(9):
-        offset = datetime.timedelta(hours=int(match.group(10)), minutes=int(match.group(11)))
-        if offset >= datetime.timedelta(hours=24):
+        if int(match.group(10)) > 23 or int(match.group(11)) > 59:
             raise ValueError("offset out of range")
+        offset = datetime.timedelta(hours=int(match.group(10)), minutes=int(match.group(11)))
         try:
             when -= offset if match.group(9) == "+" else -offset
         except OverflowError:
@@ -250,8 +250,8 @@ def input_errors(state, contacts, batch_size=100, defaults=None, verify_timeout=
 
     JSON Schema first (``ATTENDANCE_SCHEMAS[state]``), then what a schema cannot say: calendar-valid
     and plausible times (not epoch seconds, not more than a day after ``now_ms``), join and leave
-    times for every attendee with leave at least a second after join, and duplicate contacts (same
-    id, or same email ignoring case). ``defaults`` holds the task-level ``occurred_at``,
+    times for every attendee with leave at least a second after join, contact property values
+    (``_property_errors``), and duplicate contacts (same id, or same email ignoring case). ``defaults`` holds the task-level ``occurred_at``,
     ``joined_at`` and ``left_at``; ``names`` how the messages call them (see ``_attendance_span_errors``).
     """
     contacts = [_strip_none(c) if isinstance(c, dict) else c for c in (contacts or [])]
@@ -297,7 +297,8 @@ def _task_span_errors(state, defaults, bad_paths, names=None):
 
 
 def _contact_errors(state, contact, index, defaults, bad_paths, first_seen, now_ms, task_span=None, names=None):
-    """What the schema cannot say about one contact: its times, its span, and whether it repeats one.
+    """What the schema cannot say about one contact: its times, its span, its property values, and
+    whether it repeats one.
 
     ``task_span`` is ``_task_span_errors``: the span of a contact that gives neither time.
     """
@@ -317,19 +318,24 @@ def _contact_errors(state, contact, index, defaults, bad_paths, first_seen, now_
     return errors
 
 
+def _is_email_property(name):
+    """Whether a contact property is HubSpot's ``email``, which the contact's own ``email`` gives."""
+    return str(name).strip().lower() == "email"
+
+
 def _property_errors(contact, base, bad_paths):
     """What the schema lets through in ``contact_properties``: NaN and infinities, and an ``email``
     property naming another address than the contact's (HubSpot would be given two for one contact)."""
     properties = contact.get("contact_properties")
-    if not isinstance(properties, dict):
+    if not isinstance(properties, dict) or "%s.contact_properties" % base in bad_paths:
         return []
     errors = []
-    for name, value in sorted(properties.items()):
+    for name, value in sorted(properties.items(), key=lambda item: str(item[0])):
         path = "%s.contact_properties.%s" % (base, name)
         problem = property_value_problem(value)
-        if not problem and name == "email" and isinstance(contact.get("email"), str) and (
+        if not problem and _is_email_property(name) and isinstance(contact.get("email"), str) and (
                 property_text(value).strip().lower() != contact["email"].strip().lower()):
-            problem = "must be the contact's own email (%s.email) or left out" % base
+            problem = "must be the contact's own email address, or left out"
         if problem and path not in bad_paths:
             errors.append({"path": path, "message": problem})
     return errors
@@ -386,7 +392,9 @@ def prepare_contacts(contacts, state, now_ms, defaults=None):
             "joined_at": joined,
             "left_at": left,
             "duration": (left - joined) // 1000 if joined is not None else None,
-            "contact_properties": dict((k, property_text(v)) for k, v in (raw.get("contact_properties") or {}).items()),
+            # An email property is the contact's own address (``_property_errors``): the contact's email gives it.
+            "contact_properties": dict((k, property_text(v)) for k, v in (raw.get("contact_properties") or {}).items()
+                                       if not _is_email_property(k)),
             # What HubSpot held for the contact before writing (an ``index_participations`` entry), set by compute_delta.
             "held": None,
         })

@@ -54,8 +54,8 @@ options:
         by O(event_id) is looked up among this app's events to find them (C(events/search), which finds a new
         event only minutes after its creation, so complete a new event by its external ids).
       - V(cancelled) does the same as V(present), then marks the event cancelled.
-      - V(absent) deletes the event (and with it its participations) when it exists; event fields given with it are
-        not used, and a warning names them.
+      - V(absent) deletes the event (and with it its participations) when it exists. Event fields given with it are
+        still validated but not used, and a warning names them.
     type: str
     choices: [present, completed, cancelled, absent]
     default: present

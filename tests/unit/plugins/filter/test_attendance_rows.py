@@ -325,9 +325,11 @@ def test_a_column_named_twice_in_the_header_is_refused():
 @pytest.mark.parametrize("columns, reason", [
     ({"": "email"}, "contact_properties: property names must have 1 to 256 characters"),
     ({"x" * 257: "email"}, "contact_properties: property names must have 1 to 256 characters"),
+    ({"email": "other"}, "contact_properties.email: must be the contact's own email address, or left out"),
 ])
 def test_a_row_the_module_would_refuse_is_a_bad_row(columns, reason):
     # "a good row is never refused by the module": contact properties go through the module's own check too
-    out = attendance_rows([{"email": "ada@example.com", "status": "registered"}], contact_property_columns=columns)
+    row = {"email": "ada@example.com", "status": "registered", "other": "bob@example.com"}
+    out = attendance_rows([row], contact_property_columns=columns)
     assert out["rows"] == []
     assert [b["reason"] for b in out["bad_rows"]] == [reason]

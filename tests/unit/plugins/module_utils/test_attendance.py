@@ -185,9 +185,23 @@ def test_input_errors_one_calendar_rule_for_every_time(value, problem):
 
 def test_input_errors_refuse_an_email_property_naming_another_address():
     contacts = [{"email": "a@example.com", "contact_properties": {"email": "other@example.com"}},
-                {"email": "b@example.com", "contact_properties": {"email": " B@Example.com", "firstname": "B"}}]
-    assert errors_of("registered", contacts) == [{"path": "contacts[0].contact_properties.email",
-                                                  "message": "must be the contact's own email (contacts[0].email) or left out"}]
+                {"email": "b@example.com", "contact_properties": {"email": " B@Example.com", "firstname": "B"}},
+                {"email": "c@example.com", "contact_properties": {"EMAIL": "other@example.com"}}]
+    message = "must be the contact's own email address, or left out"
+    assert errors_of("registered", contacts) == [{"path": "contacts[0].contact_properties.email", "message": message},
+                                                 {"path": "contacts[2].contact_properties.EMAIL", "message": message}]
+
+
+def test_input_errors_name_the_properties_of_a_contact_by_id_once():
+    """contact_properties on a contact given by id is refused as a whole; its values are not judged again."""
+    errors = errors_of("registered", [{"id": 1, "contact_properties": {"score": float("nan")}}])
+    assert paths(errors) == ["contacts[0].contact_properties"]
+
+
+@pytest.mark.parametrize("value", ["2024-06-04T10:00:00+05:60", "2024-06-04T10:00:00-00:99", "2024-06-04T10:00:00+24:00"])
+def test_an_offset_out_of_range_is_refused(value):
+    assert a.timestamp_problem(value) == "is not a valid date or time (offset out of range)"
+    assert a.timestamp_problem("2024-06-04T10:00:00+23:59") is None
 
 
 def test_input_errors_verify_timeout():
@@ -242,6 +256,11 @@ def test_prepare_contacts():
     assert out[1]["occurred_at"] == NOW + 1
     assert (out[1]["joined_at"], out[1]["left_at"], out[1]["duration"]) == (NOW - HOUR, NOW, 3600)
     assert out[1]["contact_properties"] == {"firstname": "Jane", "vip": "true", "n": "3"}
+
+
+def test_prepare_contacts_sends_no_email_property_beside_the_contact_email():
+    raw = [{"email": "Jane@Example.com", "contact_properties": {"Email": " jane@example.com", "firstname": "Jane"}}]
+    assert a.prepare_contacts(raw, "registered", NOW)[0]["contact_properties"] == {"firstname": "Jane"}
 
 
 def test_prepare_contacts_interaction_time_is_stable():

@@ -418,9 +418,10 @@ class TestEnsure:
         assert outcome.actions == ["delete"] and outcome.event == {} and outcome.before["event_name"] == "Webinar"
         assert outcome.before["custom_properties"] == {"topic": "ansible"}
         client.request.assert_called_once_with("DELETE", ME + "/events/web-1", params={"externalAccountId": "acc"})
-        client = client_answering(gets=[NOT_FOUND])
-        assert not ev.ensure_event(client, REF, "absent", {}).changed
         assert outcome.warnings == []
+        client = client_answering(gets=[NOT_FOUND])
+        outcome = ev.ensure_event(client, REF, "absent", {})
+        assert not outcome.changed and outcome.warnings == []
 
     def test_absent_names_the_event_fields_it_does_not_use(self):
         client = client_answering(gets=[NOT_FOUND])
