@@ -90,6 +90,8 @@ options:
       - Sent as O(hubspot.marketing.marketing_event_attendance#module:contacts[].contact_properties) for contacts identified by email,
         which HubSpot uses only when it creates the contact. The contact's email is sent anyway; a row whose
         C(email) property names another address than its email column goes to RV(_value.bad_rows).
+      - With CSV input every column named here must be in the header. Values are checked as the module checks
+        them: a row holding a NaN, an infinity or (list input) a dictionary goes to RV(_value.bad_rows).
     type: dict
     default: {}
   delimiter:
@@ -385,6 +387,11 @@ def _check_header(header, options):
         raise AnsibleFilterError(
             "attendance_rows: line 1: the CSV header has neither the email column %r nor the id column %r (columns: %s)"
             % (options.email_column, options.id_column, ', '.join(header)))
+    missing = sorted((prop, column) for prop, column in options.contact_property_columns.items() if column not in header)
+    if missing:
+        raise AnsibleFilterError(
+            "attendance_rows: line 1: the CSV header has no column %s (columns: %s)"
+            % (', '.join('%r for contact_property_columns[%s]' % (column, prop) for prop, column in missing), ', '.join(header)))
 
 
 def _rows_of(data, options):
@@ -460,10 +467,15 @@ def _contact(row, state, kind, identifier, options):
 
 
 def _add_properties(contact, row, property_columns):
+    """The row's non-empty property cells as ``contact_properties``. Text is trimmed; any other value (a number,
+    a boolean, a dictionary from list input) is kept as it is, for the module's own check and conversion
+    (``_module_errors``): a NaN or a dictionary makes a bad row, a boolean is sent as the module sends it."""
     props = {}
     for prop, column in property_columns.items():
-        value = to_text(_value(row, column))
-        if value:
+        value = row.get(column) if column and row is not None else None
+        if isinstance(value, (str, bytes)):
+            value = to_text(value).strip()
+        if value is not None and value != '':
             props[to_text(prop)] = value
     if props:
         contact['contact_properties'] = props

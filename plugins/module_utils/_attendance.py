@@ -132,7 +132,7 @@ def _rfc3339_millis(text):
     if not match:
         raise ValueError("not an RFC 3339 timestamp")
     year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
-    # A leap second (:60) is read as the last millisecond of the minute.
+    # A leap second (:60, only in the last minute of a UTC day) is read as the last millisecond of the minute.
     leap = second == 60
     when = datetime.datetime(year, month, day, hour, minute, 59 if leap else second, tzinfo=datetime.timezone.utc)
     if match.group(9):
@@ -143,6 +143,8 @@ def _rfc3339_millis(text):
             when -= offset if match.group(9) == "+" else -offset
         except OverflowError:
             raise OutOfRange("after 9999-12-31T23:59:59.999Z") if match.group(9) == "-" else ValueError("before year 1")
+    if leap and (when.hour, when.minute) != (23, 59):
+        raise ValueError("second must be in 0..59 (60 only at 23:59 UTC)")
     millis = 999 if leap else int(((match.group(7) or "") + "000")[:3])
     delta = when - _EPOCH
     return (delta.days * 86400 + delta.seconds) * 1000 + millis
@@ -174,6 +176,9 @@ def timestamp_problem(value, now_ms=None):
             return "is not a valid date or time (%s)" % exc
         return "must be epoch milliseconds (an integer) or an RFC 3339 timestamp such as 2024-06-04T10:00:00Z"
     if millis < EPOCH_SECONDS_BELOW:
+        if isinstance(value, str) and _RFC3339.match(value.strip()):
+            return ("is before 1973, which HubSpot cannot tell from epoch seconds (it drops such times): "
+                    "give a later time")
         return ("looks like epoch seconds (%d is before 1973 in milliseconds): give epoch milliseconds "
                 "or an RFC 3339 timestamp" % millis)
     if now_ms is not None and millis > now_ms + FUTURE_SLACK_MS:

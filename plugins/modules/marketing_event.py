@@ -74,7 +74,8 @@ options:
   start_date_time:
     description:
       - When the event starts, as an RFC 3339 date-time (V(2026-03-01T10:00:00Z)) or epoch milliseconds.
-        A number that reads as a date before 1973 in milliseconds is refused as epoch seconds.
+        A number that reads as a date before 1973 in milliseconds is refused as epoch seconds, and so is any time
+        before 1973.
       - Compared as an instant, so V(2026-03-01T11:00:00+01:00) equals V(2026-03-01T10:00:00.000Z).
     type: str
   end_date_time:

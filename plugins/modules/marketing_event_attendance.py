@@ -87,7 +87,8 @@ options:
             task-level O(joined_at); not allowed with other states.
           - In milliseconds since the Unix epoch (an integer or a string of digits) or as an RFC 3339 timestamp such as
             V(2024-06-04T10:00:00Z). Sent to HubSpot as an ISO-8601 instant in UTC with milliseconds.
-          - A number below 10^11 is refused as epoch seconds; a time more than a day in the future is refused.
+          - A number below 10^11 is refused as epoch seconds, and so is any time before 1973 (HubSpot cannot tell it from
+            epoch seconds); a time more than a day in the future is refused.
         type: raw
       left_at:
         description:

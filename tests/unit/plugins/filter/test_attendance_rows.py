@@ -322,6 +322,29 @@ def test_a_column_named_twice_in_the_header_is_refused():
         attendance_rows("email,email,status\na@b.co,c@d.co,registered\n")
 
 
+def test_list_input_property_values_are_judged_by_the_module_rule():
+    """List input keeps each value as it is: the module refuses a NaN or a dictionary and converts a boolean."""
+    rows = [{"email": "a@example.com", "status": "registered", "score": float("nan")},
+            {"email": "b@example.com", "status": "registered", "score": {"a": 1}},
+            {"email": "c@example.com", "status": "registered", "score": False},
+            {"email": "d@example.com", "status": "registered", "score": "  "}]
+    out = attendance_rows(rows, contact_property_columns={"score": "score"})
+    assert [(b["identifier"], b["reason"]) for b in out["bad_rows"]] == [
+        ("a@example.com", "contact_properties.score: must be a finite number, not nan"),
+        ("b@example.com", "contact_properties.score: must be of type string or integer or number or boolean, got dict")]
+    assert [r["contact"] for r in out["rows"]] == [
+        {"email": "c@example.com", "contact_properties": {"score": False}}, {"email": "d@example.com"}]
+
+
+def test_a_csv_header_without_a_property_column_is_refused():
+    with pytest.raises(AnsibleFilterError) as info:
+        attendance_rows("email,status,first_name\na@example.com,registered,Ann\n",
+                        contact_property_columns={"firstname": "firstname", "lastname": "last_name"})
+    assert str(info.value) == ("attendance_rows: line 1: the CSV header has no column 'firstname' for "
+                               "contact_property_columns[firstname], 'last_name' for contact_property_columns[lastname] "
+                               "(columns: email, status, first_name)")
+
+
 @pytest.mark.parametrize("columns, reason", [
     ({"": "email"}, "contact_properties: property names must have 1 to 256 characters"),
     ({"x" * 257: "email"}, "contact_properties: property names must have 1 to 256 characters"),

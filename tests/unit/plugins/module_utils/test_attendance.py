@@ -127,7 +127,7 @@ def test_input_errors_one_second_is_enough():
 @pytest.mark.parametrize("value, fragment", [
     (1717495200, "looks like epoch seconds"),
     ("1717495200", "looks like epoch seconds"),
-    ("1970-01-02T00:00:00Z", "looks like epoch seconds"),
+    ("1970-01-02T00:00:00Z", "is before 1973, which HubSpot cannot tell from epoch seconds"),
     (NOW + 24 * HOUR + 1, "more than a day in the future"),
     ("2099-01-01T00:00:00Z", "more than a day in the future"),
 ])
@@ -174,6 +174,9 @@ def test_input_errors_refuse_property_values_json_cannot_carry():
     ("2023-02-29T10:00:00Z", "is not a valid date or time (day is out of range for month)"),
     ("2024-06-04T24:00:00Z", "is not a valid date or time (hour must be in 0..23)"),
     ("2016-12-31T23:59:60Z", None),  # a leap second: the minute's last millisecond, as for event times
+    ("2016-12-31T12:00:60Z", "is not a valid date or time (second must be in 0..59 (60 only at 23:59 UTC))"),
+    ("2016-12-31T23:59:60+01:00", "is not a valid date or time (second must be in 0..59 (60 only at 23:59 UTC))"),
+    ("2017-01-01T05:29:60+05:30", None),  # 23:59:60 UTC
 ])
 def test_input_errors_one_calendar_rule_for_every_time(value, problem):
     """The schema checks the syntax only (so no optional format library decides); the calendar is
