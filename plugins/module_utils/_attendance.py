@@ -44,6 +44,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._schemas import 
     MAX_EPOCH_MS,
     RFC3339_PATTERN,
     TASK_TIMES,
+    TIMESTAMP_FORMAT_PROBLEM,
 )
 from ansible_collections.hubspot.marketing.plugins.module_utils._schema_check import accepts
 from ansible_collections.hubspot.marketing.plugins.module_utils._validation import (
@@ -174,7 +175,7 @@ def timestamp_problem(value, now_ms=None):
             return "must not be after 9999-12-31T23:59:59.999Z"
         if isinstance(value, str) and _RFC3339.match(value.strip()):
             return "is not a valid date or time (%s)" % exc
-        return "must be epoch milliseconds (an integer) or an RFC 3339 timestamp such as 2024-06-04T10:00:00Z"
+        return TIMESTAMP_FORMAT_PROBLEM
     if millis < EPOCH_SECONDS_BELOW:
         if isinstance(value, str) and _RFC3339.match(value.strip()):
             return ("is before 1973, which HubSpot cannot tell from epoch seconds (it drops such times): "

@@ -54,13 +54,16 @@ EPOCH_MS_PATTERN = r"^[0-9]{1,15}$"
 RFC3339_PATTERN = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
                    r"([Zz]|[+-][0-9]{2}:[0-9]{2})$")
 
+# What a value that is no time at all is told (the schema's and ``timestamp_problem``'s one sentence).
+TIMESTAMP_FORMAT_PROBLEM = "must be epoch milliseconds (an integer) or an RFC 3339 timestamp such as 2024-06-04T10:00:00Z"
+
 TIMESTAMP_SCHEMA = {
     "anyOf": [
         {"type": "integer", "minimum": 0, "maximum": MAX_EPOCH_MS},
         {"type": "string", "pattern": EPOCH_MS_PATTERN},
         {"type": "string", "pattern": RFC3339_PATTERN},
     ],
-    "x-error": "must be epoch milliseconds (an integer) or an RFC 3339 timestamp such as 2024-06-04T10:00:00Z",
+    "x-error": TIMESTAMP_FORMAT_PROBLEM,
 }
 
 _PROPERTY_VALUE = {
