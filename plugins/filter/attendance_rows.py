@@ -91,7 +91,7 @@ options:
         which HubSpot uses only when it creates the contact. The contact's email is sent anyway; a row whose
         C(email) property names another address than its email column goes to RV(_value.bad_rows).
       - With CSV input every column named here must be in the header. Values are checked as the module checks
-        them: a row holding a NaN, an infinity or (list input) a dictionary goes to RV(_value.bad_rows).
+        them, so a row holding a NaN, an infinity or (list input) a dictionary goes to RV(_value.bad_rows).
     type: dict
     default: {}
   delimiter:
