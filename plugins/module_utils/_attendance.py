@@ -89,8 +89,15 @@ _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 # Input
 
 
+# The latest time a date-time can show (``MAX_EPOCH_MS``).
+LATEST_TIME = "9999-12-31T23:59:59.999Z"
+
+
 class OutOfRange(ValueError):
-    """A timestamp after 9999-12-31T23:59:59.999Z (``MAX_EPOCH_MS``), which no date-time can show."""
+    """A timestamp after ``LATEST_TIME``, which no date-time can show."""
+
+    def __init__(self):
+        super(OutOfRange, self).__init__("after %s" % LATEST_TIME)
 
 
 def parse_timestamp(value):
@@ -107,7 +114,7 @@ def parse_timestamp(value):
     else:
         raise ValueError("not a timestamp")
     if millis > MAX_EPOCH_MS:
-        raise OutOfRange("after 9999-12-31T23:59:59.999Z")
+        raise OutOfRange()
     return millis
 
 
@@ -143,7 +150,7 @@ def _rfc3339_millis(text):
         try:
             when -= offset if match.group(9) == "+" else -offset
         except OverflowError:
-            raise OutOfRange("after 9999-12-31T23:59:59.999Z") if match.group(9) == "-" else ValueError("before year 1")
+            raise OutOfRange() if match.group(9) == "-" else ValueError("before year 1")
     if leap and (when.hour, when.minute) != (23, 59):
         raise ValueError("second must be in 0..59 (60 only at 23:59 UTC)")
     millis = 999 if leap else int(((match.group(7) or "") + "000")[:3])
@@ -168,16 +175,17 @@ def timestamp_problem(value, now_ms=None):
     """Why ``value`` is not a usable time (None when it is): format, calendar, epoch seconds, and (given
     ``now_ms``) far future. The one time rule of attendance, of event times and (through
     ``input_errors``) of the role's rows."""
+    rfc3339 = isinstance(value, str) and _RFC3339.match(value.strip())
     try:
         millis = parse_timestamp(value)
     except (ValueError, OverflowError) as exc:
         if isinstance(exc, OutOfRange):
-            return "must not be after 9999-12-31T23:59:59.999Z"
-        if isinstance(value, str) and _RFC3339.match(value.strip()):
+            return "must not be %s" % exc
+        if rfc3339:
             return "is not a valid date or time (%s)" % exc
         return TIMESTAMP_FORMAT_PROBLEM
     if millis < EPOCH_SECONDS_BELOW:
-        if isinstance(value, str) and _RFC3339.match(value.strip()):
+        if rfc3339:
             return ("is before 1973, which HubSpot cannot tell from epoch seconds (it drops such times): "
                     "give a later time")
         return ("looks like epoch seconds (%d is before 1973 in milliseconds): give epoch milliseconds "
@@ -257,8 +265,9 @@ def input_errors(state, contacts, batch_size=100, defaults=None, verify_timeout=
     JSON Schema first (``ATTENDANCE_SCHEMAS[state]``), then what a schema cannot say: calendar-valid
     and plausible times (not epoch seconds, not more than a day after ``now_ms``), join and leave
     times for every attendee with leave at least a second after join, contact property values
-    (``_property_errors``), and duplicate contacts (same id, or same email ignoring case). ``defaults`` holds the task-level ``occurred_at``,
-    ``joined_at`` and ``left_at``; ``names`` how the messages call them (see ``_attendance_span_errors``).
+    (``_property_errors``), and duplicate contacts (same id, or same email ignoring case). ``defaults``
+    holds the task-level ``occurred_at``, ``joined_at`` and ``left_at``; ``names`` how the messages call
+    them (see ``_attendance_span_errors``).
     """
     contacts = [_strip_none(c) if isinstance(c, dict) else c for c in (contacts or [])]
     defaults = _task_defaults(defaults)

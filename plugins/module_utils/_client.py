@@ -76,6 +76,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._errors import (
     HubSpotApiError,
     HubSpotPagingError,
     HubSpotTransportError,
+    shape_problem,
     type_name,
 )
 from ansible_collections.hubspot.marketing.plugins.module_utils._schemas import MAX_WRITE_CONCURRENCY
@@ -621,24 +622,21 @@ class Pager:
     def _page_problem(self, body):
         """Why a page body is not ``{"results": [{...}], "paging": {"next": {"after": "..."}}}``, or None."""
         results = body.get("results")
-        if results is not None and not isinstance(results, list):
-            return "results is %s, not a list" % type(results).__name__
+        problem = shape_problem("results", results, "list")
+        if problem:
+            return problem
         for index, item in enumerate(results or []):
-            if not isinstance(item, dict):
-                return "results[%d] is %s, not an object" % (index, type(item).__name__)
-            reason = self.item_problem(item) if self.item_problem else None
-            if reason:
-                return "results[%d] %s" % (index, reason)
+            problem = shape_problem("results[%d]" % index, item, "object", optional=False)
+            if not problem and self.item_problem:
+                reason = self.item_problem(item)
+                problem = reason and "results[%d] %s" % (index, reason)
+            if problem:
+                return problem
         paging = body.get("paging")
-        if paging is not None and not isinstance(paging, dict):
-            return "paging is %s, not an object" % type(paging).__name__
-        following = (paging or {}).get("next")
-        if following is not None and not isinstance(following, dict):
-            return "paging.next is %s, not an object" % type(following).__name__
-        after = (following or {}).get("after")
-        if after is not None and not isinstance(after, (str, int)):
-            return "paging.next.after is %s, not a string" % type(after).__name__
-        return None
+        following = paging.get("next") if isinstance(paging, dict) else None
+        after = following.get("after") if isinstance(following, dict) else None
+        return (shape_problem("paging", paging, "object") or shape_problem("paging.next", following, "object")
+                or shape_problem("paging.next.after", after, "scalar"))
 
 
 def parallel_map(func, items, workers=4):
@@ -676,19 +674,18 @@ def _json_object(method, path, status, text, retries):
     """The JSON object of a 2xx body; a MALFORMED_RESPONSE ``HubSpotApiError`` otherwise. An empty body is
     ``{}`` for a write (a 204, say) and malformed for a read: every GET of the API answers an object, and an
     empty one taken for ``{}`` would read as an event or a page with every field missing."""
+    body, reason = {}, None
     if not text.strip():
-        if method != "GET":
-            return {}
-        raise HubSpotApiError(method, path, status, category="MALFORMED_RESPONSE", message="the response body is empty",
-                              retries=retries)
-    try:
-        body = json.loads(text)
-    except ValueError:
-        body = None
-        reason = "the response body is not valid JSON"
+        if method == "GET":
+            reason = "the response body is empty"
     else:
-        reason = None if isinstance(body, dict) else "the response body is %s, not a JSON object" % (
-            "null" if body is None else type(body).__name__)
+        try:
+            body = json.loads(text)
+        except ValueError:
+            reason = "the response body is not valid JSON"
+        else:
+            reason = None if isinstance(body, dict) else "the response body is %s, not a JSON object" % (
+                "null" if body is None else type(body).__name__)
     if reason:
         raise HubSpotApiError(method, path, status, category="MALFORMED_RESPONSE", message=reason, retries=retries)
     return body

@@ -39,6 +39,21 @@ def type_name(value):
     return "null" if value is None else type(value).__name__
 
 
+_SHAPES = {"object": (dict, "an object"), "list": (list, "a list"), "scalar": ((str, int), "a string")}
+
+
+def shape_problem(path, value, kind, optional=True):
+    """Why a field of an answer cannot be read: ``"<path> is <type>, not <kind>"`` when ``value`` is not of
+    ``kind`` (``"object"``, ``"list"``, or ``"scalar"``: a string or an integer, as ids and states are), else
+    None. An absent (None) value is fine when ``optional``."""
+    if value is None and optional:
+        return None
+    types, words = _SHAPES[kind]
+    if isinstance(value, types) and not isinstance(value, bool):
+        return None
+    return "%sis %s, not %s" % (path + " " if path else "", type_name(value), words)
+
+
 class HubSpotError(Exception):
     """Base class for every error raised by the collection's shared code."""
 

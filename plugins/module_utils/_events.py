@@ -22,7 +22,12 @@ import re
 
 from ansible_collections.hubspot.marketing.plugins.module_utils._attendance import iso_instant, parse_timestamp, timestamp_problem
 from ansible_collections.hubspot.marketing.plugins.module_utils._client import API_PAGE_MAX, api_path, malformed_answer, may_have_been_processed
-from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotApiError, HubSpotError, may_have_been_applied, type_name
+from ansible_collections.hubspot.marketing.plugins.module_utils._errors import (
+    HubSpotApiError,
+    HubSpotError,
+    may_have_been_applied,
+    shape_problem,
+)
 from ansible_collections.hubspot.marketing.plugins.module_utils._participations import EVENTS, EventRef
 from ansible_collections.hubspot.marketing.plugins.module_utils._validation import property_text, property_value_problem
 
@@ -134,28 +139,26 @@ def event_problem(raw):
     """Why one event HubSpot sent (a read, a list item, an ``/identifiers`` or search result) cannot be read
     by ``normalize_event``, or None. Reads are refused on it (MALFORMED_RESPONSE): a misread event would
     drive the writes. Write answers are read leniently (``normalize_event`` skips what it cannot read)."""
-    if not isinstance(raw, dict):
-        return "is %s, not an object" % type_name(raw)
-    for key in ("objectId", "id"):
-        if raw.get(key) is not None and (isinstance(raw[key], bool) or not isinstance(raw[key], (str, int))):
-            return "%s is %s, not a string" % (key, type_name(raw[key]))
-    if raw.get("appInfo") is not None and not isinstance(raw["appInfo"], dict):
-        return "appInfo is %s, not an object" % type_name(raw["appInfo"])
+    problem = shape_problem("", raw, "object", optional=False)
+    if problem:
+        return problem
     custom = raw.get("customProperties")
-    if custom is not None:
-        if not isinstance(custom, list):
-            return "customProperties is %s, not a list" % type_name(custom)
-        for index, prop in enumerate(custom):
-            if not isinstance(prop, dict) or not isinstance(prop.get("name"), str):
-                return "customProperties[%d] is not an object with a string name" % index
+    problem = (shape_problem("objectId", raw.get("objectId"), "scalar") or shape_problem("id", raw.get("id"), "scalar")
+               or shape_problem("appInfo", raw.get("appInfo"), "object") or shape_problem("customProperties", custom, "list"))
+    if problem:
+        return problem
+    for index, prop in enumerate(custom or []):
+        if not isinstance(prop, dict) or not isinstance(prop.get("name"), str):
+            return "customProperties[%d] is not an object with a string name" % index
     return None
 
 
 def _checked_results(client, path, body):
     """The ``results`` of a search-like answer, each an event ``event_problem`` accepts; MALFORMED_RESPONSE otherwise."""
     results = body.get("results") or []
-    if not isinstance(results, list):
-        raise malformed_answer(client, "GET", path, "results is %s, not a list" % type_name(results))
+    problem = shape_problem("results", results, "list")
+    if problem:
+        raise malformed_answer(client, "GET", path, problem)
     for index, item in enumerate(results):
         reason = event_problem(item)
         if reason:

@@ -18,7 +18,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.hubspot.marketing.plugins.module_utils._client import API_PAGE_MAX, api_path, parallel_map
-from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotApiError
+from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotApiError, shape_problem
 
 EVENTS = ("marketing", "v3", "marketing-events")
 
@@ -135,22 +135,17 @@ def normalize(item):
 
 def breakdown_item_problem(item):
     """Why one breakdown result cannot be read by ``normalize``, or None (the Pager names method, path, status)."""
-    for key in ("associations", "properties"):
-        if item.get(key) is not None and not isinstance(item[key], dict):
-            return "%s is %s, not an object" % (key, type(item[key]).__name__)
-    for key in ("contact", "marketingEvent"):
-        value = (item.get("associations") or {}).get(key)
-        if value is not None and not isinstance(value, dict):
-            return "associations.%s is %s, not an object" % (key, type(value).__name__)
+    associations = item.get("associations")
+    fields = [("associations", associations, "object"), ("properties", item.get("properties"), "object")]
+    if isinstance(associations, dict):
+        fields += [("associations.%s" % key, associations.get(key), "object") for key in ("contact", "marketingEvent")]
     # The values the reads index and compare by (a contact's key, its state): scalars, or nothing.
-    for where, key in (("properties", "attendanceState"), ("contact", "contactId"), ("contact", "email"),
-                       ("marketingEvent", "marketingEventId")):
-        holder = item.get("properties") if where == "properties" else (item.get("associations") or {}).get(where)
-        value = (holder or {}).get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (str, int))):
-            path = where if where == "properties" else "associations." + where
-            return "%s.%s is %s, not a string" % (path, key, type(value).__name__)
-    return None
+    holders = (("properties", item.get("properties"), "attendanceState"),
+               ("associations.contact", (associations or {}).get("contact"), "contactId"),
+               ("associations.contact", (associations or {}).get("contact"), "email"),
+               ("associations.marketingEvent", (associations or {}).get("marketingEvent"), "marketingEventId"))
+    fields += [("%s.%s" % (where, key), holder.get(key), "scalar") for where, holder, key in holders if isinstance(holder, dict)]
+    return next((problem for problem in (shape_problem(*field) for field in fields) if problem), None)
 
 
 def breakdown_pager(client, event=None, contact=None, state=None, limit=None, page_size=API_PAGE_MAX):
