@@ -192,16 +192,14 @@ from ansible.module_utils.common.text.converters import to_text
 # The module's own rules: one definition of a contact, of a time and of what a state needs.
 from ansible_collections.hubspot.marketing.plugins.module_utils._attendance import input_errors, parse_timestamp
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import type_name
+from ansible_collections.hubspot.marketing.plugins.module_utils._schemas import ATTENDANCE_STATES, TASK_TIMES
 from ansible_collections.hubspot.marketing.plugins.module_utils._validation import (
     HAS_JSONSCHEMA,
     contact_id_error,
     email_error,
 )
 
-STATES = ('registered', 'attended', 'cancelled')
-TARGETS = STATES + ('ignore',)
-TIMES = ('joined_at', 'left_at', 'occurred_at')
-ATTENDANCE_TIMES = ('joined_at', 'left_at')
+TARGETS = ATTENDANCE_STATES + ('ignore',)
 DEFAULT_STATUS_MAP = {
     'registered': 'registered',
     'register': 'registered',
@@ -306,7 +304,7 @@ def _module_errors(state, contact, defaults, columns, now_ms, names):
         field = error['path'].rsplit('.', 1)[-1]
         if field in columns and error['path'].startswith('contacts[0].'):
             problems.append('%r: %s' % (columns[field], error['message']))
-        elif field in TIMES and error['path'] == field:
+        elif field in TASK_TIMES and error['path'] == field:
             problems.append('%s: %s' % (names[field] if field in names else 'the default ' + field, error['message']))
         else:
             problems.append('%s: %s' % (error['path'].replace('contacts[0].', '').replace('contacts[0]', 'contact'), error['message']))
@@ -363,12 +361,12 @@ class _Options(object):
         self.prefer_identifier = prefer_identifier
         self.contact_property_columns = contact_property_columns
         self.delimiter = delimiter
-        self.defaults = dict((k, v) for k, v in (defaults or {}).items() if k in TIMES and v not in (None, ''))
+        self.defaults = dict((k, v) for k, v in (defaults or {}).items() if k in TASK_TIMES and v not in (None, ''))
         if not isinstance(defaults_names or {}, dict):
             raise AnsibleFilterError('attendance_rows: defaults_names must be a dictionary')
         # How the messages name the times: the task-level ones as the caller calls them, a row's own by its column
         # (the names of input_errors), built once for every row.
-        self.defaults_names = dict((k, to_text(v)) for k, v in (defaults_names or {}).items() if k in TIMES and v)
+        self.defaults_names = dict((k, to_text(v)) for k, v in (defaults_names or {}).items() if k in TASK_TIMES and v)
         self.defaults_names.update(('contacts[].' + field, repr(column)) for field, column in time_columns.items())
         self.known = _known_identities(known_contacts)
         self.now_ms = int(time.time() * 1000)
@@ -447,7 +445,7 @@ def _check_duplicate(identities, seen, where, identifier):
 def _contact(row, state, kind, identifier, options):
     """The contact entry for the module, its times checked by the module's own rules and converted to epoch milliseconds."""
     contact = {kind: int(identifier) if kind == 'id' else identifier}
-    wanted = TIMES if state == 'attended' else ('occurred_at',)
+    wanted = TASK_TIMES if state == 'attended' else ('occurred_at',)
     for name in wanted:
         raw = _value(row, options.time_columns[name])
         if raw != '':
@@ -458,7 +456,7 @@ def _contact(row, state, kind, identifier, options):
     problems = _module_errors(state, contact, row_defaults, options.time_columns, options.now_ms, options.defaults_names)
     if problems:
         raise _BadRow('; '.join(problems), identifier)
-    for name in TIMES:
+    for name in TASK_TIMES:
         if name in contact:
             contact[name] = parse_timestamp(contact[name])
     if state == 'attended' and 'occurred_at' not in contact and 'occurred_at' not in options.defaults and 'joined_at' in contact:

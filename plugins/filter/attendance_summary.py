@@ -74,7 +74,9 @@ _value:
       description: Whether nothing was written (outcome V(recorded) then means "would be recorded").
       type: bool
     changed:
-      description: Whether at least one contact was (or in check mode would be) recorded.
+      description:
+        - Whether at least one contact was (or in check mode would be) recorded, or a module call reported a change
+          (the module counts a contact it cannot confirm, which HubSpot may hold).
       type: bool
     states:
       description: Per state (V(registered), V(attended), V(cancelled)), the counts C(requested), C(recorded), C(unchanged) and C(failed).
@@ -111,7 +113,8 @@ _value:
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_text
 
-STATES = ('registered', 'attended', 'cancelled')
+from ansible_collections.hubspot.marketing.plugins.module_utils._schemas import ATTENDANCE_STATES
+
 COUNTS = ('requested', 'recorded', 'unchanged', 'failed')
 # Buckets of the module's result whose contacts were neither recorded nor seen unchanged.
 OPEN_BUCKETS = (('unconfirmed', 'unconfirmed'), ('not_attempted', 'not attempted'))
@@ -133,7 +136,7 @@ def _results_by_state(results):
     by_state = {}
     for result in results or []:
         state = result.get(result.get('ansible_loop_var') or 'item')
-        if state not in STATES:
+        if state not in ATTENDANCE_STATES:
             raise AnsibleFilterError('attendance_summary: result without a state as its loop item: %r' % (state,))
         by_state[state] = result
     return by_state
@@ -219,9 +222,9 @@ def _contact_entry(row, state, answer, position):
 
 def _outcomes(parsed, by_state):
     """``(states, contacts, call_errors)``: counts per state, one entry per good row, whole-call failures."""
-    states = dict((s, dict((k, 0) for k in COUNTS)) for s in STATES)
+    states = dict((s, dict((k, 0) for k in COUNTS)) for s in ATTENDANCE_STATES)
     contacts, call_errors = [], []
-    for state in STATES:
+    for state in ATTENDANCE_STATES:
         group = [row for row in parsed['rows'] if row['state'] == state]
         if not group:
             continue
@@ -238,7 +241,7 @@ def _outcomes(parsed, by_state):
 
 
 def _totals(parsed, states):
-    totals = dict((k, sum(states[s][k] for s in STATES)) for k in COUNTS)
+    totals = dict((k, sum(states[s][k] for s in ATTENDANCE_STATES)) for k in COUNTS)
     totals['rows'] = parsed.get('total', 0)
     totals['bad_rows'] = len(parsed.get('bad_rows') or [])
     totals['ignored'] = len(parsed.get('ignored') or [])
@@ -251,7 +254,7 @@ def _lines(states, totals, contacts, call_errors, check_mode):
     lines = ['rows: %d, to send: %d, bad (not sent): %d, ignored: %d%s' % (
         totals['rows'], totals['requested'], totals['bad_rows'], totals['ignored'],
         ' [check mode: nothing was written]' if check_mode else '')]
-    for state in STATES:
+    for state in ATTENDANCE_STATES:
         counts = states[state]
         if counts['requested']:
             lines.append('%s: %d requested, %s %d, %d unchanged, %d failed' % (
@@ -271,12 +274,14 @@ def _lines(states, totals, contacts, call_errors, check_mode):
 def attendance_summary(parsed, results, check_mode=False):
     if not isinstance(parsed, dict) or 'rows' not in parsed:
         raise AnsibleFilterError('attendance_summary: the input must be the output of hubspot.marketing.attendance_rows')
-    states, contacts, call_errors = _outcomes(parsed, _results_by_state(results))
+    by_state = _results_by_state(results)
+    states, contacts, call_errors = _outcomes(parsed, by_state)
     totals = _totals(parsed, states)
     return {
         'lines': _lines(states, totals, contacts, call_errors, check_mode),
         'check_mode': bool(check_mode),
-        'changed': totals['recorded'] > 0,
+        # The module's own changed counts the contacts it cannot confirm (they may be recorded).
+        'changed': totals['recorded'] > 0 or any(bool(r.get('changed')) for r in by_state.values()),
         'states': states,
         'totals': totals,
         'contacts': contacts,

@@ -46,6 +46,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._schemas import 
     TASK_TIMES,
     TIMESTAMP_FORMAT_PROBLEM,
 )
+from ansible_collections.hubspot.marketing.plugins.module_utils._errors import type_name
 from ansible_collections.hubspot.marketing.plugins.module_utils._schema_check import accepts
 from ansible_collections.hubspot.marketing.plugins.module_utils._validation import (
     format_checker_of,
@@ -79,8 +80,6 @@ NO_OP_REASON = "HubSpot answered that the contact already held this state (absen
 READ_REASON = "the event's participations already showed this state"
 
 _RFC3339 = re.compile(RFC3339_PATTERN)
-_RFC3339_PARTS = re.compile(
-    r"^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt ]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]+))?(?:([Zz])|([+-])([0-9]{2}):([0-9]{2}))$")
 _INPUT_INDEX = re.compile(r"inputs\[(\d+)\]")
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
@@ -136,7 +135,7 @@ def _text_millis(value):
 
 def _rfc3339_millis(text):
     """Epoch milliseconds of an RFC 3339 string."""
-    match = _RFC3339_PARTS.match(text)
+    match = _RFC3339.match(text)
     if not match:
         raise ValueError("not an RFC 3339 timestamp")
     year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
@@ -777,7 +776,9 @@ def map_batch_response(chunk, body, state, retried_after_sending=False):
     - ``unchanged``: inputs neither listed nor rejected, when every error is attributed: HubSpot
       answered that they already held the state.
     - ``unconfirmed``: everything the answer leaves open (errors it does not attribute, results it
-      names under other identifiers, an answer without a ``results`` list); with
+      names under other identifiers, an answer without a ``results`` list, and, when the answer's
+      ``status`` is another than ``COMPLETE``, such as ``PENDING``, every contact it does not refuse:
+      the batch is not done, so neither its results nor its omissions are final); with
       ``retried_after_sending`` (an earlier attempt of the request may have been applied, so the
       final answer shows that attempt's contacts as already held) also the inputs it does not list.
 
@@ -791,6 +792,7 @@ def map_batch_response(chunk, body, state, retried_after_sending=False):
     answer.attribute_errors()
     answer.eliminate()
     open_reason = _open_reason(answer)
+    unfinished = _unfinished_reason(body)
     if retried_after_sending and not open_reason:
         open_reason = ("an earlier attempt of this request got no answer and may have recorded the contact, "
                        "so HubSpot's answer that it already held the state does not tell who changed it")
@@ -798,6 +800,8 @@ def map_batch_response(chunk, body, state, retried_after_sending=False):
     for contact in chunk:
         if contact["index"] in answer.failed:
             placed.append((BATCH_ERRORS, contact, answer.failed[contact["index"]]))
+        elif unfinished:
+            placed.append((UNCONFIRMED, contact, unconfirmed_entry(contact, unfinished)))
         elif contact["index"] in answer.listed:
             placed.append((RECORDED, contact, recorded_entry(contact, answer.listed[contact["index"]], state)))
         elif open_reason:
@@ -805,6 +809,17 @@ def map_batch_response(chunk, body, state, retried_after_sending=False):
         else:
             placed.append((UNCHANGED, contact, unchanged_entry(contact, state, NO_OP_REASON)))
     return placed
+
+
+def _unfinished_reason(body):
+    """Why a batch answer whose ``status`` is present and not ``COMPLETE`` says nothing final, else None.
+
+    An answer without ``status`` (HubSpot's schema requires it) is read by its results, as observed."""
+    status = body.get("status")
+    if status is None or (isinstance(status, str) and status.upper() == "COMPLETE"):
+        return None
+    shown = repr(status[:40]) if isinstance(status, str) else "of type %s" % type_name(status)
+    return "HubSpot answered the batch with status %s, not COMPLETE, so it does not say what was recorded" % shown
 
 
 def _open_reason(answer):

@@ -20,6 +20,7 @@ __metaclass__ = type
 
 import base64
 import bisect
+import codecs
 import json
 import os
 import re
@@ -109,12 +110,15 @@ def versioned_path(path, api_version=DEFAULT_API_VERSION):
 
 # Retry policy.
 #
-# Every status here means HubSpot did not process the request (429 rate limits, 423 locked
-# during a sync, 477 account migration, 5xx gateway and outage answers). The writes this
-# collection sends record an attendance state, which is an upsert on HubSpot's side: one
-# participation per (event, contact) holding the latest state. Re-sending such a POST can
-# never record a contact twice, so POST is retried like GET, on these statuses and on
-# connection resets and read timeouts, within the max_retries budget.
+# The statuses retried: 429 rate limits, 423 locked during a sync, 477 account migration, 5xx
+# gateway and outage answers. The first three mean HubSpot did not process the request; a 5xx
+# (a gateway may time out on a request HubSpot processed) and a read timeout may have been
+# processed. POST is retried like GET, on these statuses and on connection resets and read
+# timeouts, within the max_retries budget, unlike the STYLE rule of retrying POST only on 429:
+# the attendance writes are upserts on HubSpot's side (one participation per event and contact,
+# holding the latest state, with the same ``interactionDateTime`` on every attempt, which keeps
+# them idempotent: CONTRACT section 12, row 14), and an event create that was processed
+# makes its retry answer UNIQUE_VALUE_CONFLICT, which ``marketing_event`` reads as such.
 #
 # A 429 whose policy is DAILY is never retried: the budget only comes back at midnight.
 #
@@ -199,6 +203,18 @@ def build_retry(max_retries, backoff_factor=BACKOFF_FACTOR, retry_after_cap=RETR
     )
     retry.retry_after_cap = retry_after_cap
     return retry
+
+
+def _known_encoding(name):
+    """The charset an answer names when Python knows it, else UTF-8 (HubSpot's JSON): a gateway's
+    ``charset=utf-9`` must not make the answer unreadable."""
+    if name:
+        try:
+            codecs.lookup(name)
+            return name
+        except LookupError:
+            pass
+    return "utf-8"
 
 
 def may_have_been_processed(attempts):
@@ -818,7 +834,8 @@ class HubSpotClient:
             if self._pacer:
                 self._pacer.after_response({}, stamp)
             raise HubSpotTransportError(method, path, self._scrub(self._describe_transport_error(exc)))
-        retries = self._note_retries(method, path, response, attempts)
+        history = self._note_retries(method, path, response, attempts)
+        retries = len(history)
         if response.status_code == 407 and self.proxy:
             response.close()
             raise HubSpotTransportError(method, path, self._proxy_auth_text())
@@ -827,7 +844,8 @@ class HubSpotClient:
             self._pacer.after_response(response.headers, stamp)
         text = self._body_text(response)
         if not 200 <= response.status_code < 300:
-            raise HubSpotApiError.from_response(method, path, response.status_code, text, retries=retries)
+            raise HubSpotApiError.from_response(method, path, response.status_code, text, retries=retries,
+                                                earlier_attempt_maybe_applied=may_have_been_processed(history))
         return _json_object(method, path, response.status_code, text, retries)
 
     def last_status(self):
@@ -855,7 +873,7 @@ class HubSpotClient:
         content = response.content
         if not content and getattr(response.raw, "data", None):
             content = response.raw.data
-        return self._scrub((content or b"").decode(response.encoding or "utf-8", "replace"))
+        return self._scrub((content or b"").decode(_known_encoding(response.encoding), "replace"))
 
     def retry_summary(self, shown=5):
         """One warning line about the retries this client made, or None when there were none."""
@@ -884,7 +902,7 @@ class HubSpotClient:
                 for entry in history:
                     what = entry.status if entry.status else type(entry.error).__name__ if entry.error else "error"
                     self.retries.append("%s %s: %s" % (method, path, what))
-        return len(history)
+        return history
 
     def _describe_transport_error(self, exc):
         reason = exc

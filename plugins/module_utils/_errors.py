@@ -109,7 +109,7 @@ class HubSpotApiError(HubSpotError):
 
     def __init__(self, method, path, status, category=None, message=None, correlation_id=None,
                  details=None, policy=None, required_scopes=None, retries=0, error_type=None, error_tokens=None,
-                 hubspot_body=True):
+                 hubspot_body=True, earlier_attempt_maybe_applied=False):
         self.method = method
         self.path = path
         self.status = status
@@ -125,6 +125,9 @@ class HubSpotApiError(HubSpotError):
         self.error_tokens = dict(error_tokens or {})
         # False when the body was not HubSpot's JSON error (an HTML page, a gateway's own JSON): see ``not_found``.
         self.hubspot_body = hubspot_body
+        # An attempt before this answer (a read timeout, a reset after sending, a 5xx) may have been applied:
+        # a write that ends here may stand all the same (``may_have_been_applied``).
+        self.earlier_attempt_maybe_applied = earlier_attempt_maybe_applied
         super(HubSpotApiError, self).__init__(self._render())
 
     @property
@@ -149,6 +152,8 @@ class HubSpotApiError(HubSpotError):
             text += " (not HubSpot's JSON error, so not a sign that the object is missing: check base_url and proxy)"
         if self.retries:
             text += " (gave up after %d retries)" % self.retries
+        if self.earlier_attempt_maybe_applied:
+            text += " (an earlier attempt got no readable answer and may have been applied)"
         return "%s: %s" % (head, text)
 
     def to_dict(self):
@@ -170,7 +175,7 @@ class HubSpotApiError(HubSpotError):
         return {"error": self.to_dict()}
 
     @classmethod
-    def from_response(cls, method, path, status, body_text, retries=0):
+    def from_response(cls, method, path, status, body_text, retries=0, earlier_attempt_maybe_applied=False):
         """Build the error from a raw response body, JSON or not."""
         try:
             body = json.loads(body_text) if body_text else {}
@@ -181,7 +186,7 @@ class HubSpotApiError(HubSpotError):
             if len(excerpt) > _BODY_EXCERPT:
                 excerpt = excerpt[:_BODY_EXCERPT] + "..."
             return cls(method, path, status, message="non-JSON response body: %s" % (excerpt or "(empty)"),
-                       retries=retries, hubspot_body=False)
+                       retries=retries, hubspot_body=False, earlier_attempt_maybe_applied=earlier_attempt_maybe_applied)
         category = body.get("category") or body.get("errorType")
         policy = body.get("policyName")
         if policy and not body.get("category"):
@@ -196,7 +201,7 @@ class HubSpotApiError(HubSpotError):
                        correlation_id=body.get("correlationId"), details=details, policy=policy,
                        required_scopes=sorted(set(scopes)), retries=retries, error_type=body.get("errorType"),
                        error_tokens=body.get("errorTokens") if isinstance(body.get("errorTokens"), dict) else None,
-                       hubspot_body=is_hubspot_error(body))
+                       hubspot_body=is_hubspot_error(body), earlier_attempt_maybe_applied=earlier_attempt_maybe_applied)
 
 
 def is_hubspot_error(body):
@@ -228,7 +233,8 @@ class HubSpotDailyLimitError(HubSpotApiError):
 
 
 def may_have_been_applied(exc):
-    """Whether a failed write may still have been applied: no answer, a 5xx, or an unreadable 2xx."""
+    """Whether a failed write may still have been applied: no answer, a 5xx, an unreadable 2xx, or a
+    refusal after an earlier attempt that may have been applied (a 502, then a 429 on the retry)."""
     if isinstance(exc, HubSpotTransportError):
         return True
-    return isinstance(exc, HubSpotApiError) and (exc.status >= 500 or 200 <= exc.status < 300)
+    return isinstance(exc, HubSpotApiError) and (exc.status >= 500 or 200 <= exc.status < 300 or exc.earlier_attempt_maybe_applied)

@@ -411,17 +411,27 @@ class Outcome:
         self.event = {}
         self.warnings = []
         self.failure = None
+        # The write on its way (create, update, cancel, complete, delete) until HubSpot answers it.
+        self.attempt = None
 
     @property
     def changed(self):
-        return bool(self.actions)
+        """Writes were answered, or the failed one may stand: never reported unchanged on a guess."""
+        return bool(self.actions) or self.failed_write_may_stand(self.failure)
+
+    def failed_write_may_stand(self, exc):
+        """Whether ``exc`` failed a write that HubSpot may have applied all the same (no readable answer, a 5xx)."""
+        return exc is not None and self.attempt is not None and may_have_been_applied(exc)
 
     def failure_message(self):
         """The message of ``failure``, with the writes that stand and whether the failed one may stand too."""
-        message = "%s (before this failure HubSpot answered: %s" % (self.failure, ", ".join(self.actions))
-        if may_have_been_applied(self.failure):
-            message += "; the failed request got no readable answer, so HubSpot may hold it too: run the task again to converge"
-        return message + ")"
+        notes = []
+        if self.actions:
+            notes.append("before this failure HubSpot answered: %s" % ", ".join(self.actions))
+        if self.failed_write_may_stand(self.failure):
+            notes.append("the failed %s got no readable answer, so HubSpot may hold it%s: run the task again to converge"
+                         % (self.attempt, " too" if self.actions else ""))
+        return "%s (%s)" % (self.failure, "; ".join(notes)) if notes else str(self.failure)
 
     def note(self, action, before=None, after=None):
         """Record an answered write. After a create, ``before`` stays the absent event."""
@@ -476,13 +486,23 @@ class _EventRun(object):
         self.outcome = Outcome()
         self.current = read_event(client, ref)
 
+    def _send(self, action, method, path, params=None, body=None, attempts=None):
+        """One write of this run: ``outcome.attempt`` names it until HubSpot answers."""
+        self.outcome.attempt = action
+        if method == "POST":
+            answer = self.client.post(path, body, params=params, attempts=attempts)
+        else:
+            answer = self.client.request(method, path, params=params, json_body=body)
+        self.outcome.attempt = None
+        return answer
+
     def delete(self):
         if self.current is not None:
             before = dict((k, self.current.get(k)) for k in ("event_id",) + FIELD_NAMES + ("event_completed", "custom_properties"))
             before["state"] = "present"
             if not self.check_mode:
                 path, params = event_path(self.ref)
-                self.client.request("DELETE", path, params=params)
+                self._send("delete", "DELETE", path, params=params)
             self.outcome.note("delete", before, {"state": "absent"})
             self.outcome.event = {}
         return self.outcome
@@ -524,7 +544,7 @@ class _EventRun(object):
         else:
             attempts = []
             try:
-                written = self.client.post(create_path(), create_body(ref, created), attempts=attempts)
+                written = self._send("create", "POST", create_path(), body=create_body(ref, created), attempts=attempts)
             except HubSpotApiError as exc:
                 made = False
                 if not self._lost_race(exc, may_have_been_processed(attempts)):
@@ -543,6 +563,7 @@ class _EventRun(object):
         the create is reported (``changed``): returns True. Else another run created it: False."""
         if not is_create_conflict(exc):
             raise exc
+        self.outcome.attempt = None  # answered: the event exists
         existing = conflict_object_id(exc)
         named = " with objectId %s" % existing if existing else ""
         if ours_maybe:
@@ -567,7 +588,7 @@ class _EventRun(object):
             self.current = _would_be(self.current, changes)
         else:
             path, params = event_path(self.ref)
-            written = self.client.request("PATCH", path, params=params, json_body=update_body(changes))
+            written = self._send("update", "PATCH", path, params=params, body=update_body(changes))
             self.current = merge_event(self.current, normalize_event(written, self.ref.external_account_id))
         self.outcome.note("update", *diff_views(changes))
 
@@ -578,11 +599,11 @@ class _EventRun(object):
             answer = {"event_cancelled": True}
         elif self.ref.object_id is None:
             path, params = _external(self.ref, "cancel")
-            answer = normalize_event(self.client.post(path, None, params=params))
+            answer = normalize_event(self._send("cancel", "POST", path, params=params))
         else:
             path, params = event_path(self.ref)
             body = {"eventCancelled": True, "customProperties": []}
-            answer = normalize_event(self.client.request("PATCH", path, params=params, json_body=body))
+            answer = normalize_event(self._send("cancel", "PATCH", path, params=params, body=body))
         self.current = merge_event(self.current, answer)
         self.outcome.note("cancel", {"event_cancelled": False}, {"event_cancelled": True})
 
@@ -619,7 +640,7 @@ class _EventRun(object):
         if self.check_mode:
             self.current = merge_event(current, after)
         else:
-            answer = self.client.post(path, {"startDateTime": start, "endDateTime": end}, params=params)
+            answer = self._send("complete", "POST", path, params=params, body={"startDateTime": start, "endDateTime": end})
             self.current = merge_event(current, normalize_event(answer))
         self.outcome.note("complete", before, after)
 
@@ -636,7 +657,7 @@ class _EventRun(object):
             if reread is not None:
                 self.current = reread
                 self._warn_dropped(desired.get("custom_properties") or {})
-        self.outcome.event = self.current
+        self.outcome.event = self.current if self.current is not None else {}
         return self.outcome
 
     def _warn_dropped(self, sent):
@@ -690,16 +711,17 @@ def ensure_event(client, ref, state, desired, check_mode=False):
     ``events/upsert``.
     """
     run = _EventRun(client, ref, check_mode)
-    if state == "absent":
-        if desired:
-            run.outcome.warnings.append("state=absent deletes the event; %s %s not used" % (
-                ", ".join(sorted(desired)), "is" if len(desired) == 1 else "are"))
-        return run.delete()
-    fields, times = _fields_and_times(state, desired)
+    if state == "absent" and desired:
+        run.outcome.warnings.append("state=absent deletes the event; %s %s not used" % (
+            ", ".join(sorted(desired)), "is" if len(desired) == 1 else "are"))
     try:
-        _write(run, state, fields, times)
+        if state == "absent":
+            return run.delete()
+        _write(run, state, *_fields_and_times(state, desired))
     except HubSpotError as exc:
-        if not run.outcome.changed:
+        # A failure before any write, or of a write HubSpot surely refused, fails the task as it is;
+        # after answered writes, or of a write that may stand, the outcome reports them (changed).
+        if not run.outcome.changed and not run.outcome.failed_write_may_stand(exc):
             raise
         run.outcome.failure = exc
     return run.finish(desired)

@@ -53,6 +53,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._client import (
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import (
     HubSpotApiError,
     HubSpotError,
+    HubSpotTransportError,
     may_have_been_applied,
 )
 from ansible_collections.hubspot.marketing.plugins.module_utils._participations import (
@@ -200,13 +201,20 @@ class Outcome:
 
 
 def _send_chunk(client, event, state, chunk):
-    """One attendance write (a ``Chunk``): ``(body, error, attempts)``."""
+    """One attendance write (a ``Chunk``): ``(body, error, attempts)``.
+
+    Any other exception once the request may be on its way is this chunk's error too, so its contacts
+    are placed (``unconfirmed``) and the rest of the task ``not_attempted``, instead of a traceback
+    that loses every bucket.
+    """
     path, query, body = chunk.request(event, state)
     attempts = []
     try:
         return client.post(path, body, params=query, attempts=attempts), None, attempts
     except HubSpotError as exc:
         return None, exc, attempts
+    except Exception as exc:  # pylint: disable=broad-except
+        return None, HubSpotTransportError("POST", path, "the answer could not be read (%s)" % type(exc).__name__), attempts
 
 
 def _place_answer(outcome, state, chunk, answer):

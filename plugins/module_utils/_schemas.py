@@ -41,6 +41,8 @@ MAX_CONTACT_PROPERTIES = 200
 MAX_EPOCH_MS = 253402300799999
 
 # The per-contact times that may also be given once for the whole task.
+# The states a task can record (the module's choices; HubSpot's verbs are register, attend, cancel).
+ATTENDANCE_STATES = ("registered", "attended", "cancelled")
 TASK_TIMES = ("occurred_at", "joined_at", "left_at")
 ATTENDANCE_TIMES = ("joined_at", "left_at")
 
@@ -50,9 +52,11 @@ ATTENDANCE_TIMES = ("joined_at", "left_at")
 CONTACT_ID_MAX = 9223372036854775807
 CONTACT_ID_PATTERN = r"^[1-9][0-9]{0,18}$"
 EPOCH_MS_PATTERN = r"^[0-9]{1,15}$"
-# The syntax of RFC 3339 date-time; the calendar (month 13, February 30) is checked in Python.
-RFC3339_PATTERN = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
-                   r"([Zz]|[+-][0-9]{2}:[0-9]{2})$")
+# The syntax of RFC 3339 date-time; the calendar (month 13, February 30) is checked in Python, which
+# reads the parts from the groups: year, month, day, hour, minute, second, fraction, Z, offset sign,
+# offset hours, offset minutes.
+RFC3339_PATTERN = (r"^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt ]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]+))?"
+                   r"(?:([Zz])|([+-])([0-9]{2}):([0-9]{2}))$")
 
 # What a value that is no time at all is told (the schema's and ``timestamp_problem``'s one sentence).
 TIMESTAMP_FORMAT_PROBLEM = "must be epoch milliseconds (an integer) or an RFC 3339 timestamp such as 2024-06-04T10:00:00Z"
@@ -143,4 +147,4 @@ def _attendance_schema(state):
 
 
 # One schema per desired state, built once.
-ATTENDANCE_SCHEMAS = dict((state, _attendance_schema(state)) for state in ("registered", "attended", "cancelled"))
+ATTENDANCE_SCHEMAS = dict((state, _attendance_schema(state)) for state in ATTENDANCE_STATES)

@@ -34,6 +34,9 @@ description:
     first stands in HubSpot. The task then fails with RV(ignore:changed) true, RV(actions) listing the answered write
     and RV(event) as it left it; when the failed request got no readable answer (a timeout, a 5xx), the message says
     that HubSpot may hold it too.
+  - A write that got no readable answer (a timeout, a 5xx, or an earlier attempt of it that got none) may stand in
+    HubSpot. When it is the task's first write, the task fails with RV(ignore:changed) true all the same, and the
+    message names that write and says that HubSpot may hold it.
 attributes:
   diff_mode:
     details:
@@ -171,7 +174,7 @@ event:
     - The event as HubSpot holds it after the task (in check mode, as it would be), with snake_case keys.
     - Every key is present; what HubSpot did not send is V(null).
     - An empty dictionary when the event does not exist (O(state=absent)).
-  returned: success, and when a write failed after earlier writes were answered
+  returned: success, and when a write failed after earlier writes were answered or may stand (then possibly empty)
   type: dict
   contains:
     event_id:
@@ -271,7 +274,7 @@ actions:
     - The writes HubSpot answered (in check mode, would answer), in order.
     - A create whose answer was lost, and whose retry met an event it may have made, is listed as C(create).
     - On a failure after earlier writes, those writes; a write that failed is not listed.
-  returned: success, and when a write failed after earlier writes were answered
+  returned: success, and when a write failed after earlier writes were answered or may stand (then possibly empty)
   type: list
   elements: str
   choices: [create, update, cancel, complete, delete]

@@ -29,8 +29,12 @@ description:
     (or the task-level O(joined_at) and O(left_at)); the module refuses the task otherwise, before any request.
   - "Reads: the first page of the event's participation breakdown (100 per page) tells how many participations P
     the event has. When the remaining pages are fewer than the contacts still unknown, the module pages through
-    the rest; otherwise it reads each of those contacts' own participation breakdown. So it sends at most
+    the rest; otherwise it reads each of those contacts' own participation breakdown. So it sends about
     1 + min(ceil(P / 100) - 1, N) reads for N contacts, and none for an empty O(contacts)."
+  - "When the task needs several states (V(registered) is satisfied by three) and the event's states are mixed, the
+    rest is read as one cursor per state, in parallel: up to one partly filled page more per state, so at most
+    ceil(P / 100) + 4 reads in all. If those cursors do not add up (participations changed during the read), the
+    rest of the first cursor is read as well, so that the result stays exact."
   - "Writes: contacts given by O(contacts[].id) and by O(contacts[].email) go to different HubSpot endpoints;
     each group is sent in ceil(n / O(batch_size)) requests, up to O(write_concurrency) at a time."
   - All input is validated before any request is sent; every problem is reported at once, each prefixed with
@@ -558,7 +562,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._errors import H
 from ansible_collections.hubspot.marketing.plugins.module_utils._module import run_module
 from ansible_collections.hubspot.marketing.plugins.module_utils._participations import EventRef
 from ansible_collections.hubspot.marketing.plugins.module_utils._reconcile import reconcile
-from ansible_collections.hubspot.marketing.plugins.module_utils._schemas import DEFAULT_WRITE_CONCURRENCY, TASK_TIMES
+from ansible_collections.hubspot.marketing.plugins.module_utils._schemas import ATTENDANCE_STATES, DEFAULT_WRITE_CONCURRENCY, TASK_TIMES
 from ansible_collections.hubspot.marketing.plugins.module_utils._validation import sort_errors
 
 
@@ -566,7 +570,7 @@ def argument_spec():
     spec = dict(AUTH_ARGSPEC)
     spec.update(EVENT_ARGSPEC)
     spec.update(
-        state=dict(type="str", required=True, choices=["registered", "attended", "cancelled"]),
+        state=dict(type="str", required=True, choices=list(ATTENDANCE_STATES)),
         # Each contact is checked by the JSON Schema in _schemas.py, not by suboptions: when core's
         # own conversion of an item fails (a string or a number where a dict belongs), ansible-core
         # 2.16 and 2.19 return the module arguments with access_token unmasked.

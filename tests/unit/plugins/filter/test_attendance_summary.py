@@ -121,3 +121,15 @@ def test_unconfirmed_and_not_attempted_contacts_fail_with_the_modules_reason():
     assert [c['outcome'] for c in out['contacts']] == ['recorded', 'failed', 'failed']
     assert out['contacts'][1]['message'] == 'unconfirmed: not seen by verify within 60 s'
     assert out['contacts'][2]['message'].startswith('not attempted: ')
+
+
+@pytest.mark.parametrize("module_changed", [True, False])
+def test_changed_follows_the_module_when_nothing_is_recorded(module_changed):
+    # Nothing recorded, one contact unconfirmed (HubSpot may hold it): the module's changed stands.
+    parsed = attendance_rows("email,status\na@x.io,registered\n")
+    call = {'item': 'registered', 'changed': module_changed, 'failed': True, 'msg': 'POST -> no response',
+            'recorded': [], 'unchanged': [], 'batch_errors': [],
+            'unconfirmed': [{'index': 0, 'email': 'a@x.io', 'reason': 'no readable answer'}]}
+    out = attendance_summary(parsed, [call])
+    assert out['totals']['recorded'] == 0
+    assert out['changed'] is module_changed

@@ -432,6 +432,30 @@ def test_answer_without_an_input_means_it_was_already_held():
                                                  "reason": a.NO_OP_REASON})]
 
 
+@pytest.mark.parametrize("status, open_reason", [
+    ("COMPLETE", None),
+    ("complete", None),
+    (None, None),  # HubSpot's schema requires it; an answer without it is read by its results
+    ("PENDING", "status 'PENDING', not COMPLETE"),
+    ("PROCESSING", "status 'PROCESSING', not COMPLETE"),
+    ("CANCELED", "status 'CANCELED', not COMPLETE"),
+    (7, "status of type int, not COMPLETE"),
+])
+def test_an_unfinished_batch_answer_leaves_its_contacts_unconfirmed(status, open_reason):
+    chunk = [contact(0, cid="51"), contact(1, cid="52"), contact(2, cid="53")]
+    error = {"status": "error", "category": "VALIDATION_ERROR", "message": "refused for contact 53", "context": {"vid": ["53"]}}
+    body = {"results": [{"vid": 51}], "numErrors": 1, "errors": [error]}
+    if status is not None:
+        body["status"] = status
+    placed = a.map_batch_response(a.Chunk(a.BY_ID, chunk), body, "registered")
+    assert indexes(placed, "batch_errors") == [2]  # a refusal is final whatever the status
+    if open_reason is None:
+        assert indexes(placed, "recorded") == [0] and indexes(placed, "unchanged") == [1]
+    else:
+        assert indexes(placed, "unconfirmed") == [0, 1]
+        assert all(open_reason in entry["reason"] for dummy, entry in buckets(placed)["unconfirmed"])
+
+
 def test_answer_matches_emails_ignoring_case():
     chunk = [contact(0, email="Ada@Example.com")]
     placed = a.map_batch_response(a.Chunk(a.BY_EMAIL, chunk), {"results": [{"email": "ada@example.com", "vid": 1001}]}, "registered")

@@ -39,6 +39,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._errors import (
     HubSpotDailyLimitError,
     HubSpotPagingError,
     HubSpotTransportError,
+    may_have_been_applied,
 )
 from ansible_collections.hubspot.marketing.tests.unit.conftest import (
     BASE,
@@ -667,6 +668,24 @@ class TestRealServer:
                 real_client(srv.url) as client:
             assert client.post("/x", {"inputs": []})["status"] == "COMPLETE"
         assert [r[0] for r in srv.requests] == ["POST", "POST"]
+
+    @pytest.mark.parametrize("first, maybe", [
+        ((502, {"Content-Type": "text/html"}, b"<html>bad gateway</html>"), True),   # a gateway may time out on a processed request
+        ((429, {"Retry-After": "0"}, TEN_SECONDLY), False),                        # a 429 was not processed
+    ])
+    def test_a_refusal_after_an_attempt_that_may_have_been_processed_says_so(self, first, maybe):
+        with Scripted([first, (429, {}, DAILY)]) as srv, real_client(srv.url, max_retries=2) as client:
+            with pytest.raises(HubSpotDailyLimitError) as exc:
+                client.post("/x", {"inputs": []})
+        assert len(srv.requests) == 2
+        assert exc.value.earlier_attempt_maybe_applied is maybe
+        assert may_have_been_applied(exc.value) is maybe
+        assert ("an earlier attempt got no readable answer and may have been applied" in str(exc.value)) is maybe
+
+    def test_an_answer_in_a_charset_python_does_not_know_is_read_as_utf8(self):
+        answer = (200, {"Content-Type": "application/json; charset=utf-9"}, {"status": "COMPLETE", "results": [{"vid": 1}]})
+        with Scripted([answer]) as srv, real_client(srv.url) as client:
+            assert client.post("/x", {"inputs": []})["results"] == [{"vid": 1}]
 
     def test_503_then_200(self):
         with Scripted([(503, {}, {"message": "down"}), OK]) as srv, real_client(srv.url) as client:

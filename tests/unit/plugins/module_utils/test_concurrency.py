@@ -43,7 +43,9 @@ class FakeHubSpot:
 
     ``fault(chunk_number, inputs)`` may return how to answer one write instead: ``"400"``, ``"503"``,
     ``"malformed"``, ``"reset"`` (no answer at all), ``"reject_one"`` (a per-input error naming the second input) or
-    ``"unnamed"`` (a per-input error that names nobody). Writes sleep ``delay`` seconds so several
+    ``"unnamed"`` (a per-input error that names nobody), ``"pending"`` (status PENDING: the batch is not
+    done, though it lists its results) or ``"charset"`` (a right answer whose Content-Type names a
+    charset Python does not know, as a gateway may). Writes sleep ``delay`` seconds so several
     are in flight at once; ``max_in_flight`` records how many were. Once the fault is answered, the
     other answers wait ``FAULT_HOLD`` seconds: the client reads the fault before a slot can free, so
     what it sends afterwards does not depend on how fast the machine is.
@@ -135,8 +137,10 @@ class FakeHubSpot:
                 number = part["id"] if part else str(10000 + len(self.parts))
                 self.parts[item["email"]] = {"email": item["email"], "id": number, "state": state}
             results.append({"email": item["email"], "vid": int(number)})
+        status = "PENDING" if fault == "pending" else "COMPLETE"
+        headers = {"Content-Type": "application/json; charset=utf-9"} if fault == "charset" else {}
         return (201 if state == "REGISTERED" else 200), json.dumps(
-            {"status": "COMPLETE", "results": results, "numErrors": len(errors), "errors": errors})
+            {"status": status, "results": results, "numErrors": len(errors), "errors": errors}), headers
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -210,8 +214,10 @@ def placements(result):
 # A fault in one concurrent chunk: every contact still ends in exactly one bucket
 
 
-FAULTS = ["reject_one", "unnamed", "400", "503", "malformed", "reset"]
+FAULTS = ["reject_one", "unnamed", "400", "503", "malformed", "reset", "pending", "charset"]
 STOPS = {"400": "batch_errors", "503": "unconfirmed", "malformed": "unconfirmed", "reset": "unconfirmed"}
+# Answers that stop nothing but leave the faulty chunk's contacts in one bucket.
+CHUNK_BUCKETS = {"pending": ("unconfirmed",), "charset": ("recorded", "unchanged")}
 
 
 @pytest.mark.parametrize("concurrency", [2, 4, 8, MAX_WRITE_CONCURRENCY])
@@ -242,6 +248,8 @@ def test_one_faulty_chunk_leaves_every_contact_in_exactly_one_bucket(fault, faul
     else:
         assert not result.get("not_attempted")
         assert len(fake.posts) == 10
+        if fault in CHUNK_BUCKETS:
+            assert all(where[mail][0] in CHUNK_BUCKETS[fault] for mail in faulty), [where[mail] for mail in faulty]
     # results keep the input order
     order = [entry["email"] for entry in result["recorded"]]
     assert order == sorted(order)

@@ -14,7 +14,7 @@ from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import RequestHistory
 
 from ansible_collections.hubspot.marketing.plugins.module_utils import _events as ev
-from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotApiError
+from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotApiError, HubSpotTransportError
 from ansible_collections.hubspot.marketing.plugins.module_utils._participations import EventRef
 from ansible_collections.hubspot.marketing.tests.unit.conftest import spec_client
 
@@ -310,7 +310,7 @@ class TestEnsure:
         outcome = ev.ensure_event(client, BY_ID, "completed", desired(start_date_time="2026-03-01T10:00:00Z", end_date_time="2026-03-01T11:00:00Z"))
         assert outcome.actions == ["complete"] and outcome.failure is None
         assert client.post.call_args[0][0] == ME + "/events/theirs/complete"
-        assert client.post.call_args[1] == {"params": {"externalAccountId": "acc"}}
+        assert client.post.call_args[1] == {"params": {"externalAccountId": "acc"}, "attempts": None}
 
     def test_completing_a_new_event_without_times_creates_nothing(self):
         client = client_answering(gets=[NOT_FOUND])
@@ -382,9 +382,37 @@ class TestEnsure:
         assert message.startswith(str(failure)) and "(before this failure HubSpot answered: update" in message
         assert ("HubSpot may hold it too" in message) is may_hold
 
-    def test_a_failure_of_the_first_write_is_raised(self):
-        refused = api_error(500, {"status": "error", "message": "boom"}, "POST", ME + "/events/web-1/cancel")
+    def test_a_refused_first_write_is_raised(self):
+        refused = api_error(400, {"status": "error", "message": "bad", "category": "VALIDATION_ERROR"}, "POST", ME + "/events/web-1/cancel")
         client = client_answering(gets=[READ], posts=[refused])
+        with pytest.raises(HubSpotApiError):
+            ev.ensure_event(client, REF, "cancelled", {})
+
+    @pytest.mark.parametrize("failure", [
+        api_error(500, {"status": "error", "message": "boom"}, "POST", ME + "/events/web-1/cancel"),
+        HubSpotTransportError("POST", ME + "/events/web-1/cancel", "timed out"),
+        # refused on the retry, after an attempt that got no answer and may have been applied
+        HubSpotApiError("POST", ME + "/events/web-1/cancel", 429, policy="DAILY", retries=1, earlier_attempt_maybe_applied=True),
+    ])
+    def test_a_first_write_that_may_stand_is_reported_changed(self, failure):
+        client = client_answering(gets=[READ], posts=[failure])
+        outcome = ev.ensure_event(client, REF, "cancelled", {})
+        assert outcome.failure is failure and outcome.changed and outcome.actions == []
+        message = outcome.failure_message()
+        assert message.startswith(str(failure))
+        assert "the failed cancel got no readable answer, so HubSpot may hold it: run the task again" in message
+        assert "before this failure" not in message
+        client.get.assert_called_once()  # no read back after a failure
+
+    def test_a_create_that_may_stand_is_reported_changed(self):
+        client = client_answering(gets=[NOT_FOUND], posts=[HubSpotTransportError("POST", ME + "/events", "timed out")])
+        outcome = ev.ensure_event(client, REF, "present", desired(event_name="Webinar", event_organizer="Org"))
+        assert outcome.changed and outcome.actions == [] and outcome.event == {}
+        assert "the failed create got no readable answer" in outcome.failure_message()
+
+    def test_a_read_failure_before_any_write_is_raised(self):
+        # A 5xx on a read is no write that may stand: the task fails unchanged.
+        client = client_answering(gets=[api_error(503, {"message": "down"}, "GET", ME + "/events/web-1")])
         with pytest.raises(HubSpotApiError):
             ev.ensure_event(client, REF, "cancelled", {})
 
@@ -417,7 +445,7 @@ class TestEnsure:
         outcome = ev.ensure_event(client, REF, "absent", {})
         assert outcome.actions == ["delete"] and outcome.event == {} and outcome.before["event_name"] == "Webinar"
         assert outcome.before["custom_properties"] == {"topic": "ansible"}
-        client.request.assert_called_once_with("DELETE", ME + "/events/web-1", params={"externalAccountId": "acc"})
+        client.request.assert_called_once_with("DELETE", ME + "/events/web-1", params={"externalAccountId": "acc"}, json_body=None)
         assert outcome.warnings == []
         client = client_answering(gets=[NOT_FOUND])
         outcome = ev.ensure_event(client, REF, "absent", {})

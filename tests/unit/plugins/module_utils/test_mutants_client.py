@@ -235,7 +235,7 @@ def test_retries_are_listed_by_status_or_error_type(history, listed):
     with c.HubSpotClient(TOKEN, base_url=BASE, pace=False) as client:
         response = type("Response", (), {"raw": Raw(history)})()
         attempts = []
-        assert client._note_retries("POST", "/p", response, attempts) == len(listed)
+        assert len(client._note_retries("POST", "/p", response, attempts)) == len(listed)
         assert client.retries == listed
         assert len(attempts) == len(listed)
         client.retries = ["GET /x: 503"] * 6

@@ -659,3 +659,29 @@ def test_a_write_without_answer_leaves_its_contacts_unconfirmed_and_stops_the_lo
     assert [outcome.bucket_of(c) for c in contacts] == ["unconfirmed", "unconfirmed", "not_attempted"]
     assert outcome.entries("unconfirmed")[0]["reason"] == "no readable answer, so it may have been recorded: %s" % error
     assert client.request_count == 1
+
+
+@pytest.mark.parametrize("error, bucket", [
+    # refused on the retry, after an attempt that may have been applied (a 502, a read timeout): may stand
+    (HubSpotApiError("POST", "/attendance", 429, policy="DAILY", retries=1, earlier_attempt_maybe_applied=True), "unconfirmed"),
+    (HubSpotApiError("POST", "/attendance", 429, policy="DAILY", retries=1), "batch_errors"),
+])
+def test_a_refusal_after_an_attempt_that_may_have_been_applied_leaves_its_contacts_unconfirmed(error, bucket):
+    client = spec_client(post=[error])
+    outcome = r.Outcome()
+    contacts = prepared([1, 2, 3])
+    r.write_contacts(client, EVENT, "registered", contacts, 2, outcome, concurrency=1)
+    assert [outcome.bucket_of(c) for c in contacts] == [bucket, bucket, "not_attempted"]
+
+
+def test_an_unexpected_error_while_writing_leaves_its_contacts_unconfirmed_and_stops_the_loop():
+    def post(path, body, params=None, attempts=None):
+        raise LookupError("unknown encoding: utf-9")
+
+    client = spec_client(post=post)
+    outcome = r.Outcome()
+    contacts = prepared([1, 2, 3])
+    r.write_contacts(client, EVENT, "registered", contacts, 2, outcome, concurrency=1)
+    assert [outcome.bucket_of(c) for c in contacts] == ["unconfirmed", "unconfirmed", "not_attempted"]
+    assert "the answer could not be read (LookupError)" in outcome.entries("unconfirmed")[0]["reason"]
+    assert isinstance(outcome.failure, HubSpotTransportError)

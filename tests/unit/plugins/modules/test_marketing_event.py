@@ -9,6 +9,7 @@ __metaclass__ = type
 
 
 import pytest
+import requests
 
 from ansible_collections.hubspot.marketing.plugins.modules import marketing_event as module
 from ansible_collections.hubspot.marketing.tests.unit.plugins.modules.utils import assert_not_printed, run_module
@@ -105,4 +106,15 @@ def test_a_write_failing_after_another_reports_what_hubspot_holds(requests_mock)
     assert result["event"]["event_name"] == "Renamed" and result["error"]["correlation_id"] == "c-4"
     assert result["msg"].endswith("(before this failure HubSpot answered: update)") and "cannot cancel" in result["msg"]
     assert [r.method for r in requests_mock.request_history] == ["GET", "PATCH", "POST"]
+    assert_not_printed(result, TOKEN)
+
+
+def test_a_create_that_timed_out_fails_changed_and_says_hubspot_may_hold_it(requests_mock):
+    missing = {"status_code": 404, "json": {"message": "nope", "category": "OBJECT_NOT_FOUND", "correlationId": "c-5"}}
+    requests_mock.get(ME + "/events/web-1", [missing])
+    requests_mock.post(ME + "/events", exc=requests.exceptions.ReadTimeout("read timed out"))
+    code, result = run_module(module, args(event_name="Webinar", event_organizer="Org", max_retries=0))
+    assert code == 1 and result["changed"] is True and result["actions"] == [] and result["event"] == {}
+    assert "the failed create got no readable answer, so HubSpot may hold it: run the task again to converge" in result["msg"]
+    assert [r.method for r in requests_mock.request_history] == ["GET", "POST"]
     assert_not_printed(result, TOKEN)
