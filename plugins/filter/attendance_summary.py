@@ -237,7 +237,33 @@ def _outcomes(parsed, by_state):
             states[state][entry['outcome']] += 1
             contacts.append(entry)
     contacts.sort(key=lambda c: c['index'])
+    _one_contact_in_two_states(contacts, states)
     return states, contacts, call_errors
+
+
+def _where(contact):
+    """``line 4 (c@x.io, attended)``: a row as the summary names it."""
+    where = 'line %d' % contact['line'] if contact['line'] is not None else 'item %d' % contact['index']
+    return '%s (%s, %s)' % (where, contact['email'] or contact['id'], contact['state'])
+
+
+def _one_contact_in_two_states(contacts, states):
+    """Rows in different states that HubSpot's answers showed to be one contact (one row by id, one by
+    email, the id HubSpot returned being the same) both fail: each call wrote its state, HubSpot holds
+    only one of them, and the reads before writing could not tell (the contact was new to the event)."""
+    by_id = {}
+    for contact in contacts:
+        if contact['outcome'] in ('recorded', 'unchanged') and contact['id'] not in (None, ''):
+            by_id.setdefault(to_text(contact['id']), []).append(contact)
+    for contact_id, group in by_id.items():
+        if len(set(c['state'] for c in group)) < 2:
+            continue
+        message = '%s are one HubSpot contact (id %s), given in several states: HubSpot holds only one of them; give each contact once' % (
+            ' and '.join(_where(c) for c in group), contact_id)
+        for contact in group:
+            states[contact['state']][contact['outcome']] -= 1
+            states[contact['state']]['failed'] += 1
+            contact.update(outcome='failed', message=message)
 
 
 def _totals(parsed, states):
@@ -264,8 +290,7 @@ def _lines(states, totals, contacts, call_errors, check_mode):
     call_messages = set(err['message'] for err in call_errors)
     failed = [c for c in contacts if c['outcome'] == 'failed' and c['message'] not in call_messages]
     for contact in failed[:FAILED_SHOWN]:
-        where = 'line %d' % contact['line'] if contact['line'] is not None else 'item %d' % contact['index']
-        lines.append('failed %s (%s, %s): %s' % (where, contact['email'] or contact['id'], contact['state'], contact['message']))
+        lines.append('failed %s: %s' % (_where(contact), contact['message']))
     if len(failed) > FAILED_SHOWN:
         lines.append('... and %d more failed contacts (see the report)' % (len(failed) - FAILED_SHOWN))
     return lines

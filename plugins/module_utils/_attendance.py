@@ -488,8 +488,26 @@ def unchanged_entry(contact, state, reason):
     return {"id": known(contact, "id"), "email": known(contact, "email"), "current_state": state, "reason": reason}
 
 
-def _given(contact):
-    return "id %s" % contact["id"] if contact.get("id") is not None else contact["email"]
+def answered_as_one_contact(recorded):
+    """Contacts of one task that HubSpot's write answers named with the same contact id (one given by id,
+    another by email): ``[(contacts, contact id, same)]``, ``same`` when they asked for the same
+    attendance duration (HubSpot then holds what each asked for, whichever write came last).
+
+    ``recorded`` holds ``(contact, recorded entry)`` pairs. Before writing, the reads tell this only
+    for a contact that already took part (``one_contact_twice``); for a new one the answers are the first to.
+    """
+    by_id = {}
+    for contact, entry in recorded:
+        if entry.get("id") is not None:
+            by_id.setdefault(entry["id"], []).append(contact)
+    return [(contacts, contact_id, len(set(c.get("duration") for c in contacts)) == 1)
+            for contact_id, contacts in sorted(by_id.items(), key=lambda item: item[1][0]["index"]) if len(contacts) > 1]
+
+
+def given_as(contact):
+    """``contacts[3] (id 51)`` or ``contacts[3] (ada@example.com)``: a contact as the task gave it."""
+    given = "id %s" % contact["id"] if contact.get("id") is not None else contact["email"]
+    return "contacts[%d] (%s)" % (contact["index"], given)
 
 
 def one_contact_twice(contacts, current, state):
@@ -513,9 +531,8 @@ def one_contact_twice(contacts, current, state):
             pairs.append((other, contact, entry))
     if not pairs:
         return None
-    named = ["contacts[%d] (%s) and contacts[%d] (%s) are one HubSpot contact (id %s, %s)" % (
-        other["index"], _given(other), contact["index"], _given(contact), entry.get("id"), entry.get("email"))
-        for other, contact, entry in pairs[:3]]
+    named = ["%s and %s are one HubSpot contact (id %s, %s)" % (given_as(other), given_as(contact), entry.get("id"), entry.get("email"))
+             for other, contact, entry in pairs[:3]]
     return "give each contact once, by its id or by its email: %s" % first_few(named, 3, len(pairs))
 
 

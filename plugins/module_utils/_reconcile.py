@@ -32,9 +32,11 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._attendance impo
     SATISFIED,
     UNCHANGED,
     UNCONFIRMED,
+    answered_as_one_contact,
     build_diff,
     compute_delta,
     contacts_message,
+    given_as,
     holds,
     index_participations,
     map_batch_response,
@@ -198,6 +200,26 @@ class Outcome:
 
     def contacts(self, *buckets):
         return [contact for dummy, (name, contact, entry) in sorted(self._placed.items()) if name in buckets]
+
+    def placed(self, bucket):
+        """``(contact, entry)`` of every contact in ``bucket``, in input order."""
+        return [(contact, entry) for dummy, (name, contact, entry) in sorted(self._placed.items()) if name == bucket]
+
+
+def check_answered_as_one(outcome, warn=None):
+    """Contacts the answers named as one HubSpot contact (``answered_as_one_contact``): with different
+    durations HubSpot holds only one of them, so each is ``unconfirmed`` (``verify`` then tells which
+    one holds); with the same, each is recorded and ``warn`` says to give the contact once, since the
+    next run's reads see them as one and refuse the task."""
+    for contacts, contact_id, same in answered_as_one_contact(outcome.placed(RECORDED)):
+        text = "%s are one HubSpot contact (id %s): both were written" % (" and ".join(given_as(c) for c in contacts), contact_id)
+        if same:
+            if warn is not None:
+                warn("%s; give each contact once, by its id or by its email (the next run refuses the task otherwise)" % text)
+            continue
+        reason = "%s with different attendance durations, and HubSpot holds only one of them" % text
+        for contact in contacts:
+            outcome.put(UNCONFIRMED, contact, unconfirmed_entry(contact, reason))
 
 
 def _send_chunk(client, event, state, chunk):
@@ -386,6 +408,7 @@ def reconcile(client, request, check_mode=False, diff=False, warn=None):
     mark = client.request_count
     write_contacts(client, event, state, to_write, request["batch_size"], outcome, request.get("write_concurrency", DEFAULT_WRITE_CONCURRENCY))
     _count(client, calls, "writes", mark)
+    check_answered_as_one(outcome, warn)
     event_total = totals.get(state_filter(state)) if state_filter(state) else None
     verify_error = _verify(client, request, outcome, event_total, calls, result) if request["verify"] else None
 

@@ -329,7 +329,7 @@ state:
   sample: attended
 recorded:
   description:
-    - The contacts HubSpot's answer lists as changed (in check mode, the contacts that would be written), contacts by id first.
+    - The contacts HubSpot's answer lists as changed (in check mode, the contacts that would be written), in input order.
     - With O(verify), also contacts whose write got no readable answer but that HubSpot's reads then showed in O(state).
     - Empty when nothing changed.
   returned: always
@@ -339,7 +339,8 @@ recorded:
     id:
       description:
         - The contact id HubSpot returned, as a string. For contacts given by email in check mode, the id
-          is known only when the contact already took part in the event; otherwise V(null).
+          is known only when the reads showed the contact's participation (without C(--diff) the module reads
+          only the states that satisfy O(state)); otherwise V(null).
       type: str
       sample: "51"
     email:

@@ -685,3 +685,27 @@ def test_an_unexpected_error_while_writing_leaves_its_contacts_unconfirmed_and_s
     assert [outcome.bucket_of(c) for c in contacts] == ["unconfirmed", "unconfirmed", "not_attempted"]
     assert "the answer could not be read (LookupError)" in outcome.entries("unconfirmed")[0]["reason"]
     assert isinstance(outcome.failure, HubSpotTransportError)
+
+
+@pytest.mark.parametrize("left_at, bucket", [
+    ("2026-03-01T11:00:00Z", "recorded"),     # the same duration as contacts[0]: HubSpot holds what each asked for
+    ("2026-03-01T10:30:00Z", "unconfirmed"),  # another duration: HubSpot holds only one of the two
+])
+def test_contacts_the_answers_name_as_one_contact(left_at, bucket):
+    raw = [{"id": "1002", "joined_at": "2026-03-01T10:00:00Z", "left_at": "2026-03-01T11:00:00Z"},
+           {"email": "grace@example.com", "joined_at": "2026-03-01T10:00:00Z", "left_at": left_at},
+           {"email": "ada@example.com", "joined_at": "2026-03-01T10:00:00Z", "left_at": "2026-03-01T11:00:00Z"}]
+    contacts = prepare_contacts(raw, "attended", NOW)
+    outcome = r.Outcome()
+    for contact, vid in zip(contacts, ("1002", "1002", "1001")):
+        outcome.put("recorded", contact, {"id": vid, "email": contact.get("email"), "state": "attended"})
+    warned = []
+    r.check_answered_as_one(outcome, warned.append)
+    assert [outcome.bucket_of(c) for c in contacts] == [bucket, bucket, "recorded"]
+    text = "contacts[0] (id 1002) and contacts[1] (grace@example.com) are one HubSpot contact (id 1002): both were written"
+    if bucket == "recorded":
+        assert warned == [text + "; give each contact once, by its id or by its email (the next run refuses the task otherwise)"]
+    else:
+        assert warned == []
+        assert [e["reason"] for e in outcome.entries("unconfirmed")] == [
+            text + " with different attendance durations, and HubSpot holds only one of them"] * 2
