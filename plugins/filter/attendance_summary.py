@@ -249,8 +249,9 @@ def _where(contact):
 
 def _one_contact_in_two_states(contacts, states):
     """Rows in different states that HubSpot's answers showed to be one contact (one row by id, one by
-    email, the id HubSpot returned being the same) both fail: each call wrote its state, HubSpot holds
-    only one of them, and the reads before writing could not tell (the contact was new to the event)."""
+    email, the id HubSpot returned being the same) both fail: each call wrote its state, so the rows
+    disagree on what the contact should hold, and the reads before writing could not tell (the contact
+    was new to the event). The next run's reads see them as one and refuse the rows."""
     by_id = {}
     for contact in contacts:
         if contact['outcome'] in ('recorded', 'unchanged') and contact['id'] not in (None, ''):
@@ -258,7 +259,7 @@ def _one_contact_in_two_states(contacts, states):
     for contact_id, group in by_id.items():
         if len(set(c['state'] for c in group)) < 2:
             continue
-        message = '%s are one HubSpot contact (id %s), given in several states: HubSpot holds only one of them; give each contact once' % (
+        message = '%s are one HubSpot contact (id %s), given in several states that each call wrote in turn; give each contact once' % (
             ' and '.join(_where(c) for c in group), contact_id)
         for contact in group:
             states[contact['state']][contact['outcome']] -= 1

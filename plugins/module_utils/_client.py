@@ -20,7 +20,6 @@ __metaclass__ = type
 
 import base64
 import bisect
-import codecs
 import json
 import os
 import re
@@ -205,16 +204,14 @@ def build_retry(max_retries, backoff_factor=BACKOFF_FACTOR, retry_after_cap=RETR
     return retry
 
 
-def _known_encoding(name):
-    """The charset an answer names when Python knows it, else UTF-8 (HubSpot's JSON): a gateway's
-    ``charset=utf-9`` must not make the answer unreadable."""
-    if name:
-        try:
-            codecs.lookup(name)
-            return name
-        except LookupError:
-            pass
-    return "utf-8"
+def _decoded(content, encoding):
+    """``content`` as text in the charset the answer names, or in UTF-8 (HubSpot's JSON) when Python cannot
+    decode with that one: a gateway's ``charset=utf-9`` (unknown) or ``charset=hex`` (no text encoding)
+    must not make the answer unreadable."""
+    try:
+        return content.decode(encoding or "utf-8", "replace")
+    except (LookupError, UnicodeError):
+        return content.decode("utf-8", "replace")
 
 
 def may_have_been_processed(attempts):
@@ -845,7 +842,7 @@ class HubSpotClient:
         text = self._body_text(response)
         if not 200 <= response.status_code < 300:
             raise HubSpotApiError.from_response(method, path, response.status_code, text, retries=retries,
-                                                earlier_attempt_maybe_applied=may_have_been_processed(history))
+                                                earlier_attempt_maybe_applied=method != "GET" and may_have_been_processed(history))
         return _json_object(method, path, response.status_code, text, retries)
 
     def last_status(self):
@@ -873,7 +870,7 @@ class HubSpotClient:
         content = response.content
         if not content and getattr(response.raw, "data", None):
             content = response.raw.data
-        return self._scrub((content or b"").decode(_known_encoding(response.encoding), "replace"))
+        return self._scrub(_decoded(content or b"", response.encoding))
 
     def retry_summary(self, shown=5):
         """One warning line about the retries this client made, or None when there were none."""

@@ -21,7 +21,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.hubspot.marketing.plugins.module_utils._attendance import iso_instant, parse_timestamp, timestamp_problem
-from ansible_collections.hubspot.marketing.plugins.module_utils._client import API_PAGE_MAX, api_path, malformed_answer, may_have_been_processed
+from ansible_collections.hubspot.marketing.plugins.module_utils._client import API_PAGE_MAX, api_path, malformed_answer
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import (
     HubSpotApiError,
     HubSpotError,
@@ -486,11 +486,11 @@ class _EventRun(object):
         self.outcome = Outcome()
         self.current = read_event(client, ref)
 
-    def _send(self, action, method, path, params=None, body=None, attempts=None):
+    def _send(self, action, method, path, params=None, body=None):
         """One write of this run: ``outcome.attempt`` names it until HubSpot answers."""
         self.outcome.attempt = action
         if method == "POST":
-            answer = self.client.post(path, body, params=params, attempts=attempts)
+            answer = self.client.post(path, body, params=params)
         else:
             answer = self.client.request(method, path, params=params, json_body=body)
         self.outcome.attempt = None
@@ -542,12 +542,11 @@ class _EventRun(object):
             self.current = merge_event(normalize_event({}, ref.external_account_id),
                                        dict(created, external_event_id=ref.external_event_id))
         else:
-            attempts = []
             try:
-                written = self._send("create", "POST", create_path(), body=create_body(ref, created), attempts=attempts)
+                written = self._send("create", "POST", create_path(), body=create_body(ref, created))
             except HubSpotApiError as exc:
                 made = False
-                if not self._lost_race(exc, may_have_been_processed(attempts)):
+                if not self._lost_race(exc, exc.earlier_attempt_maybe_applied):
                     return False
             else:
                 self.current = normalize_event(written, ref.external_account_id)
@@ -563,7 +562,6 @@ class _EventRun(object):
         the create is reported (``changed``): returns True. Else another run created it: False."""
         if not is_create_conflict(exc):
             raise exc
-        self.outcome.attempt = None  # answered: the event exists
         existing = conflict_object_id(exc)
         named = " with objectId %s" % existing if existing else ""
         if ours_maybe:
@@ -576,7 +574,8 @@ class _EventRun(object):
                                          "went on with that event instead" % (self.ref.describe(), named))
         self.current = read_event(self.client, self.ref)
         if self.current is None:
-            raise exc
+            raise exc  # the event exists but cannot be read yet: with ``ours_maybe`` the create may stand
+        self.outcome.attempt = None  # answered: the event exists, and the run goes on with it
         return ours_maybe
 
     def update(self, fields):

@@ -188,6 +188,8 @@ class Outcome:
     def __init__(self):
         self._placed = {}  # contact index -> (bucket, contact, entry)
         self.failure = None
+        # Indexes of contacts whose bucket no read can settle (``check_answered_as_one``): verify leaves them.
+        self.settled = set()
 
     def put(self, bucket, contact, entry):
         self._placed[contact["index"]] = (bucket, contact, entry)
@@ -208,9 +210,10 @@ class Outcome:
 
 def check_answered_as_one(outcome, warn=None):
     """Contacts the answers named as one HubSpot contact (``answered_as_one_contact``): with different
-    durations HubSpot holds only one of them, so each is ``unconfirmed`` (``verify`` then tells which
-    one holds); with the same, each is recorded and ``warn`` says to give the contact once, since the
-    next run's reads see them as one and refuse the task."""
+    durations HubSpot holds only one of them, so each is ``unconfirmed``, for good (``settled``: a
+    lagging read may show either span, so ``verify`` cannot tell which write came last); with the same,
+    each is recorded and ``warn`` says to give the contact once, since the next run's reads see them as
+    one and refuse the task."""
     for contacts, contact_id, same in answered_as_one_contact(outcome.placed(RECORDED)):
         text = "%s are one HubSpot contact (id %s): both were written" % (" and ".join(given_as(c) for c in contacts), contact_id)
         if same:
@@ -220,6 +223,7 @@ def check_answered_as_one(outcome, warn=None):
         reason = "%s with different attendance durations, and HubSpot holds only one of them" % text
         for contact in contacts:
             outcome.put(UNCONFIRMED, contact, unconfirmed_entry(contact, reason))
+            outcome.settled.add(contact["index"])
 
 
 def _send_chunk(client, event, state, chunk):
@@ -348,13 +352,21 @@ def expected_event_total(outcome, state, event_total):
     read_state = state_filter(state)
     if event_total is None or read_state is None:
         return None
-    return event_total + sum(1 for c in outcome.contacts(RECORDED) if (c.get("held") or {}).get("state") != read_state)
+    # One HubSpot contact given twice (by id and by email, named alike in the answers) counts once.
+    return event_total + len(set("id:%s" % entry["id"] if entry.get("id") is not None else contact["key"]
+                                 for contact, entry in outcome.placed(RECORDED)
+                                 if (contact.get("held") or {}).get("state") != read_state))
+
+
+def verifiable(outcome):
+    """The contacts ``verify`` reads back: answered or left open by the writes, but not ``settled``."""
+    return [c for c in outcome.contacts(RECORDED, UNCHANGED, UNCONFIRMED) if c["index"] not in outcome.settled]
 
 
 def confirm(outcome, state, not_held, timeout):
     """Move contacts by what ``verify`` read: not held -> ``unconfirmed``; an unconfirmed contact held -> ``recorded``."""
     missing = set(c["key"] for c in not_held)
-    for contact in outcome.contacts(RECORDED, UNCHANGED, UNCONFIRMED):
+    for contact in verifiable(outcome):
         bucket = outcome.bucket_of(contact)
         if contact["key"] in missing and bucket != UNCONFIRMED:
             said = "recorded" if bucket == RECORDED else "already held"
@@ -426,7 +438,7 @@ def reconcile(client, request, check_mode=False, diff=False, warn=None):
 
 def _verify(client, request, outcome, event_total, calls, result):
     """Confirm the written contacts through reads (``verify``); the error that stopped it, or None."""
-    candidates = outcome.contacts(RECORDED, UNCHANGED, UNCONFIRMED)
+    candidates = verifiable(outcome)
     mark = client.request_count
     try:
         not_held, rounds = verify(client, request["event"], request["state"], candidates, request["verify_timeout"],

@@ -414,9 +414,12 @@ batch_errors:
 unconfirmed:
   description:
     - Contacts HubSpot may or may not hold in O(state). Their request got no readable answer (a timeout, a dropped
-      connection, a 5xx, a cut body), the answer left them open (an error that names no contact), or, with O(verify),
-      HubSpot answered but its reads did not show them within O(verify_timeout).
-    - Any entry here fails the task. Rerun it (the writes are idempotent) or check the contacts in HubSpot.
+      connection, a 5xx, a cut body), or was refused on a retry after an attempt that got none; the answer left them
+      open (an error that names no contact, a batch C(status) other than C(COMPLETE)); with O(verify), HubSpot
+      answered but its reads did not show them within O(verify_timeout); or the answers named one contact id for a
+      contact given by id and one given by email with different spans (HubSpot holds only one of them).
+    - Any entry here fails the task. Rerun it (the writes are idempotent) or check the contacts in HubSpot. For one
+      contact given twice, give it once; the next run refuses the task until then.
   returned: always
   type: list
   elements: dict

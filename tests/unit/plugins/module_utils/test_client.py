@@ -682,10 +682,20 @@ class TestRealServer:
         assert may_have_been_applied(exc.value) is maybe
         assert ("an earlier attempt got no readable answer and may have been applied" in str(exc.value)) is maybe
 
-    def test_an_answer_in_a_charset_python_does_not_know_is_read_as_utf8(self):
-        answer = (200, {"Content-Type": "application/json; charset=utf-9"}, {"status": "COMPLETE", "results": [{"vid": 1}]})
-        with Scripted([answer]) as srv, real_client(srv.url) as client:
+    @pytest.mark.parametrize("charset", ["utf-9", "hex", "idna"])  # unknown, no text encoding, refuses "replace"
+    def test_an_answer_in_a_charset_python_cannot_decode_with_is_read_as_utf8(self, charset):
+        answer = (200, {"Content-Type": "application/json; charset=%s" % charset}, {"status": "COMPLETE", "results": [{"vid": 1}]})
+        with Scripted([answer, answer]) as srv, real_client(srv.url) as client:
             assert client.post("/x", {"inputs": []})["results"] == [{"vid": 1}]
+            assert client.get("/x")["results"] == [{"vid": 1}]
+
+    def test_a_read_refused_after_a_5xx_says_nothing_of_an_earlier_attempt(self):
+        # Only a write can have been applied: a GET's earlier 503 is no news for its final 403.
+        refused = (403, {}, {"status": "error", "category": "MISSING_SCOPES", "message": "no", "correlationId": "c"})
+        with Scripted([(503, {}, {"message": "down"}), refused]) as srv, real_client(srv.url) as client:
+            with pytest.raises(HubSpotApiError) as exc:
+                client.get("/x")
+        assert exc.value.earlier_attempt_maybe_applied is False and "earlier attempt" not in str(exc.value)
 
     def test_503_then_200(self):
         with Scripted([(503, {}, {"message": "down"}), OK]) as srv, real_client(srv.url) as client:
