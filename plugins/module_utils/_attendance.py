@@ -403,6 +403,8 @@ def prepare_contacts(contacts, state, now_ms, defaults=None):
             "email": email,
             "key": contact_key(contact_id, email),
             "occurred_at": occurred,
+            # No time given: ``interactionDateTime`` is the task's start, another on every run (``force`` warns).
+            "occurred_from_clock": "occurred_at" not in times and joined is None,
             "joined_at": joined,
             "left_at": left,
             "duration": (left - joined) // 1000 if joined is not None else None,

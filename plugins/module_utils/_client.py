@@ -133,6 +133,9 @@ BACKOFF_MAX = 30
 # section 7), so a retry after those, without a Retry-After, waits at least this many backoff
 # factors; the others (a reset, a timeout, a 429 without Retry-After) start with an immediate retry.
 PAUSE_AFTER_LOCK_OR_OUTAGE = 2
+# A 429 without Retry-After: HubSpot's window is 10 s (TEN_SECONDLY_ROLLING, CONTRACT section 8), so an
+# immediate retry would only meet the limit again; wait this many backoff factors (10 s by default).
+PAUSE_AFTER_RATE_LIMIT = 10
 
 
 def _daily_limit_spent(response):
@@ -168,11 +171,15 @@ class _Retry(Retry):
         return min(super(_Retry, self).parse_retry_after(retry_after), self.retry_after_cap)
 
     def get_backoff_time(self):
-        """urllib3's exponential backoff; after a 423 or a 5xx at least ``PAUSE_AFTER_LOCK_OR_OUTAGE`` factors."""
+        """urllib3's exponential backoff (used when the answer gave no Retry-After); after a 423 or a 5xx at
+        least ``PAUSE_AFTER_LOCK_OR_OUTAGE`` factors, after a 429 at least ``PAUSE_AFTER_RATE_LIMIT``."""
         wait = super(_Retry, self).get_backoff_time()
         last = self.history[-1] if self.history else None
-        if last is not None and last.status is not None and (last.status == 423 or last.status >= 500):
-            wait = max(wait, min(self.backoff_factor * PAUSE_AFTER_LOCK_OR_OUTAGE, getattr(self, "backoff_max", BACKOFF_MAX)))
+        status = last.status if last is not None else None
+        pause = (PAUSE_AFTER_RATE_LIMIT if status == 429 else PAUSE_AFTER_LOCK_OR_OUTAGE if status is not None and (status == 423 or status >= 500)
+                 else None)
+        if pause is not None:
+            wait = max(wait, min(self.backoff_factor * pause, getattr(self, "backoff_max", BACKOFF_MAX)))
         return wait
 
     def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):

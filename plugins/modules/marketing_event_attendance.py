@@ -147,8 +147,8 @@ options:
         timeline. HubSpot adds a timeline event for each call and treats a call as a repeat only with the same contact
         and C(interactionDateTime) (O(occurred_at)). Re-posting this task's own earlier writes is harmless when that time
         is stable (attendees' join times, or O(occurred_at) given). Registrations and cancellations given without any
-        time are sent with the time the task started, so each forced run may add a timeline entry for them; a
-        participation recorded by another tool at another time may get a second one too.
+        time are sent with the time the task started, so each forced run may add a timeline entry for them (the task
+        warns and counts them); a participation recorded by another tool at another time may get a second one too.
     type: bool
     default: false
   allow_partial:

@@ -253,7 +253,7 @@ def test_prepare_contacts():
     ]
     out = a.prepare_contacts(raw, "attended", 42, defaults={"joined_at": NOW - HOUR, "left_at": NOW})
     assert out[0] == {"index": 0, "id": "51", "email": None, "key": "id:51", "occurred_at": NOW, "joined_at": NOW,
-                      "left_at": NOW + 60500, "duration": 60, "contact_properties": {}, "held": None}
+                      "left_at": NOW + 60500, "duration": 60, "contact_properties": {}, "held": None, "occurred_from_clock": False}
     assert out[1]["email"] == "Jane@Example.com"
     assert out[1]["key"] == "email:jane@example.com"
     assert out[1]["occurred_at"] == NOW + 1

@@ -263,3 +263,17 @@ def test_scrub_goes_on_past_an_empty_secret():
 def test_proxy_secrets_of_a_password_with_an_at_sign_and_of_a_four_letter_one():
     assert c.proxy_secrets("http://u:p@ss@h:1")[1:3] == ("u:p@ss", "u:p@ss")
     assert c.proxy_secrets("http://u:abcd@h:1")[-2:] == ("abcd", "abcd")
+
+
+@pytest.mark.parametrize("statuses, wait", [
+    ([429], 10.0),         # no Retry-After: HubSpot's 10 s window, not an immediate retry that meets the limit again
+    ([503], 2.0),          # a pause after an outage
+    ([423], 2.0),          # and after a lock
+    ([None], 0.0),         # a reset: at once
+    ([429, 429, 429, 429, 429, 429], 30.0),  # the exponential backoff, capped
+])
+def test_backoff_without_retry_after(statuses, wait):
+    retry = c.build_retry(8)
+    for status in statuses:
+        retry = retry.new(history=retry.history + (RequestHistory("GET", "/x", None, status, None),))
+    assert retry.get_backoff_time() == wait

@@ -741,3 +741,20 @@ def test_the_event_total_verify_waits_for_counts_one_contact_given_twice_once():
         contact["held"] = {}
         outcome.put("recorded", contact, {"id": vid, "email": contact.get("email"), "state": "attended"})
     assert r.expected_event_total(outcome, "attended", 40) == 42
+
+
+@pytest.mark.parametrize("given, force, warned", [
+    ({}, True, 1),                                  # no time: the run's start, another on every rerun
+    ({"occurred_at": "2024-06-01T09:00:00Z"}, True, 0),
+    ({}, False, 0),                                 # read first: a held contact is not written again
+])
+def test_force_without_a_time_warns_that_reruns_add_timeline_entries(given, force, warned):
+    fake = FakeHubSpot(known_ids=[1, 2])
+    contacts = prepare_contacts([dict(given, id="1"), {"id": "2", "occurred_at": "2024-06-01T09:00:00Z"}], "registered", NOW)
+    messages = []
+    request = dict(task([], verify=False, force=force), contacts=contacts)
+    r.reconcile(fake.client(), request, warn=messages.append)
+    timeline = [m for m in messages if "interactionDateTime" in m]
+    assert len(timeline) == warned
+    if warned:
+        assert timeline[0].startswith("force is true and 1 contact(s) have no occurred_at")
