@@ -63,6 +63,9 @@ def _floor_text(row):
     text = "%.2f× floor (%s-bound)" % (row["ratio"], row["binding"])
     if row.get("data_ratio"):
         text += "; %.2f× floor with data (%.2f s)" % (row["data_ratio"], row["data_floor_s"])
+    bound = row.get("read_write_bound_s")
+    if bound and bound > 1.01 * row["floor_s"]:
+        text += "; %.2f× the read-then-write bound (%.2f s)" % (row["wall_s"] / bound, bound)
     term = max(row.get("chain_floor_s") or 0, row.get("rate_floor_s") or 0)
     if row.get("module_wall_s") and term:
         text += "; module process %.2f s = %.2f× the %s term" % (row["module_wall_s"], row["module_wall_s"] / term, row["binding"])
@@ -183,7 +186,9 @@ def header(data):
         "another × latency); the chain is the longest cursor walk in the request log (+1 for a lone first page), +1 round "
         "of writes, + the reads after the writes. *Floor with data* uses instead one `ping` task whose `data` is the "
         "row's N contacts (Ansible's own cost of templating, sending and returning N contacts once, which any module given "
-        "the list pays); the targets are judged on the floor." % data["ping_wall_s"],
+        "the list pays); the targets are judged on the floor. *Read-then-write bound* (shown where it exceeds the floor): "
+        "the least time any client needs when the writes need every read first, under the rolling rate window "
+        "(benchmarks/README.md)." % data["ping_wall_s"],
         "- Runs: the reconcile at N=%d (at the default `write_concurrency` and at its maximum) median of %d, "
         "the ping of at least 3, the rerun, info and lookup rows median of %d, "
         "the other rows once. uri loop measured on %d contacts, per-contact script on %d; larger N extrapolated linearly "

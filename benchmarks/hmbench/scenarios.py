@@ -70,6 +70,31 @@ def summary(result):
     return result.get("summary") or {}
 
 
+def read_then_write_s(reads, chain, writes, rate, latency, window=RATE_WINDOW_S):
+    """Seconds the fastest client needs for ``reads`` in ``chain`` rounds, then ``writes`` that depend on
+    every read, under ``rate`` requests per rolling ``window``: the writes go at once, as many as the
+    window has room for; the rest each wait for a read to leave the window.
+
+    The floor's max(requests / rate, chain x latency) assumes the requests can be spread over the run;
+    writes that need every read first cannot use the room the reads leave while they run, so where the
+    reads take most of a window the writes wait. This is the least such a plan can take (no client
+    overhead, unbounded writes in flight)."""
+    per_round = [reads // chain + (1 if k < reads % chain else 0) for k in range(chain)] if chain else []
+    sent = [k * latency for k, count in enumerate(per_round) for dummy in range(count)]
+    now, left, last = chain * latency, writes, None
+    while left:
+        in_window = [t for t in sent if t + window > now]  # (the same sum as ``now`` below: no rounding gap)
+        room = rate - len(in_window)
+        if room > 0:
+            take = min(room, left)
+            sent.extend([now] * take)
+            left -= take
+            last = now
+        else:
+            now = min(in_window) + window
+    return (last + latency) if last is not None else chain * latency
+
+
 class Bench:
     """State of one profile run: the emulator, the runner, the settings and the rows so far."""
 
@@ -94,13 +119,18 @@ class Bench:
         extra = {"write_concurrency": write_concurrency} if write_concurrency else {}
         return self.vars(event_id, desired_state="attended", contacts=contacts, verify=verify, force=force, **extra)
 
-    def floor(self, requests, chain, n=None):
+    def floor(self, requests, chain, n=None, parts=None):
         """ping + max(requests / rate, longest chain x latency); which term binds. With ``n`` (a row that
-        gives Ansible N contacts) also the same with the ping that carries the N contacts."""
+        gives Ansible N contacts) also the same with the ping that carries the N contacts. With ``parts``
+        (the chain's parts) of a plan that reads, then writes, and reads nothing after: also the
+        read-then-write bound (``read_then_write_s``), shown beside the floor, not judged."""
         rate_s = requests["total"] / (self.rate / float(RATE_WINDOW_S)) if self.rate else 0.0
         chain_s = chain * self.lat
         out = {"floor_s": round(self.ping + max(rate_s, chain_s), 3), "rate_floor_s": round(rate_s, 3),
                "chain_floor_s": round(chain_s, 3), "binding": "rate" if rate_s > chain_s else "latency"}
+        if self.rate and parts and requests.get("reads") and requests.get("writes") and not parts.get("after_writes"):
+            bound = read_then_write_s(requests["reads"], parts["before_writes"], requests["writes"], self.rate, self.lat)
+            out["read_write_bound_s"] = round(self.ping + bound, 3)
         if n in self.ping_data:
             out["data_floor_s"] = round(self.ping_data[n] + max(rate_s, chain_s), 3)
         return out
@@ -166,7 +196,7 @@ def _reconcile_row(b, name, kind, n, delta, runs, contacts_ok):
            "requests": res["requests"], "chain": res["chain"], "wall_runs_s": [round(r["wall_s"], 3) for r in runs],
            "api_calls": summary(res).get("api_calls"), "outcome": contacts_ok, "wall_s": round(res["wall_s"], 3),
            "timeline": res.get("timeline")}
-    row.update(b.floor(res["requests"], chain, n))
+    row.update(b.floor(res["requests"], chain, n, parts=res["chain"]))
     row["ratio"] = round(row["wall_s"] / row["floor_s"], 3)
     if "data_floor_s" in row:
         row["data_ratio"] = round(row["wall_s"] / row["data_floor_s"], 3)
