@@ -77,8 +77,9 @@ def read_then_write_s(reads, chain, writes, rate, latency, window=RATE_WINDOW_S)
 
     The floor's max(requests / rate, chain x latency) assumes the requests can be spread over the run;
     writes that need every read first cannot use the room the reads leave while they run, so where the
-    reads take most of a window the writes wait. This is the least such a plan can take (no client
-    overhead, unbounded writes in flight)."""
+    reads take most of a window the writes wait. This is the least the plan can take with its reads
+    spread evenly over the chain's rounds (exact when each round is one read, as in a single cursor
+    walk), with no client overhead and no bound on the writes in flight."""
     per_round = [reads // chain + (1 if k < reads % chain else 0) for k in range(chain)] if chain else []
     sent = [k * latency for k, count in enumerate(per_round) for dummy in range(count)]
     now, left, last = chain * latency, writes, None
@@ -209,7 +210,7 @@ FORCE_NAME = ", force: true (write-only plan)"
 
 
 # The default plan with ``write_concurrency`` at its maximum: every write batch of the N=10,000 row in
-# two rounds instead of seven, beside the default row (the option the module offers for large deltas).
+# two rounds instead of four, beside the default row (the option the module offers for large deltas).
 WIDE_NAME = ", write_concurrency: %d" % MAX_WRITE_CONCURRENCY
 
 

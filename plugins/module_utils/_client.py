@@ -131,7 +131,7 @@ BACKOFF_FACTOR = 1.0
 BACKOFF_MAX = 30
 # HubSpot asks to wait at least 2 s after a 423 and to pause a few seconds after a 5xx (CONTRACT.md
 # section 7), so a retry after those, without a Retry-After, waits at least this many backoff
-# factors; the others (a reset, a timeout, a 429 without Retry-After) start with an immediate retry.
+# factors; a reset or a timeout starts with an immediate retry.
 PAUSE_AFTER_LOCK_OR_OUTAGE = 2
 # A 429 without Retry-After: HubSpot's window is 10 s (TEN_SECONDLY_ROLLING, CONTRACT section 8), so an
 # immediate retry would only meet the limit again; wait this many backoff factors (10 s by default).
@@ -169,6 +169,15 @@ class _Retry(Retry):
 
     def parse_retry_after(self, retry_after):
         return min(super(_Retry, self).parse_retry_after(retry_after), self.retry_after_cap)
+
+    def sleep_for_retry(self, response=None):
+        """Wait what the answer's Retry-After says, 0 (or a date past) included: urllib3 takes a zero
+        wait for no header and backs off instead, which after a 429 is HubSpot's whole window."""
+        retry_after = self.get_retry_after(response) if response is not None else None
+        if retry_after is None:
+            return False
+        time.sleep(retry_after)
+        return True
 
     def get_backoff_time(self):
         """urllib3's exponential backoff (used when the answer gave no Retry-After); after a 423 or a 5xx at

@@ -410,7 +410,7 @@ def reconcile(client, request, check_mode=False, diff=False, warn=None):
         result.update(failed=True, msg="nothing was written: %s" % twice)
         return result
     to_write, unchanged = compute_delta(request["contacts"], current, state, force=force)
-    if force:
+    if force and not check_mode:
         _warn_clock_times(to_write, warn)
     if not to_write or check_mode:
         result.update(changed=bool(to_write), unchanged=unchanged, recorded=would_record(to_write, state))
@@ -441,12 +441,13 @@ def reconcile(client, request, check_mode=False, diff=False, warn=None):
 def _warn_clock_times(to_write, warn):
     """With ``force``, every run writes every contact: one without a time of its own gets the run's start as
     ``interactionDateTime``, and HubSpot keeps a write idempotent only while that time stays the same
-    (CONTRACT section 12, row 14), so each rerun adds a timeline entry to those contacts."""
+    (CONTRACT section 12, row 14), so each rerun may add a timeline entry to those contacts. Not in check mode,
+    which sends nothing (the role turns ``force`` on there by itself for an event it would create)."""
     timeless = sum(1 for contact in to_write if contact.get("occurred_from_clock"))
     if timeless and warn is not None:
         warn("force is true and %d contact(s) have no occurred_at, so this run sends the time it started as their "
-             "interactionDateTime: HubSpot adds a timeline entry on every such rerun (it keeps a write idempotent only "
-             "with the same time); give occurred_at (per contact or for the task) to keep reruns idempotent" % timeless)
+             "interactionDateTime: HubSpot may add a timeline entry on every such rerun (it keeps a write idempotent "
+             "only with the same time); give occurred_at (per contact or for the task) to keep reruns idempotent" % timeless)
 
 
 def _verify(client, request, outcome, event_total, calls, result):

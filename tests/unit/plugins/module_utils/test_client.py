@@ -663,6 +663,16 @@ class TestRealServer:
         assert all(r[3].get("Authorization") == "Bearer " + TOKEN for r in srv.requests)
         assert_no_secret(client.retries)
 
+    def test_429_retry_after_zero_is_retried_at_once(self):
+        # urllib3 alone takes a zero Retry-After for none and backs off: after a 429, HubSpot's 10 s window.
+        with Scripted([(429, {"Retry-After": "0"}, TEN_SECONDLY), OK]) as srv, real_client(srv.url, backoff_factor=1.0) as client:
+            start = time.monotonic()
+            assert client.get("/x") == OK[2]
+            elapsed = time.monotonic() - start
+        assert len(srv.requests) == 2
+        assert elapsed < 1.0
+        assert client.retries == ["GET /x: 429"]
+
     def test_post_is_retried_on_429(self):
         with Scripted([(429, {"Retry-After": "0"}, TEN_SECONDLY), (200, {}, {"status": "COMPLETE", "results": []})]) as srv, \
                 real_client(srv.url) as client:

@@ -553,7 +553,7 @@ def test_verify_reads_back_a_write_without_answer_that_hubspot_did_not_store(ver
 def test_force_with_diff_reads_and_still_writes_what_holds():
     fake = FakeHubSpot(registered(1), known_ids=[2])
     request = task([1, 2], force=True, verify=False)
-    del request["write_concurrency"]  # one at a time unless the task says otherwise
+    del request["write_concurrency"]  # the module's default unless the task says otherwise
     result = r.reconcile(fake.client(), request, diff=True, warn=None)
     assert [i["vid"] for dummy, body, dummy2 in fake.posts for i in body["inputs"]] == [1, 2]
     assert result["api_calls"] == {"reads": 1, "writes": 1, "verify_reads": 0}
@@ -743,17 +743,18 @@ def test_the_event_total_verify_waits_for_counts_one_contact_given_twice_once():
     assert r.expected_event_total(outcome, "attended", 40) == 42
 
 
-@pytest.mark.parametrize("given, force, warned", [
-    ({}, True, 1),                                  # no time: the run's start, another on every rerun
-    ({"occurred_at": "2024-06-01T09:00:00Z"}, True, 0),
-    ({}, False, 0),                                 # read first: a held contact is not written again
+@pytest.mark.parametrize("given, force, check_mode, warned", [
+    ({}, True, False, 1),                           # no time: the run's start, another on every rerun
+    ({"occurred_at": "2024-06-01T09:00:00Z"}, True, False, 0),
+    ({}, False, False, 0),                          # read first: the plan the warning is not about
+    ({}, True, True, 0),                            # check mode sends nothing
 ])
-def test_force_without_a_time_warns_that_reruns_add_timeline_entries(given, force, warned):
+def test_force_without_a_time_warns_that_reruns_add_timeline_entries(given, force, check_mode, warned):
     fake = FakeHubSpot(known_ids=[1, 2])
     contacts = prepare_contacts([dict(given, id="1"), {"id": "2", "occurred_at": "2024-06-01T09:00:00Z"}], "registered", NOW)
     messages = []
     request = dict(task([], verify=False, force=force), contacts=contacts)
-    r.reconcile(fake.client(), request, warn=messages.append)
+    r.reconcile(fake.client(), request, check_mode=check_mode, warn=messages.append)
     timeline = [m for m in messages if "interactionDateTime" in m]
     assert len(timeline) == warned
     if warned:
