@@ -197,15 +197,15 @@ class Outcome:
     def bucket_of(self, contact):
         return self._placed[contact["index"]][0]
 
+    def placed(self, *buckets):
+        """``(contact, entry)`` of every contact in ``buckets``, in input order."""
+        return [(contact, entry) for dummy, (name, contact, entry) in sorted(self._placed.items()) if name in buckets]
+
     def entries(self, bucket):
-        return [entry for dummy, (name, contact, entry) in sorted(self._placed.items()) if name == bucket]
+        return [entry for dummy, entry in self.placed(bucket)]
 
     def contacts(self, *buckets):
-        return [contact for dummy, (name, contact, entry) in sorted(self._placed.items()) if name in buckets]
-
-    def placed(self, bucket):
-        """``(contact, entry)`` of every contact in ``bucket``, in input order."""
-        return [(contact, entry) for dummy, (name, contact, entry) in sorted(self._placed.items()) if name == bucket]
+        return [contact for contact, dummy in self.placed(*buckets)]
 
 
 def check_answered_as_one(outcome, warn=None):

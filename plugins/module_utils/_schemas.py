@@ -41,9 +41,9 @@ MAX_CONTACT_PROPERTIES = 200
 # 9999-12-31T23:59:59.999Z in epoch milliseconds.
 MAX_EPOCH_MS = 253402300799999
 
-# The per-contact times that may also be given once for the whole task.
 # The states a task can record (the module's choices; HubSpot's verbs are register, attend, cancel).
 ATTENDANCE_STATES = ("registered", "attended", "cancelled")
+# The per-contact times that may also be given once for the whole task.
 TASK_TIMES = ("occurred_at", "joined_at", "left_at")
 ATTENDANCE_TIMES = ("joined_at", "left_at")
 
