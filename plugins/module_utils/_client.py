@@ -161,11 +161,19 @@ class _Retry(Retry):
     """urllib3 Retry with HubSpot's rules: Retry-After capped, a pause after 423 and 5xx, DAILY 429 never retried."""
 
     retry_after_cap = RETRY_AFTER_CAP
+    pacer = None
 
     def new(self, **kw):
         retry = super(_Retry, self).new(**kw)
         retry.retry_after_cap = self.retry_after_cap
+        retry.pacer = self.pacer
         return retry
+
+    def sleep(self, response=None):
+        """The pause before a retry, then a slot under the rate limit: HubSpot counts each attempt."""
+        super(_Retry, self).sleep(response)
+        if self.pacer is not None:
+            self.pacer.before_retry()
 
     def parse_retry_after(self, retry_after):
         return min(super(_Retry, self).parse_retry_after(retry_after), self.retry_after_cap)
@@ -199,8 +207,9 @@ class _Retry(Retry):
                                              _pool=_pool, _stacktrace=_stacktrace)
 
 
-def build_retry(max_retries, backoff_factor=BACKOFF_FACTOR, retry_after_cap=RETRY_AFTER_CAP):
-    """The Retry object mounted on the session; ``max_retries`` 0 disables retrying."""
+def build_retry(max_retries, backoff_factor=BACKOFF_FACTOR, retry_after_cap=RETRY_AFTER_CAP, pacer=None):
+    """The Retry object mounted on the session; ``max_retries`` 0 disables retrying. With a ``pacer``
+    (``_Pacer``) each retried attempt waits for its own slot under the rate limit, as a first attempt does."""
     retry = _Retry(
         total=max_retries,
         connect=max_retries,
@@ -217,6 +226,7 @@ def build_retry(max_retries, backoff_factor=BACKOFF_FACTOR, retry_after_cap=RETR
         raise_on_redirect=False,
     )
     retry.retry_after_cap = retry_after_cap
+    retry.pacer = pacer
     return retry
 
 
@@ -534,6 +544,8 @@ class _Pacer:
     count) and re-stamped when its answer arrives: HubSpot counted it somewhere in between,
     and only the later stamp can never free a slot early. ``-Remaining`` lower than expected
     (another client on the same token) shrinks the allowance for the current window.
+    Retried attempts (sent by urllib3 inside one request) take a slot each too: ``before_retry``
+    stamps them in the sending thread, and ``after_response`` re-stamps them with the request's own.
     """
 
     def __init__(self, clock=time.monotonic, sleep=time.sleep):
@@ -543,11 +555,19 @@ class _Pacer:
         self._interval = None
         self._clock = clock
         self._sleep = sleep
+        self._retried = threading.local()  # stamps of this thread's retried attempts, for after_response
         self.waited = 0.0
 
     def _expire(self, now):
         cut = bisect.bisect_right(self._stamps, now - self._interval) if self._interval else 0
         del self._stamps[:cut]
+
+    def before_retry(self):
+        """Wait for a free slot for an attempt urllib3 is about to retry (in the request's own thread)."""
+        stamps = getattr(self._retried, "stamps", None)
+        if stamps is None:
+            stamps = self._retried.stamps = []
+        stamps.append(self.before_request())
 
     def before_request(self):
         """Wait for a free slot; returns the stamp to hand to ``after_response``."""
@@ -564,11 +584,13 @@ class _Pacer:
             self._sleep(wait)
 
     def after_response(self, headers, stamp=None):
+        retried = getattr(self._retried, "stamps", None) or []
+        self._retried.stamps = []
         with self._lock:
             now = self._clock()
-            if stamp is not None:
-                index = bisect.bisect_left(self._stamps, stamp)
-                if index < len(self._stamps) and self._stamps[index] == stamp:
+            for sent in ([stamp] if stamp is not None else []) + retried:
+                index = bisect.bisect_left(self._stamps, sent)
+                if index < len(self._stamps) and self._stamps[index] == sent:
                     del self._stamps[index]
                     bisect.insort(self._stamps, now)
             try:
@@ -788,7 +810,7 @@ class HubSpotClient:
         })
         tls_proxy = self.proxy and self.proxy.lower().startswith("https://")
         adapter = _ProxyTLSAdapter(proxy_tls_context(validate_certs, ca_path) if tls_proxy else None,
-                                   max_retries=build_retry(max_retries, backoff_factor, retry_after_cap),
+                                   max_retries=build_retry(max_retries, backoff_factor, retry_after_cap, self._pacer),
                                    pool_connections=1, pool_maxsize=pool_size)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)

@@ -529,6 +529,19 @@ class TestPacer:
             pacer.after_response({})
         assert clock.sleeps == []
 
+    def test_a_retried_attempt_keeps_its_slot_until_the_answer(self):
+        # Both attempts of one request are re-stamped when its answer arrives: the next request waits
+        # a whole window from then, not from when the retry was sent.
+        pacer, clock = paced()
+        pacer.after_response({"X-HubSpot-RateLimit-Max": "2", "X-HubSpot-RateLimit-Interval-Milliseconds": "10000",
+                              "X-HubSpot-RateLimit-Remaining": "2"})
+        stamp = pacer.before_request()
+        pacer.before_retry()
+        clock.now += 3.0  # the retried attempt's answer comes 3 s later
+        pacer.after_response({}, stamp)
+        pacer.before_request()
+        assert clock.sleeps == [pytest.approx(10.0)]
+
     def test_waits_once_the_window_is_full(self):
         pacer, clock = paced()
         headers = {"X-HubSpot-RateLimit-Max": "3", "X-HubSpot-RateLimit-Interval-Milliseconds": "10000"}
@@ -803,6 +816,19 @@ class TestRealServer:
         assert len(times) == 3
         # The 3rd request waited for the 1st (sent after ``start``) to leave the 0.6 s window.
         assert times[2] - start >= 0.6
+        assert client.pacing_wait > 0
+
+    def test_a_retried_attempt_waits_for_its_own_slot(self):
+        # HubSpot counts every attempt: with 2 per 0.6 s announced, the retry of the 2nd request (after a
+        # 503 and a 0.02 s pause) is the 3rd request in the window and must wait for the 1st to leave it.
+        limits = {"X-HubSpot-RateLimit-Max": "2", "X-HubSpot-RateLimit-Interval-Milliseconds": "600"}
+        with Scripted([(200, limits, {"results": []}), (503, limits, {"message": "down"}),
+                       (200, limits, {"results": []})]) as srv, real_client(srv.url) as client:
+            client.get("/x")
+            client.get("/x")
+        times = [r[2] for r in srv.requests]
+        assert len(times) == 3 and client.retries == ["GET /x: 503"]
+        assert times[2] - times[0] >= 0.6
         assert client.pacing_wait > 0
 
     def test_no_pacing_without_headers(self):
