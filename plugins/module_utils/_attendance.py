@@ -42,6 +42,8 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._schemas import 
     ATTENDANCE_TIMES,
     MAX_CONTACTS,
     MAX_EPOCH_MS,
+    NO_OFFSET_PATTERN,
+    NO_OFFSET_PROBLEM,
     RFC3339_PATTERN,
     TASK_TIMES,
     TIMESTAMP_FORMAT_PROBLEM,
@@ -80,6 +82,7 @@ NO_OP_REASON = "HubSpot answered that the contact already held this state (absen
 READ_REASON = "the event's participations already showed this state"
 
 _RFC3339 = re.compile(RFC3339_PATTERN)
+_NO_OFFSET = re.compile(NO_OFFSET_PATTERN)
 _INPUT_INDEX = re.compile(r"inputs\[(\d+)\]")
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
@@ -182,6 +185,8 @@ def timestamp_problem(value, now_ms=None):
             return "must not be %s" % exc
         if rfc3339:
             return "is not a valid date or time (%s)" % exc
+        if isinstance(value, str) and _NO_OFFSET.match(value.strip()):
+            return NO_OFFSET_PROBLEM
         return TIMESTAMP_FORMAT_PROBLEM
     if millis < EPOCH_SECONDS_BELOW:
         if rfc3339:

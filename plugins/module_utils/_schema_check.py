@@ -31,7 +31,8 @@ import numbers
 import re
 
 # Keywords that only annotate: no effect on validity.
-_ANNOTATIONS = frozenset(("$schema", "$id", "$comment", "title", "description", "default", "examples", "x-error"))
+_ANNOTATIONS = frozenset(("$schema", "$id", "$comment", "title", "description", "default", "examples", "x-error",
+                          "x-error-when"))
 
 _TYPES = {
     "object": lambda v: isinstance(v, dict),

@@ -61,7 +61,12 @@ RFC3339_PATTERN = (r"^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt ]([0-9]{2}):([0-9]{2})
 
 # What a value that is no time at all is told (the schema's and ``timestamp_problem``'s one sentence).
 TIMESTAMP_FORMAT_PROBLEM = "must be epoch milliseconds (an integer) or an RFC 3339 timestamp such as 2024-06-04T10:00:00Z"
+# The most common near miss, told apart: an RFC 3339 date-time without its offset (a local time).
+NO_OFFSET_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?$"
+NO_OFFSET_PROBLEM = ("has no UTC offset: add Z for UTC or the offset, such as 2024-06-04T10:00:00Z or "
+                     "2024-06-04T12:00:00+02:00 (a time without one is not guessed)")
 
+# ``x-error-when``: [pattern, sentence] pairs that replace ``x-error`` for a string they match (_validation).
 TIMESTAMP_SCHEMA = {
     "anyOf": [
         {"type": "integer", "minimum": 0, "maximum": MAX_EPOCH_MS},
@@ -69,6 +74,7 @@ TIMESTAMP_SCHEMA = {
         {"type": "string", "pattern": RFC3339_PATTERN},
     ],
     "x-error": TIMESTAMP_FORMAT_PROBLEM,
+    "x-error-when": [[NO_OFFSET_PATTERN, NO_OFFSET_PROBLEM]],
 }
 
 _PROPERTY_VALUE = {

@@ -12,7 +12,8 @@
 Schemas are Python dicts (AnsiballZ ships only .py module_utils). Validators are
 compiled once per schema and reused. Draft 2020-12 with format checking on; a schema
 may carry ``x-error`` with the sentence to print when that (sub)schema fails, which
-keeps messages readable for ``oneOf`` and ``not``.
+keeps messages readable for ``oneOf`` and ``not``, and ``x-error-when``: ``[pattern, sentence]``
+pairs whose sentence is printed instead for a string the pattern matches (a common near miss).
 
 Only non-secret option values are ever validated here, and quoted values are cut
 short, so a message never carries a secret or a megabyte of input.
@@ -248,7 +249,12 @@ _MESSAGES = {
 
 
 def _message(error):
-    custom = error.schema.get("x-error") if isinstance(error.schema, dict) else None
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    if isinstance(error.instance, str):
+        for pattern, sentence in schema.get("x-error-when") or ():
+            if re.match(pattern, error.instance.strip()):
+                return sentence
+    custom = schema.get("x-error")
     if custom:
         return custom
     message = _MESSAGES.get(error.validator)

@@ -122,6 +122,10 @@ def test_build_diff_at_exactly_the_limit_lists_every_contact():
 # Input messages (the text users read)
 
 
+NO_OFFSET = ("has no UTC offset: add Z for UTC or the offset, such as 2024-06-04T10:00:00Z or 2024-06-04T12:00:00+02:00 "
+             "(a time without one is not guessed)")
+
+
 def errors_of(state, contacts, defaults=None):
     return a.input_errors(state, contacts, defaults=defaults, now_ms=NOW)
 
@@ -131,12 +135,24 @@ def errors_of(state, contacts, defaults=None):
     (" 2024-02-30T10:00:00Z ", "is not a valid date or time (day is out of range for month)"),
     ("yesterday", "must be epoch milliseconds (an integer) or an RFC 3339 timestamp such as 2024-06-04T10:00:00Z"),
     (1.5, "must be epoch milliseconds (an integer) or an RFC 3339 timestamp such as 2024-06-04T10:00:00Z"),
+    ("2024-06-04T10:00:00", NO_OFFSET),
+    (" 2024-06-04 10:00:00.250 ", NO_OFFSET),
+    ("2024-06-04T10:00", "must be epoch milliseconds (an integer) or an RFC 3339 timestamp such as 2024-06-04T10:00:00Z"),
     (10 ** 11 - 1, "looks like epoch seconds (99999999999 is before 1973 in milliseconds): give epoch milliseconds "
                    "or an RFC 3339 timestamp"),
 ])
 def test_time_problems_are_worded_for_the_user(value, message):
     # Called directly: through input_errors the schema's own format check answers first for some of these.
     assert a.timestamp_problem(value, NOW) == message
+
+
+@pytest.mark.parametrize("contacts, defaults, path", [
+    ([{"id": 1, "joined_at": "2024-06-04T10:00:00", "left_at": "2024-06-04T11:00:00Z"}], None, "contacts[0].joined_at"),
+    ([{"id": 1}], {"joined_at": "2024-06-04T10:00:00Z", "left_at": "2024-06-04T11:00:00"}, "left_at"),
+])
+def test_a_time_without_its_offset_is_told_so_wherever_it_is_given(contacts, defaults, path):
+    # The schema's answer (contacts) and timestamp_problem's (task defaults) say the same sentence.
+    assert errors_of("attended", contacts, defaults) == [{"path": path, "message": NO_OFFSET}]
 
 
 def test_the_first_millisecond_that_is_not_epoch_seconds_is_accepted():

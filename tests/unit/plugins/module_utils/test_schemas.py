@@ -69,7 +69,7 @@ def test_good_contacts(state):
     ({"id": 1, "occurred_at": "yesterday"}, "contacts[0].occurred_at", "must be epoch milliseconds"),
     ({"id": 1, "occurred_at": -1}, "contacts[0].occurred_at", "must be epoch milliseconds"),
     ({"id": 1, "occurred_at": 1.5}, "contacts[0].occurred_at", "must be epoch milliseconds"),
-    ({"id": 1, "occurred_at": "2024-06-04T10:00:00"}, "contacts[0].occurred_at", "RFC 3339"),
+    ({"id": 1, "occurred_at": "2024-06-04T10:00:00"}, "contacts[0].occurred_at", "has no UTC offset"),
     ({"id": 1, "occurred_at": s.MAX_EPOCH_MS + 1}, "contacts[0].occurred_at", "must be epoch milliseconds"),
     ({"id": 1, "contact_properties": {"firstname": "A"}}, "contacts[0].contact_properties", "only allowed for contacts given by email"),
     ({"email": "a@example.com", "contact_properties": {"": "x"}}, "contacts[0].contact_properties", "property names must have"),
