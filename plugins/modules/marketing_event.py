@@ -133,20 +133,25 @@ EXAMPLES = r'''
       webinar_platform: zoom
   register: webinar
 
-- name: Record attendance by HubSpot's id of the event
-  hubspot.marketing.marketing_event_attendance:
-    event_id: "{{ webinar.event.event_id }}"
-    state: attended
-    contacts:
-      - email: jane@example.com
-        joined_at: "2026-03-01T10:02:00Z"
-        left_at: "2026-03-01T10:58:00Z"
+# In check mode an event that the task above would create does not exist yet (its event_id is null):
+# the tasks that use it are skipped until a real run has created it.
+- name: Record attendance and complete the webinar
+  when: webinar.event.event_id is not none
+  block:
+    - name: Record attendance by HubSpot's id of the event
+      hubspot.marketing.marketing_event_attendance:
+        event_id: "{{ webinar.event.event_id }}"
+        state: attended
+        contacts:
+          - email: jane@example.com
+            joined_at: "2026-03-01T10:02:00Z"
+            left_at: "2026-03-01T10:58:00Z"
 
-- name: Mark it completed, so HubSpot computes durations and no-shows
-  hubspot.marketing.marketing_event:
-    external_account_id: my-webinar-app
-    external_event_id: webinar-2026-03
-    state: completed
+    - name: Mark it completed, so HubSpot computes durations and no-shows
+      hubspot.marketing.marketing_event:
+        external_account_id: my-webinar-app
+        external_event_id: webinar-2026-03
+        state: completed
 
 - name: Rename an event another app created (by HubSpot's id)
   hubspot.marketing.marketing_event:
@@ -172,6 +177,8 @@ RETURN = r'''
 event:
   description:
     - The event as HubSpot holds it after the task (in check mode, as it would be), with snake_case keys.
+    - In check mode an event that would be created has no RV(event.event_id) yet (V(null)), nor any other value
+      that only HubSpot gives (V(null) too).
     - Every key is present; what HubSpot did not send is V(null).
     - An empty dictionary when the event does not exist (O(state=absent)).
   returned: success, and when a write failed after earlier writes were answered or may stand (then possibly empty)

@@ -279,12 +279,12 @@ EXAMPLES = r'''
         msg: "{{ item.contact.email }}: {{ item.message }}"
       loop: "{{ cancellations.batch_errors }}"
 
-- name: Everything from module_defaults, token from the environment (HUBSPOT_ACCESS_TOKEN)
+- name: Everything from module_defaults, token (and base_url, if set) from the environment (HUBSPOT_ACCESS_TOKEN)
   hosts: localhost
   gather_facts: false
   module_defaults:
     group/hubspot.marketing.hubspot:
-      base_url: https://api.hubapi.com
+      timeout: 60
       max_retries: 8
     hubspot.marketing.marketing_event_attendance:
       event_id: "123456789"

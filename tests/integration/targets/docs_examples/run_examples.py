@@ -19,11 +19,13 @@ AWX would give them at launch (``LAUNCH_VARS``):
 - the documented event and contact ids -> ids of events and contacts seeded in the emulator (which
   assigns its own ids). Events given by external ids are seeded with exactly the documented ids.
 
-An example passes when ansible-playbook exits 0 and, when it uses a module, the lookup or a role
-of the collection, the emulator saw at least one API request from it (so it really talked to the
-emulator, not to HubSpot). Filter-only examples make no request. Input files the examples read
-(``attendees.csv``, ``cancellations.txt``, an export under ``exports/``) are written beside the
-playbooks, as a user would have them.
+Each example runs twice, as the guides advise: first with ``--check``, which must exit 0 and send
+no write (no request other than a GET reaches the emulator), then for real. An example passes when
+both runs exit 0 and, when it uses a module, the lookup or a role of the collection, the emulator
+saw at least one API request from the real run (so it really talked to the emulator, not to
+HubSpot). Filter-only examples make no request. Input files the examples read (``attendees.csv``,
+``cancellations.txt``, an export under ``exports/``) are written beside the playbooks, as a user
+would have them.
 
 Usage: python run_examples.py [--pages] [--keep]   (ansible-doc and ansible-playbook from PATH)
 
@@ -136,11 +138,14 @@ def call(url, method="GET", body=None):
 
 def seed(url):
     """Seed the emulator; return the substitution table (documented value -> emulator value)."""
-    events = [{"externalAccountId": account, "externalEventId": event, "eventName": "Docs example %s" % event}
+    # Every event has a start and an end, as one the examples create does: in the --check run, a task that
+    # completes an event sees it as HubSpot holds it, not with the times an earlier task would give it.
+    times = {"startDateTime": "2026-01-01T10:00:00Z", "endDateTime": "2026-01-01T11:00:00Z"}
+    events = [dict(times, externalAccountId=account, externalEventId=event, eventName="Docs example %s" % event)
               for account, event in EXTERNAL_EVENTS]
     for account, placeholder in (("docs-examples", EVENT_ID_PLACEHOLDER), ("another-app", OTHER_EVENT_PLACEHOLDER)):
-        events.append({"externalAccountId": account, "externalEventId": "event-" + placeholder,
-                       "eventName": "The event documented as %s" % placeholder})
+        events.append(dict(times, externalAccountId=account, externalEventId="event-" + placeholder,
+                           eventName="The event documented as %s" % placeholder))
     contacts = [{"email": "documented-contact-%s@example.com" % cid} for cid in CONTACT_ID_PLACEHOLDERS]
     participations = [
         {"externalAccountId": "my-webinar-app", "externalEventId": "webinar-2024-06", "email": "jane@example.com",
@@ -314,7 +319,14 @@ def launches(examples):
 
 
 def requests_seen(url):
-    return len(call(url + "/_emulator/requests")["requests"])
+    return call(url + "/_emulator/requests")["requests"]
+
+
+def run_playbook(playbook, workdir, env, check=False):
+    return subprocess.run(["ansible-playbook", "-i", "inventory", "-e", "@example_vars.yml", "-e", "@launch_vars.yml"]
+                          + (["--check"] if check else []) + [os.path.basename(playbook)],
+                          cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, universal_newlines=True, check=False)
 
 
 def run_all(url, token, workdir, collection_root, pages=False):
@@ -348,20 +360,21 @@ def run_all(url, token, workdir, collection_root, pages=False):
             yaml.safe_dump(substitute(as_plays(example, label), table, url), handle, sort_keys=False)
         with open(os.path.join(workdir, "launch_vars.yml"), "w") as handle:
             yaml.safe_dump(substitute(variables, table, url), handle)
-        before = requests_seen(url)
-        result = subprocess.run(["ansible-playbook", "-i", "inventory", "-e", "@example_vars.yml", "-e", "@launch_vars.yml",
-                                 os.path.basename(playbook)],
-                                cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, universal_newlines=True, check=False)
-        sent = requests_seen(url) - before
+        before = len(requests_seen(url))
+        checked = run_playbook(playbook, workdir, env, check=True)
+        writes = [entry for entry in requests_seen(url)[before:] if entry["method"] != "GET"]
+        before = len(requests_seen(url))
+        result = run_playbook(playbook, workdir, env)
+        sent = len(requests_seen(url)) - before
         talks = any(name in yaml.safe_dump(example) for name in api_users)
-        ok = result.returncode == 0 and (sent > 0 or not talks)
-        print("docs_examples: %s: %s (exit %d, %d API request(s) to the emulator)"
-              % (label, "ok" if ok else "FAILED", result.returncode, sent))
+        ok = checked.returncode == 0 and not writes and result.returncode == 0 and (sent > 0 or not talks)
+        print("docs_examples: %s: %s (--check: exit %d, %d write(s); then exit %d, %d API request(s) to the emulator)"
+              % (label, "ok" if ok else "FAILED", checked.returncode, len(writes), result.returncode, sent))
         if not ok:
             failures.append(label)
-            print("----- %s (%s) -----" % (label, os.path.basename(playbook)))
-            print(result.stdout[-6000:].replace(token, "<token>"))
+            for name, run in (("--check", checked), ("run", result)):
+                print("----- %s (%s, %s) -----" % (label, os.path.basename(playbook), name))
+                print(run.stdout[-6000:].replace(token, "<token>"))
     print("docs_examples: %d of %d documented examples ran against the emulator" % (len(examples) - len(failures), len(examples)))
     return failures
 

@@ -226,6 +226,35 @@ def test_an_option_set_to_null_counts_as_not_given(requests_mock, name, args, ex
     assert requests_mock.call_count == 0
 
 
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_a_null_event_id_in_check_mode_names_the_likely_cause(requests_mock, check_mode):
+    """``marketing_event`` returns ``event_id`` null for an event it would create in check mode."""
+    from ansible_collections.hubspot.marketing.plugins.modules import marketing_event_attendance
+    from ansible_collections.hubspot.marketing.tests.unit.plugins.modules.utils import run_module
+
+    args = {"event_id": None, "state": "registered", "contacts": [{"id": 1}], "access_token": "pat-na1-null-test",
+            "_ansible_check_mode": check_mode}
+    code, result = run_module(marketing_event_attendance, args)
+    assert code == 1 and result["msg"].startswith("one of the following is required: event_id")
+    assert result["msg"].endswith(_module.CHECK_MODE_NEW_EVENT) is check_mode
+    assert requests_mock.call_count == 0
+
+
+@pytest.mark.parametrize("msg, error, hinted", [
+    ("one of the following is required: event_id, external_event_id", None, True),
+    ("parameters are required together: external_event_id, external_account_id", None, False),
+    ("reading the participations of event 1 failed: 404", {"not_found": True}, True),
+    ("reading the participations of event 1 failed: 404 (an HTML page)", {"not_found": False}, False),
+    ("reading the participations of event 1 failed: 403", {"status": 403}, False),
+    ("event it-1 (external account acc) not found; creating it needs event_name", None, True),
+    ("event 5 not found (an event given by event_id cannot be created: give ...)", None, True),
+    ("contacts[0].email: must be an email address", None, False),
+])
+def test_check_mode_hint(msg, error, hinted):
+    assert (_module.check_mode_hint(True, msg, error) == _module.CHECK_MODE_NEW_EVENT) is hinted
+    assert _module.check_mode_hint(False, msg, error) == ""
+
+
 @pytest.mark.parametrize("version, refused", [("1.26.20", True), ("1.25", True), ("2.0.0", False), ("2.8.0", False), ("dev", False)])
 def test_urllib3_before_2_is_refused_with_its_version(version, refused):
     from ansible_collections.hubspot.marketing.plugins.module_utils._client import urllib3_problem
