@@ -546,6 +546,8 @@ class _Pacer:
     (another client on the same token) shrinks the allowance for the current window.
     Retried attempts (sent by urllib3 inside one request) take a slot each too: ``before_retry``
     stamps them in the sending thread, and ``after_response`` re-stamps them with the request's own.
+    That holds the slots of a retried request's earlier attempts until its last answer, longer than
+    HubSpot counts them: a few slots, and only while requests are being retried.
     """
 
     def __init__(self, clock=time.monotonic, sleep=time.sleep):
@@ -873,6 +875,8 @@ class HubSpotClient:
         retries = len(history)
         if response.status_code == 407 and self.proxy:
             response.close()
+            if self._pacer:
+                self._pacer.after_response({}, stamp)
             raise HubSpotTransportError(method, path, self._proxy_auth_text())
         self._local.status = response.status_code
         if self._pacer:

@@ -63,16 +63,19 @@ def environment_hint(argument_spec, msg):
 # Why an event may be missing in check mode: the task that would create it has not (``marketing_event``
 # returns ``event_id`` null for it). Said after "event_id" is required but null, after HubSpot's 404 and
 # after a module's own "event ... not found".
-CHECK_MODE_NEW_EVENT = ". In check mode, an event that an earlier task would create does not exist yet and has no event_id."
+CHECK_MODE_NEW_EVENT = "In check mode, an event that an earlier task would create does not exist yet and has no event_id."
 
 
 def check_mode_hint(check_mode, msg, error=None):
-    """The ``CHECK_MODE_NEW_EVENT`` text for ``msg`` when it is about a missing event in check mode, else ""."""
+    """The ``CHECK_MODE_NEW_EVENT`` sentence to append to ``msg`` when it is about a missing event in check mode, else ""."""
     if not check_mode:
         return ""
-    missing_id = "event_id" in msg.replace("external_event_id", "") and "required" in msg
+    # ansible-core says "one of the following is required: event_id, ..." or "... all of the following are missing: event_id, ...".
+    missing_id = "event_id" in msg.replace("external_event_id", "") and ("required" in msg or "missing" in msg)
     not_found = (isinstance(error, dict) and error.get("not_found")) or re.match(r"event .* not found\b", msg)
-    return CHECK_MODE_NEW_EVENT if missing_id or not_found else ""
+    if not (missing_id or not_found):
+        return ""
+    return (" " if msg.rstrip().endswith(".") else ". ") + CHECK_MODE_NEW_EVENT
 
 
 def checked(*error_lists):

@@ -252,7 +252,7 @@ def _message(error):
     schema = error.schema if isinstance(error.schema, dict) else {}
     if isinstance(error.instance, str):
         for pattern, sentence in schema.get("x-error-when") or ():
-            if re.match(pattern, error.instance.strip()):
+            if re.match(pattern, error.instance):
                 return sentence
     custom = schema.get("x-error")
     if custom:

@@ -147,10 +147,13 @@ EXAMPLES = r'''
             joined_at: "2026-03-01T10:02:00Z"
             left_at: "2026-03-01T10:58:00Z"
 
+    # The times it is completed with: given here, check mode does not depend on those the first task would set.
     - name: Mark it completed, so HubSpot computes durations and no-shows
       hubspot.marketing.marketing_event:
         external_account_id: my-webinar-app
         external_event_id: webinar-2026-03
+        start_date_time: "2026-03-01T10:00:00Z"
+        end_date_time: "2026-03-01T11:00:00Z"
         state: completed
 
 - name: Rename an event another app created (by HubSpot's id)

@@ -138,14 +138,13 @@ def call(url, method="GET", body=None):
 
 def seed(url):
     """Seed the emulator; return the substitution table (documented value -> emulator value)."""
-    # Every event has a start and an end, as one the examples create does: in the --check run, a task that
-    # completes an event sees it as HubSpot holds it, not with the times an earlier task would give it.
-    times = {"startDateTime": "2026-01-01T10:00:00Z", "endDateTime": "2026-01-01T11:00:00Z"}
-    events = [dict(times, externalAccountId=account, externalEventId=event, eventName="Docs example %s" % event)
+    # The events have no start or end time: an example that completes one must give them (in its --check run,
+    # a task sees the event as HubSpot holds it, not with the times an earlier task of the example would set).
+    events = [{"externalAccountId": account, "externalEventId": event, "eventName": "Docs example %s" % event}
               for account, event in EXTERNAL_EVENTS]
     for account, placeholder in (("docs-examples", EVENT_ID_PLACEHOLDER), ("another-app", OTHER_EVENT_PLACEHOLDER)):
-        events.append(dict(times, externalAccountId=account, externalEventId="event-" + placeholder,
-                           eventName="The event documented as %s" % placeholder))
+        events.append({"externalAccountId": account, "externalEventId": "event-" + placeholder,
+                       "eventName": "The event documented as %s" % placeholder})
     contacts = [{"email": "documented-contact-%s@example.com" % cid} for cid in CONTACT_ID_PLACEHOLDERS]
     participations = [
         {"externalAccountId": "my-webinar-app", "externalEventId": "webinar-2024-06", "email": "jane@example.com",

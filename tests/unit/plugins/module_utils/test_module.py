@@ -236,12 +236,13 @@ def test_a_null_event_id_in_check_mode_names_the_likely_cause(requests_mock, che
             "_ansible_check_mode": check_mode}
     code, result = run_module(marketing_event_attendance, args)
     assert code == 1 and result["msg"].startswith("one of the following is required: event_id")
-    assert result["msg"].endswith(_module.CHECK_MODE_NEW_EVENT) is check_mode
+    assert result["msg"].endswith("(an option set to null counts as not given). " + _module.CHECK_MODE_NEW_EVENT) is check_mode
     assert requests_mock.call_count == 0
 
 
 @pytest.mark.parametrize("msg, error, hinted", [
     ("one of the following is required: event_id, external_event_id", None, True),
+    ("counters is True but all of the following are missing: event_id, external_event_id", None, True),
     ("parameters are required together: external_event_id, external_account_id", None, False),
     ("reading the participations of event 1 failed: 404", {"not_found": True}, True),
     ("reading the participations of event 1 failed: 404 (an HTML page)", {"not_found": False}, False),
@@ -251,8 +252,13 @@ def test_a_null_event_id_in_check_mode_names_the_likely_cause(requests_mock, che
     ("contacts[0].email: must be an email address", None, False),
 ])
 def test_check_mode_hint(msg, error, hinted):
-    assert (_module.check_mode_hint(True, msg, error) == _module.CHECK_MODE_NEW_EVENT) is hinted
+    assert (_module.check_mode_hint(True, msg, error) == ". " + _module.CHECK_MODE_NEW_EVENT) is hinted
     assert _module.check_mode_hint(False, msg, error) == ""
+
+
+def test_check_mode_hint_after_a_message_that_ends_a_sentence():
+    assert _module.check_mode_hint(True, "GET /x -> 404 OBJECT_NOT_FOUND: Event not found.", {"not_found": True}) == \
+        " " + _module.CHECK_MODE_NEW_EVENT
 
 
 @pytest.mark.parametrize("version, refused", [("1.26.20", True), ("1.25", True), ("2.0.0", False), ("2.8.0", False), ("dev", False)])
