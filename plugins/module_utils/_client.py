@@ -566,10 +566,7 @@ class _Pacer:
 
     def before_retry(self):
         """Wait for a free slot for an attempt urllib3 is about to retry (in the request's own thread)."""
-        stamps = getattr(self._retried, "stamps", None)
-        if stamps is None:
-            stamps = self._retried.stamps = []
-        stamps.append(self.before_request())
+        self._retried.stamps = getattr(self._retried, "stamps", []) + [self.before_request()]
 
     def before_request(self):
         """Wait for a free slot; returns the stamp to hand to ``after_response``."""

@@ -361,8 +361,9 @@ def run_all(url, token, workdir, collection_root, pages=False):
             yaml.safe_dump(substitute(variables, table, url), handle)
         before = len(requests_seen(url))
         checked = run_playbook(playbook, workdir, env, check=True)
-        writes = [entry for entry in requests_seen(url)[before:] if entry["method"] != "GET"]
-        before = len(requests_seen(url))
+        log = requests_seen(url)
+        writes = [entry for entry in log[before:] if entry["method"] != "GET"]
+        before = len(log)
         result = run_playbook(playbook, workdir, env)
         sent = len(requests_seen(url)) - before
         talks = any(name in yaml.safe_dump(example) for name in api_users)

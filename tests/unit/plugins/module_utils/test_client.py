@@ -831,6 +831,15 @@ class TestRealServer:
         assert times[2] - times[0] >= 0.6
         assert client.pacing_wait > 0
 
+    def test_a_proxy_refusal_after_a_retry_leaves_no_slot_behind(self):
+        # The 407 ends the request without the usual answer path: its retried attempt's stamp must not
+        # wait for the thread's next request to be re-stamped.
+        with Scripted([(503, {}, {"message": "down"}), (407, {}, b"")]) as srv, real_client(srv.url, proxy=srv.url) as client:
+            with pytest.raises(HubSpotTransportError):
+                client.get("/x")
+        assert len(srv.requests) == 2
+        assert client._pacer._retried.stamps == []
+
     def test_no_pacing_without_headers(self):
         with Scripted([OK]) as srv, real_client(srv.url) as client:
             for dummy in range(5):
