@@ -731,7 +731,7 @@ class _Answer:
         key = _as_key(contact_id=_first(context.get("vid"))) or _as_key(email=_first(context.get("email")))
         if key in self.keys:
             return self.keys[key]
-        wheres = [error.get("in")] + [d.get("in") for d in error.get("errors") or [] if isinstance(d, dict)]
+        wheres = [error.get("in")] + [d.get("in") for d in _details(error)]
         for where in wheres:
             match = _INPUT_INDEX.search(where if isinstance(where, str) else "")
             if match and int(match.group(1)) < len(self.chunk):
@@ -743,7 +743,9 @@ class _Answer:
         return named[0] if len(named) == 1 else None
 
     def attribute_errors(self):
-        for error in self.body.get("errors") or []:
+        errors = self.body.get("errors")
+        # Any other value than a list (row 13: error bodies vary) is one error the answer does not attribute.
+        for error in errors if isinstance(errors, list) else [errors] if errors else []:
             entry = error_entry(error, self.body)
             contact = self._by_error_keys(error) if isinstance(error, dict) else None
             if contact is None or contact["index"] in self.failed or contact["index"] in self.listed:
@@ -769,12 +771,23 @@ class _Answer:
             self.failed[left[0]["index"]] = entry
 
 
+def _details(error):
+    """The objects of an error's own ``errors`` list (anything else there tells nothing)."""
+    details = error.get("errors")
+    return [d for d in details if isinstance(d, dict)] if isinstance(details, list) else []
+
+
+def _text(value):
+    """A message as text, whatever HubSpot sent in its place (None stays None)."""
+    return value if isinstance(value, str) or value is None else str(value)
+
+
 def error_entry(error, body):
     """A ``batch_errors`` entry (without its contact) from one item of a write answer's ``errors``."""
     if not isinstance(error, dict):
-        error = {"message": str(error)}
-    details = [d for d in error.get("errors") or [] if isinstance(d, dict)]
-    message = error.get("message") or (details[0].get("message") if details else None) or "rejected by HubSpot"
+        error = {"message": error}
+    details = _details(error)
+    message = _text(error.get("message")) or (_text(details[0].get("message")) if details else None) or "rejected by HubSpot"
     return {
         "contact": {"index": None},
         "status": error.get("status"),

@@ -227,26 +227,28 @@ def check_answered_as_one(outcome, warn=None):
 
 
 def _send_chunk(client, event, state, chunk):
-    """One attendance write (a ``Chunk``): ``(body, error, attempts)``.
+    """One attendance write (a ``Chunk``) and what its answer says of each contact: ``(placed, error)``,
+    ``placed`` as ``map_batch_response`` gives it.
 
-    Any other exception once the request may be on its way is this chunk's error too, so its contacts
-    are placed (``unconfirmed``) and the rest of the task ``not_attempted``, instead of a traceback
-    that loses every bucket.
+    Any other exception once the request may be on its way, reading the answer included, is this
+    chunk's error too, so its contacts are placed (``unconfirmed``) and the rest of the task
+    ``not_attempted``, instead of a traceback that loses every bucket.
     """
     path, query, body = chunk.request(event, state)
     attempts = []
     try:
-        return client.post(path, body, params=query, attempts=attempts), None, attempts
+        answer = client.post(path, body, params=query, attempts=attempts)
+        return map_batch_response(chunk, answer, state, retried_after_sending=may_have_been_processed(attempts)), None
     except HubSpotError as exc:
-        return None, exc, attempts
+        return None, exc
     except Exception as exc:  # pylint: disable=broad-except
-        return None, HubSpotTransportError("POST", path, "the answer could not be read (%s)" % type(exc).__name__), attempts
+        return None, HubSpotTransportError("POST", path, "the answer could not be read (%s)" % type(exc).__name__)
 
 
-def _place_answer(outcome, state, chunk, answer):
-    body, error, attempts = answer
+def _place_answer(outcome, chunk, answer):
+    placed, error = answer
     if error is None:
-        for bucket, contact, entry in map_batch_response(chunk, body, state, retried_after_sending=may_have_been_processed(attempts)):
+        for bucket, contact, entry in placed:
             outcome.put(bucket, contact, entry)
         return
     for contact in chunk:
@@ -280,7 +282,7 @@ def write_contacts(client, event, state, to_write, batch_size, outcome, concurre
                 break
             done, dummy = wait(in_flight, return_when=FIRST_COMPLETED)
             for future in done:
-                _place_answer(outcome, state, in_flight.pop(future), future.result())
+                _place_answer(outcome, in_flight.pop(future), future.result())
     for chunk in plan[sent:]:
         for contact in chunk:
             outcome.put(NOT_ATTEMPTED, contact, public_contact(contact))

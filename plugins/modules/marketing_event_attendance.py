@@ -184,7 +184,8 @@ options:
         duration given), polling with backoff (after 1.5, 2 and 4 seconds, then every 8 seconds) for up to O(verify_timeout) seconds.
       - HubSpot's reads lag its writes (about 1.3 seconds for a contact's own participations, longer for the event's),
         and HubSpot may answer a write as done without storing it. Contacts not confirmed in time move to
-        RV(unconfirmed) and fail the task; contacts whose write got no answer but that the reads show are moved to RV(recorded).
+        RV(unconfirmed) and fail the task; contacts the writes left in RV(unconfirmed) but that the reads show in O(state)
+        are moved to RV(recorded).
       - Reads the contacts' own participations, or the event's breakdown when that takes fewer requests; counted in
         RV(api_calls.verify_reads). The event's breakdown is a rollup that lags further, so a round reads it only once
         its total shows at least the participations this task's writes imply; another tool writing to the same event
@@ -331,7 +332,9 @@ state:
 recorded:
   description:
     - The contacts HubSpot's answer lists as changed (in check mode, the contacts that would be written), in input order.
-    - With O(verify), also contacts whose write got no readable answer but that HubSpot's reads then showed in O(state).
+    - With O(verify), also contacts the writes left open (no readable answer, or an answer that did not name them) that
+      HubSpot's reads then showed in O(state). The reads cannot tell whether this task's write or an earlier change put them there;
+      without O(force), the event's participations read before the writes did not show them in O(state).
     - Empty when nothing changed.
   returned: always
   type: list

@@ -612,3 +612,15 @@ def test_build_diff_summarises_past_the_limit():
     diff = a.build_diff(to_write, set(c["key"] for c in to_write), "registered", limit=2)
     assert diff["before"] == {"1": "absent", "2": "absent", "(more)": "3 more contacts not shown"}
     assert diff["after"] == {"1": "registered", "2": "registered", "(more)": "3 more contacts not shown"}
+
+
+@pytest.mark.parametrize("errors", [5, True, "one text", {"message": "a dict, not a list"}, [{"message": 7}], [{"message": None, "errors": 3}],
+                                    [{"message": {"text": "x"}, "errors": [{"message": ["y"]}]}], [{"errors": "z", "context": "w", "in": 4}]])
+def test_an_answer_whose_errors_are_misshapen_places_every_contact_once(errors):
+    # Row 13 of the contract: error bodies vary. No shape of ``errors`` may raise (a traceback after the
+    # writes were sent would lose every bucket) or confirm a contact the answer does not list.
+    chunk = [contact(0, cid="1"), contact(1, cid="2"), contact(2, cid="3")]
+    placed = a.map_batch_response(a.Chunk(a.BY_ID, chunk), {"results": [{"vid": 1}], "errors": errors}, "attended")
+    assert sorted(c["index"] for dummy, c, e in placed) == [0, 1, 2]
+    assert indexes(placed, "recorded") == [0]
+    assert "unchanged" not in [b for b, c, e in placed]

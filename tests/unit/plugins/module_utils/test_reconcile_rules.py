@@ -687,6 +687,21 @@ def test_an_unexpected_error_while_writing_leaves_its_contacts_unconfirmed_and_s
     assert isinstance(outcome.failure, HubSpotTransportError)
 
 
+def test_an_answer_that_cannot_be_read_leaves_its_contacts_unconfirmed_and_stops_the_loop(monkeypatch):
+    # The answer arrived (the write may stand) but reading it failed: the same as no readable answer.
+    def unreadable(*args, **kwargs):
+        raise TypeError("an answer of a shape nobody foresaw")
+
+    monkeypatch.setattr(r, "map_batch_response", unreadable)
+    client = spec_client(post=lambda path, body, params=None, attempts=None: {"status": "COMPLETE", "results": []})
+    outcome = r.Outcome()
+    contacts = prepared([1, 2, 3])
+    r.write_contacts(client, EVENT, "registered", contacts, 2, outcome, concurrency=1)
+    assert [outcome.bucket_of(c) for c in contacts] == ["unconfirmed", "unconfirmed", "not_attempted"]
+    assert "the answer could not be read (TypeError)" in outcome.entries("unconfirmed")[0]["reason"]
+    assert client.request_count == 1
+
+
 @pytest.mark.parametrize("left_at, bucket", [
     ("2026-03-01T11:00:00Z", "recorded"),     # the same duration as contacts[0]: HubSpot holds what each asked for
     ("2026-03-01T10:30:00Z", "unconfirmed"),  # another duration: HubSpot holds only one of the two
