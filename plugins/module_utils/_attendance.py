@@ -37,6 +37,7 @@ import datetime
 import functools
 import re
 
+from ansible_collections.hubspot.marketing.plugins.module_utils._errors import error_items
 from ansible_collections.hubspot.marketing.plugins.module_utils._schemas import (
     ATTENDANCE_SCHEMAS,
     ATTENDANCE_TIMES,
@@ -757,7 +758,8 @@ class _Answer:
                 self.failed[contact["index"]] = entry
         declared = self.body.get("numErrors")
         if isinstance(declared, int) and not isinstance(declared, bool):
-            for dummy in range(declared - len(self.failed) - len(self.loose_errors)):
+            # More errors than inputs tell nothing more (and a huge count must not cost memory).
+            for dummy in range(min(declared, len(self.chunk)) - len(self.failed) - len(self.loose_errors)):
                 self.loose_errors.append(error_entry({"message": "HubSpot counted an error it did not describe"}, self.body))
 
     def eliminate(self):
@@ -772,14 +774,13 @@ class _Answer:
 
 
 def _details(error):
-    """The objects of an error's own ``errors`` list (anything else there tells nothing)."""
-    details = error.get("errors")
-    return [d for d in details if isinstance(d, dict)] if isinstance(details, list) else []
+    """An error's own ``errors``, as ``error_items`` reads an error body's: objects, plain strings as messages."""
+    return error_items(error.get("errors"))[0]
 
 
 def _text(value):
-    """A message as text, whatever HubSpot sent in its place (None stays None)."""
-    return value if isinstance(value, str) or value is None else str(value)
+    """A message HubSpot sent as text, else None: a number or an object in its place names no contact."""
+    return value if isinstance(value, str) and value else None
 
 
 def error_entry(error, body):
@@ -787,7 +788,7 @@ def error_entry(error, body):
     if not isinstance(error, dict):
         error = {"message": error}
     details = _details(error)
-    message = _text(error.get("message")) or (_text(details[0].get("message")) if details else None) or "rejected by HubSpot"
+    message = _text(error.get("message")) or next((d["message"] for d in details if _text(d.get("message"))), "rejected by HubSpot")
     return {
         "contact": {"index": None},
         "status": error.get("status"),

@@ -191,7 +191,7 @@ class HubSpotApiError(HubSpotError):
         policy = body.get("policyName")
         if policy and not body.get("category"):
             category = "RATE_LIMITS"
-        details, scopes = _error_items(body.get("errors"))
+        details, scopes = error_items(body.get("errors"))
         context = body.get("context") or {}
         if isinstance(context, dict):
             scopes.extend(context.get("missingScopes") or [])
@@ -210,7 +210,7 @@ def is_hubspot_error(body):
     return bool(body.get("category") or body.get("correlationId"))
 
 
-def _error_items(errors):
+def error_items(errors):
     """``(details, scopes)`` of an error body's ``errors``: objects, or plain strings as some HubSpot errors give."""
     details, scopes = [], []
     for item in errors if isinstance(errors, list) else []:

@@ -332,9 +332,10 @@ state:
 recorded:
   description:
     - The contacts HubSpot's answer lists as changed (in check mode, the contacts that would be written), in input order.
-    - With O(verify), also contacts the writes left open (no readable answer, or an answer that did not name them) that
-      HubSpot's reads then showed in O(state). The reads cannot tell whether this task's write or an earlier change put them there;
-      without O(force), the event's participations read before the writes did not show them in O(state).
+    - With O(verify), also contacts the writes left open (no readable answer, an answer that did not name them or did not finish
+      the batch) that HubSpot's reads then showed in O(state) (for attendees, with the duration given). The reads cannot tell whether
+      this task's write or an earlier change put them there; without O(force), the event's participations read before the writes
+      did not show them so. Contacts given twice that HubSpot holds as one contact with different durations stay RV(unconfirmed).
     - Empty when nothing changed.
   returned: always
   type: list

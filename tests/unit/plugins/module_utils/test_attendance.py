@@ -624,3 +624,28 @@ def test_an_answer_whose_errors_are_misshapen_places_every_contact_once(errors):
     assert sorted(c["index"] for dummy, c, e in placed) == [0, 1, 2]
     assert indexes(placed, "recorded") == [0]
     assert "unchanged" not in [b for b, c, e in placed]
+
+
+def test_a_message_that_is_not_text_names_no_contact():
+    # {"message": 7} must not blame contact 7, nor leave the other unlisted input "unchanged".
+    chunk = [contact(0, cid="1"), contact(1, cid="7"), contact(2, cid="8")]
+    placed = a.map_batch_response(a.Chunk(a.BY_ID, chunk), {"results": [{"vid": 1}], "errors": [{"message": 7}]}, "attended")
+    assert indexes(placed, "recorded") == [0]
+    assert indexes(placed, "unconfirmed") == [1, 2]
+
+
+def test_an_error_told_only_in_its_plain_string_details_is_attributed_by_them():
+    chunk = [contact(0, email="a@b.com"), contact(1, email="c@d.com"), contact(2, email="e@f.com")]
+    error = {"message": "", "errors": [3, "joinedAt param must be earlier than leftAt for `a@b.com`"]}
+    placed = a.map_batch_response(a.Chunk(a.BY_EMAIL, chunk), {"results": [{"email": "c@d.com"}], "errors": [error]}, "attended")
+    assert buckets(placed)["batch_errors"][0][1]["message"] == "joinedAt param must be earlier than leftAt for `a@b.com`"
+    assert indexes(placed, "batch_errors") == [0]
+    assert indexes(placed, "recorded") == [1]
+    assert indexes(placed, "unchanged") == [2]
+
+
+def test_a_huge_error_count_counts_no_more_than_the_inputs():
+    chunk = [contact(0, cid="1"), contact(1, cid="2"), contact(2, cid="3")]
+    placed = a.map_batch_response(a.Chunk(a.BY_ID, chunk), {"results": [{"vid": 1}], "numErrors": 10 ** 6, "errors": []}, "attended")
+    assert indexes(placed, "unconfirmed") == [1, 2]
+    assert "reported 3 error(s) without naming the contact" in buckets(placed)["unconfirmed"][0][1]["reason"]

@@ -91,7 +91,8 @@ def test_error_entry_takes_every_field_and_prefers_the_error_s_correlation_id():
 
 
 @pytest.mark.parametrize("error, message", [
-    ({"errors": ["junk", {"message": "first detail"}, {"message": "second detail"}]}, "first detail"),
+    ({"errors": [3, {"message": 4}, {"message": "first detail"}, {"message": "second detail"}]}, "first detail"),
+    ({"errors": ["a plain string is a message", {"message": "second detail"}]}, "a plain string is a message"),
     ({"errors": [{"in": "inputs[0]"}]}, "rejected by HubSpot"),
     ({}, "rejected by HubSpot"),
     ("plain text", "plain text"),

@@ -687,6 +687,16 @@ def test_an_unexpected_error_while_writing_leaves_its_contacts_unconfirmed_and_s
     assert isinstance(outcome.failure, HubSpotTransportError)
 
 
+def test_a_misshapen_answer_places_its_contacts_and_the_loop_goes_on():
+    answers = [{"status": "COMPLETE", "results": [], "errors": 5}, {"status": "COMPLETE", "results": [{"vid": 3}]}]
+    client = spec_client(post=lambda path, body, params=None, attempts=None: answers.pop(0))
+    outcome = r.Outcome()
+    contacts = prepared([1, 2, 3])
+    r.write_contacts(client, EVENT, "registered", contacts, 2, outcome, concurrency=1)
+    assert [outcome.bucket_of(c) for c in contacts] == ["unconfirmed", "unconfirmed", "recorded"]
+    assert outcome.failure is None
+
+
 def test_an_answer_that_cannot_be_read_leaves_its_contacts_unconfirmed_and_stops_the_loop(monkeypatch):
     # The answer arrived (the write may stand) but reading it failed: the same as no readable answer.
     def unreadable(*args, **kwargs):
