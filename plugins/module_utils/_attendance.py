@@ -37,7 +37,7 @@ import datetime
 import functools
 import re
 
-from ansible_collections.hubspot.marketing.plugins.module_utils._errors import error_items
+from ansible_collections.hubspot.marketing.plugins.module_utils._errors import error_items, sent_text
 from ansible_collections.hubspot.marketing.plugins.module_utils._schemas import (
     ATTENDANCE_SCHEMAS,
     ATTENDANCE_TIMES,
@@ -778,17 +778,12 @@ def _details(error):
     return error_items(error.get("errors"))[0]
 
 
-def _text(value):
-    """A message HubSpot sent as text, else None: a number or an object in its place names no contact."""
-    return value if isinstance(value, str) and value else None
-
-
 def error_entry(error, body):
     """A ``batch_errors`` entry (without its contact) from one item of a write answer's ``errors``."""
     if not isinstance(error, dict):
         error = {"message": error}
     details = _details(error)
-    message = _text(error.get("message")) or next((d["message"] for d in details if _text(d.get("message"))), "rejected by HubSpot")
+    message = sent_text(error.get("message")) or next((d["message"] for d in details if sent_text(d.get("message"))), "rejected by HubSpot")
     return {
         "contact": {"index": None},
         "status": error.get("status"),

@@ -43,7 +43,7 @@ try:
     import requests
     import urllib3
     from requests.adapters import HTTPAdapter
-    from urllib3.exceptions import (ConnectTimeoutError, InsecureRequestWarning, MaxRetryError, NewConnectionError,
+    from urllib3.exceptions import (ConnectTimeoutError, InsecureRequestWarning, InvalidHeader, MaxRetryError, NewConnectionError,
                                     SSLError as Urllib3SSLError)
     from urllib3.util.retry import Retry
     from urllib3.util.ssl_ import create_urllib3_context
@@ -136,6 +136,11 @@ PAUSE_AFTER_LOCK_OR_OUTAGE = 2
 # A 429 without Retry-After: HubSpot's window is 10 s (TEN_SECONDLY_ROLLING, CONTRACT section 8), so an
 # immediate retry would only meet the limit again; wait this many backoff factors (10 s by default).
 PAUSE_AFTER_RATE_LIMIT = 10
+# The rate-limit headers the pacer follows: HubSpot announces 100 to 250 requests per 10 s. Headers
+# beyond these bounds (a gateway's own, a misread) are ignored: pacing by them could wait a day, or
+# count a billion requests as spent.
+PACER_MAX_LIMIT = 1000
+PACER_MAX_INTERVAL = 60
 
 
 def _daily_limit_spent(response):
@@ -176,7 +181,13 @@ class _Retry(Retry):
             self.pacer.before_retry()
 
     def parse_retry_after(self, retry_after):
-        return min(super(_Retry, self).parse_retry_after(retry_after), self.retry_after_cap)
+        """The header's seconds, capped; None when it is neither whole seconds nor an HTTP date (``1.5``,
+        ``soon``): the retry then backs off as without the header, instead of giving up."""
+        try:
+            seconds = super(_Retry, self).parse_retry_after(retry_after)
+        except (InvalidHeader, ValueError, OverflowError):
+            return None
+        return min(seconds, self.retry_after_cap)
 
     def sleep_for_retry(self, response=None):
         """Wait what the answer's Retry-After says, 0 (or a date past) included: urllib3 takes a zero
@@ -597,7 +608,7 @@ class _Pacer:
                 interval = int(headers.get("X-HubSpot-RateLimit-Interval-Milliseconds", "10000")) / 1000.0
             except (TypeError, ValueError):
                 return
-            if limit <= 0 or interval <= 0:
+            if not (0 < limit <= PACER_MAX_LIMIT and 0 < interval <= PACER_MAX_INTERVAL):
                 return
             self._max = limit
             self._interval = interval
@@ -607,7 +618,7 @@ class _Pacer:
             except (TypeError, ValueError):
                 return
             # Others spend the same budget: count their requests as if sent now.
-            for dummy in range(max(0, (limit - remaining) - len(self._stamps))):
+            for dummy in range(max(0, (limit - min(max(remaining, 0), limit)) - len(self._stamps))):
                 bisect.insort(self._stamps, now)
 
 
@@ -651,8 +662,9 @@ class Pager:
             reason = self._page_problem(body)
             if reason:
                 raise malformed_answer(self._client, "GET", self._path, reason)
-            if self.total is None and isinstance(body.get("total"), int):
-                self.total = body["total"]
+            total = body.get("total")
+            if self.total is None and isinstance(total, int) and not isinstance(total, bool) and 0 <= total < 2 ** 31:
+                self.total = total  # HubSpot's int32; any other value leaves it unknown
             for item in body.get("results") or []:
                 if self._limit is not None and count >= self._limit:
                     return

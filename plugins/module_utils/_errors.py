@@ -39,6 +39,17 @@ def type_name(value):
     return "null" if value is None else type(value).__name__
 
 
+def sent_text(value):
+    """A value HubSpot sent as text (a non-empty string), else None: a number or an object in the place
+    of a message or a scope says nothing, and must not be read as one."""
+    return value if isinstance(value, str) and value else None
+
+
+def _texts(values):
+    """The text items of what HubSpot sent as a list (anything else in its place: none)."""
+    return [v for v in values if sent_text(v)] if isinstance(values, list) else []
+
+
 _SHAPES = {"object": (dict, "an object"), "list": (list, "a list"), "scalar": ((str, int), "a string")}
 
 
@@ -194,9 +205,9 @@ class HubSpotApiError(HubSpotError):
         details, scopes = error_items(body.get("errors"))
         context = body.get("context") or {}
         if isinstance(context, dict):
-            scopes.extend(context.get("missingScopes") or [])
+            scopes.extend(_texts(context.get("missingScopes")))
         err_cls = HubSpotDailyLimitError if policy == "DAILY" else cls
-        message = body.get("message") or "; ".join(d["message"] for d in details if isinstance(d.get("message"), str)) or None
+        message = sent_text(body.get("message")) or "; ".join(d["message"] for d in details if sent_text(d.get("message"))) or None
         return err_cls(method, path, status, category=category, message=message,
                        correlation_id=body.get("correlationId"), details=details, policy=policy,
                        required_scopes=sorted(set(scopes)), retries=retries, error_type=body.get("errorType"),
@@ -220,7 +231,7 @@ def error_items(errors):
             details.append({k: item[k] for k in ("message", "in", "code", "subCategory", "context") if k in item})
             context = item.get("context") or {}
             if isinstance(context, dict):
-                scopes.extend(context.get("requiredGranularScopes") or [])
+                scopes.extend(_texts(context.get("requiredGranularScopes")))
     return details, scopes
 
 

@@ -27,6 +27,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._errors import (
     HubSpotError,
     may_have_been_applied,
     shape_problem,
+    type_name,
 )
 from ansible_collections.hubspot.marketing.plugins.module_utils._participations import EVENTS, EventRef
 from ansible_collections.hubspot.marketing.plugins.module_utils._validation import property_text, property_value_problem
@@ -73,6 +74,16 @@ def _millis(value):
         return parse_timestamp(value)
     except ValueError:
         return None
+
+
+def _readable(value, kind):
+    """``value`` when it reads as a ``kind`` (a boolean; a date-time ``_millis`` reads), else None: a
+    ``"false"`` taken for true would skip a cancel, an unreadable time would be sent back."""
+    if kind == "bool":
+        return value if isinstance(value, bool) else None
+    if kind == "time":
+        return value if _millis(value) is not None else None
+    return value
 
 
 def _name_errors(params):
@@ -147,6 +158,9 @@ def event_problem(raw):
                or shape_problem("appInfo", raw.get("appInfo"), "object") or shape_problem("customProperties", custom, "list"))
     if problem:
         return problem
+    for key in ("eventCancelled", "eventCompleted"):
+        if raw.get(key) is not None and not isinstance(raw[key], bool):
+            return "%s is %s, not a boolean" % (key, type_name(raw[key]))
     for index, prop in enumerate(custom or []):
         if not isinstance(prop, dict) or not isinstance(prop.get("name"), str):
             return "customProperties[%d] is not an object with a string name" % index
@@ -185,10 +199,10 @@ def normalize_event(raw, external_account_id=None):
         "external_event_id": raw.get("externalEventId"),
         "external_account_id": raw.get("externalAccountId") or external_account_id,
     }
-    for name, key, dummy in FIELDS:
-        event[name] = raw.get(key)
+    for name, key, kind in FIELDS:
+        event[name] = _readable(raw.get(key), kind)
     event.update({
-        "event_completed": raw.get("eventCompleted"),
+        "event_completed": _readable(raw.get("eventCompleted"), "bool"),
         "custom_properties": custom,
         "registrants": raw.get("registrants"),
         "attendees": raw.get("attendees"),

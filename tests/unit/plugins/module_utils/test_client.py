@@ -509,6 +509,13 @@ class TestPagination:
         with pytest.raises(ValueError):
             Pager(client, PATH, page_size=size)
 
+    @pytest.mark.parametrize("total", [True, -5, 2 ** 31, 10 ** 400, "20", 2.0])
+    def test_a_total_that_is_no_count_leaves_it_unknown(self, client, requests_mock, total):
+        requests_mock.get(BASE + PATH, json={"results": [{"a": 1}], "total": total})
+        pager = client.iter_items(PATH)
+        assert list(pager) == [{"a": 1}]
+        assert pager.total is None
+
     def test_missing_total_and_results(self, client, requests_mock):
         requests_mock.get(BASE + PATH, json={})
         pager = client.iter_items(PATH)
@@ -563,6 +570,25 @@ class TestPacer:
         assert clock.sleeps == []
         pacer.before_request()
         assert len(clock.sleeps) == 1 and clock.sleeps[0] == pytest.approx(1.0)
+
+    @pytest.mark.parametrize("headers", [
+        {"X-HubSpot-RateLimit-Max": "100000", "X-HubSpot-RateLimit-Remaining": "0"},  # would count 100,000 requests as spent
+        {"X-HubSpot-RateLimit-Max": "1", "X-HubSpot-RateLimit-Interval-Milliseconds": "86400000"},  # would wait a day
+    ])
+    def test_headers_beyond_any_hubspot_limit_are_ignored(self, headers):
+        pacer, clock = paced()
+        for dummy in range(20):
+            pacer.before_request()
+            pacer.after_response(headers)
+        assert clock.sleeps == []
+        assert len(pacer._stamps) <= 20
+
+    def test_a_negative_remaining_counts_the_whole_window_once(self):
+        pacer, clock = paced()
+        pacer.after_response({"X-HubSpot-RateLimit-Max": "10", "X-HubSpot-RateLimit-Remaining": "-100000"})
+        assert len(pacer._stamps) == 10
+        pacer.before_request()
+        assert clock.sleeps == [pytest.approx(10.0)]
 
     @pytest.mark.parametrize("headers", [
         {"X-HubSpot-RateLimit-Max": "abc"}, {"X-HubSpot-RateLimit-Max": "0"},
@@ -685,6 +711,15 @@ class TestRealServer:
         assert len(srv.requests) == 2
         assert elapsed < 1.0
         assert client.retries == ["GET /x: 429"]
+
+    @pytest.mark.parametrize("value", ["1.5", "soon", "9" * 5000])
+    def test_an_unreadable_retry_after_backs_off_and_retries(self, value):
+        assert _client.build_retry(3).parse_retry_after(value) is None
+        with Scripted([(503, {"Retry-After": value}, {"message": "busy"}), OK]) as srv, \
+                real_client(srv.url, backoff_factor=0.01) as client:
+            assert client.get("/x") == OK[2]
+        assert len(srv.requests) == 2
+        assert client.retries == ["GET /x: 503"]
 
     def test_post_is_retried_on_429(self):
         with Scripted([(429, {"Retry-After": "0"}, TEN_SECONDLY), (200, {}, {"status": "COMPLETE", "results": []})]) as srv, \

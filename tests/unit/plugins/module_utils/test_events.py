@@ -520,10 +520,28 @@ def test_a_held_time_past_year_9999_reads_as_unknown():
     ({"objectId": "1", "customProperties": {"a": 1}}, "customProperties is dict, not a list"),
     ({"objectId": "1", "customProperties": [{"name": ["a"], "value": 1}]}, "customProperties[0] is not an object with a string name"),
     ("x", "is str, not an object"),
-    ({"objectId": "1", "appInfo": {"id": 1}, "customProperties": [{"name": "a", "value": "1"}]}, None),
+    ({"objectId": "1", "eventCancelled": "false"}, "eventCancelled is str, not a boolean"),
+    ({"objectId": "1", "eventCompleted": 0}, "eventCompleted is int, not a boolean"),
+    ({"objectId": "1", "appInfo": {"id": 1}, "customProperties": [{"name": "a", "value": "1"}], "eventCancelled": False}, None),
 ])
 def test_event_problem(raw, reason):
     assert ev.event_problem(raw) == reason
+
+
+@pytest.mark.parametrize("raw, field", [
+    ({"eventCancelled": "false"}, "event_cancelled"),    # a truthy string would skip a cancel
+    ({"eventCompleted": "false"}, "event_completed"),    # ... or a complete
+    ({"startDateTime": 1.5}, "start_date_time"),         # an unreadable time is unknown, not sent back
+    ({"endDateTime": "2026-01-01T10:00:00"}, "end_date_time"),
+    ({"endDateTime": {"at": 1}}, "end_date_time"),
+])
+def test_a_write_answer_field_that_cannot_be_read_is_unknown(raw, field):
+    assert ev.normalize_event(dict(raw, objectId="1"))[field] is None
+
+
+def test_readable_fields_are_kept_as_sent():
+    event = ev.normalize_event({"objectId": "1", "eventCancelled": False, "eventCompleted": True, "startDateTime": "2026-01-01T10:00:00Z"})
+    assert (event["event_cancelled"], event["event_completed"], event["start_date_time"]) == (False, True, "2026-01-01T10:00:00Z")
 
 
 def test_a_misshapen_event_read_is_malformed_and_a_write_answer_is_read_leniently():
