@@ -65,8 +65,8 @@ options:
       - How many times one request is retried after a rate limit (HTTP 429, honouring C(Retry-After), capped at 60 seconds),
         HTTP 423, 477, 500, 502, 503, 504 or 521, a timeout or a dropped connection, with exponential backoff
         (the first retry at once, the next ones after 2, 4, 8 and 16 seconds), except that a retry after HTTP 423 or 5xx
-        waits at least 2 seconds, as HubSpot asks, and one after a 429 without C(Retry-After) at least 10 seconds
-        (HubSpot's rate window).
+        waits at least 2 seconds, as HubSpot asks, and one after a 429 without C(Retry-After) (or with one that is
+        neither whole seconds nor a date) at least 10 seconds (HubSpot's rate window).
       - A 429 for the daily limit is never retried.
       - V(0) disables retrying.
     type: int

@@ -37,7 +37,7 @@ import datetime
 import functools
 import re
 
-from ansible_collections.hubspot.marketing.plugins.module_utils._errors import error_items, sent_text
+from ansible_collections.hubspot.marketing.plugins.module_utils._errors import error_items, error_message
 from ansible_collections.hubspot.marketing.plugins.module_utils._schemas import (
     ATTENDANCE_SCHEMAS,
     ATTENDANCE_TIMES,
@@ -783,7 +783,7 @@ def error_entry(error, body):
     if not isinstance(error, dict):
         error = {"message": error}
     details = _details(error)
-    message = sent_text(error.get("message")) or next((d["message"] for d in details if sent_text(d.get("message"))), "rejected by HubSpot")
+    message = error_message(error, details) or "rejected by HubSpot"
     return {
         "contact": {"index": None},
         "status": error.get("status"),

@@ -43,7 +43,7 @@ try:
     import requests
     import urllib3
     from requests.adapters import HTTPAdapter
-    from urllib3.exceptions import (ConnectTimeoutError, InsecureRequestWarning, InvalidHeader, MaxRetryError, NewConnectionError,
+    from urllib3.exceptions import (ConnectTimeoutError, InsecureRequestWarning, MaxRetryError, NewConnectionError,
                                     SSLError as Urllib3SSLError)
     from urllib3.util.retry import Retry
     from urllib3.util.ssl_ import create_urllib3_context
@@ -167,6 +167,8 @@ class _Retry(Retry):
 
     retry_after_cap = RETRY_AFTER_CAP
     pacer = None
+    # urllib3 also retries a 413 that carries Retry-After: the same body would be too large again.
+    RETRY_AFTER_STATUS_CODES = frozenset((429, 503))
 
     def new(self, **kw):
         retry = super(_Retry, self).new(**kw)
@@ -185,8 +187,8 @@ class _Retry(Retry):
         ``soon``): the retry then backs off as without the header, instead of giving up."""
         try:
             seconds = super(_Retry, self).parse_retry_after(retry_after)
-        except (InvalidHeader, ValueError, OverflowError):
-            return None
+        except Exception:  # pylint: disable=broad-except
+            return None  # InvalidHeader, a ValueError or OverflowError of a huge number, an IndexError of email.utils on 3.9
         return min(seconds, self.retry_after_cap)
 
     def sleep_for_retry(self, response=None):

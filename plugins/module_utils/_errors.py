@@ -45,6 +45,12 @@ def sent_text(value):
     return value if isinstance(value, str) and value else None
 
 
+def error_message(error, details):
+    """The message of an error body or of one item of a write answer's ``errors``: its own text, else the
+    texts of its ``details`` (``error_items``) joined; None when it has none."""
+    return sent_text(error.get("message")) or "; ".join(d["message"] for d in details if sent_text(d.get("message"))) or None
+
+
 def _texts(values):
     """The text items of what HubSpot sent as a list (anything else in its place: none)."""
     return [v for v in values if sent_text(v)] if isinstance(values, list) else []
@@ -207,7 +213,7 @@ class HubSpotApiError(HubSpotError):
         if isinstance(context, dict):
             scopes.extend(_texts(context.get("missingScopes")))
         err_cls = HubSpotDailyLimitError if policy == "DAILY" else cls
-        message = sent_text(body.get("message")) or "; ".join(d["message"] for d in details if sent_text(d.get("message"))) or None
+        message = error_message(body, details)
         return err_cls(method, path, status, category=category, message=message,
                        correlation_id=body.get("correlationId"), details=details, policy=policy,
                        required_scopes=sorted(set(scopes)), retries=retries, error_type=body.get("errorType"),

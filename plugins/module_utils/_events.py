@@ -76,14 +76,10 @@ def _millis(value):
         return None
 
 
-def _readable(value, kind):
-    """``value`` when it reads as a ``kind`` (a boolean; a date-time ``_millis`` reads), else None: a
-    ``"false"`` taken for true would skip a cancel, an unreadable time would be sent back."""
-    if kind == "bool":
-        return value if isinstance(value, bool) else None
-    if kind == "time":
-        return value if _millis(value) is not None else None
-    return value
+def _held_time(value):
+    """A date-time the event holds, or None when it holds none or one that cannot be read (HubSpot's
+    answers vary): the user is then asked for it."""
+    return value if _millis(value) is not None else None
 
 
 def _name_errors(params):
@@ -199,10 +195,10 @@ def normalize_event(raw, external_account_id=None):
         "external_event_id": raw.get("externalEventId"),
         "external_account_id": raw.get("externalAccountId") or external_account_id,
     }
-    for name, key, kind in FIELDS:
-        event[name] = _readable(raw.get(key), kind)
+    for name, key, dummy in FIELDS:
+        event[name] = raw.get(key)
     event.update({
-        "event_completed": _readable(raw.get("eventCompleted"), "bool"),
+        "event_completed": raw.get("eventCompleted"),
         "custom_properties": custom,
         "registrants": raw.get("registrants"),
         "attendees": raw.get("attendees"),
@@ -629,12 +625,14 @@ class _EventRun(object):
         instants: the given times, else the event's own.
         """
         current = self.current or {}
-        start = times.get("start_date_time") or current.get("start_date_time")
-        end = times.get("end_date_time") or current.get("end_date_time")
+        start = times.get("start_date_time") or _held_time(current.get("start_date_time"))
+        end = times.get("end_date_time") or _held_time(current.get("end_date_time"))
         if not start or not end:
-            missing = " and ".join(name for name, value in (("start_date_time", start), ("end_date_time", end)) if not value)
-            raise EventStateError("%s: completing an event needs its start and end time, and the event holds no %s; give %s"
-                                  % (self.ref.describe(), missing.replace("_date_time", " time"), missing), event=self.current)
+            names = [name for name, value in (("start_date_time", start), ("end_date_time", end)) if not value]
+            missing = " and ".join(names)
+            readable = "readable " if any(current.get(name) for name in names) else ""
+            raise EventStateError("%s: completing an event needs its start and end time, and the event holds no %s%s; give %s"
+                                  % (self.ref.describe(), readable, missing.replace("_date_time", " time"), missing), event=self.current)
         if (current.get("event_completed") and _millis(current.get("start_date_time")) == _millis(start)
                 and _millis(current.get("end_date_time")) == _millis(end)):
             return None

@@ -712,6 +712,10 @@ class TestRealServer:
         assert elapsed < 1.0
         assert client.retries == ["GET /x: 429"]
 
+    def test_a_413_is_not_retried_for_its_retry_after(self):
+        assert not _client.build_retry(3).is_retry("POST", 413, has_retry_after=True)
+        assert _client.build_retry(3).is_retry("POST", 503, has_retry_after=True)
+
     @pytest.mark.parametrize("value", ["1.5", "soon", "9" * 5000])
     def test_an_unreadable_retry_after_backs_off_and_retries(self, value):
         assert _client.build_retry(3).parse_retry_after(value) is None

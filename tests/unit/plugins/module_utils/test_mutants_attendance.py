@@ -91,8 +91,9 @@ def test_error_entry_takes_every_field_and_prefers_the_error_s_correlation_id():
 
 
 @pytest.mark.parametrize("error, message", [
-    ({"errors": [3, {"message": 4}, {"message": "first detail"}, {"message": "second detail"}]}, "first detail"),
-    ({"errors": ["a plain string is a message", {"message": "second detail"}]}, "a plain string is a message"),
+    ({"errors": [3, {"message": 4}, {"message": "first detail"}, {"message": "second detail"}]}, "first detail; second detail"),
+    ({"errors": ["a plain string is a message", {"message": "second detail"}]}, "a plain string is a message; second detail"),
+    ({"message": "its own", "errors": ["detail"]}, "its own"),
     ({"errors": [{"in": "inputs[0]"}]}, "rejected by HubSpot"),
     ({}, "rejected by HubSpot"),
     ("plain text", "plain text"),
