@@ -141,6 +141,10 @@ PAUSE_AFTER_RATE_LIMIT = 10
 # count a billion requests as spent.
 PACER_MAX_LIMIT = 1000
 PACER_MAX_INTERVAL = 60
+# A walk ends when a page names no next cursor; this many empty pages in a row, each with a new cursor,
+# end it with HubSpotPagingError (a repeated cursor does at once): an answer that never ends must not
+# hang the play.
+MAX_EMPTY_PAGES = 10
 
 
 def _daily_limit_spent(response):
@@ -632,8 +636,8 @@ class Pager:
     next cursor, never because ``total`` says so: HubSpot's event breakdowns are an
     asynchronous rollup, so the cursor, not the count, says where the items end (HubSpot's
     paging rules; the live API's lagging rollups); ``total`` only plans reads. A cursor seen
-    before raises ``HubSpotPagingError`` instead of looping. A page that is not shaped like
-    a page (``results`` not a list of objects, ``paging`` not an object) or an item that
+    before, or ``MAX_EMPTY_PAGES`` empty pages in a row, raise ``HubSpotPagingError`` instead of
+    looping. A page that is not shaped like a page (``results`` not a list of objects, ``paging`` not an object) or an item that
     ``item_problem(item)`` finds fault with raises the MALFORMED_RESPONSE ``HubSpotApiError``.
     """
 
@@ -653,35 +657,48 @@ class Pager:
         seen_cursors = set()
         after = None
         count = 0
+        empty = 0  # pages in a row that held nothing but a next cursor
         while self._limit is None or count < self._limit:
-            params = dict(self._params)
-            want = self._page_size if self._limit is None else min(self._page_size, self._limit - count)
-            params["limit"] = want
-            if after is not None:
-                params["after"] = after
-            body = self._client.get(self._path, params=params)
-            self.pages += 1
-            reason = self._page_problem(body)
-            if reason:
-                raise malformed_answer(self._client, "GET", self._path, reason)
-            total = body.get("total")
-            if self.total is None and isinstance(total, int) and not isinstance(total, bool) and 0 <= total < 2 ** 31:
-                self.total = total  # HubSpot's int32; any other value leaves it unknown
+            body = self._fetch(after, count)
             for item in body.get("results") or []:
                 if self._limit is not None and count >= self._limit:
                     return
                 count += 1
                 yield item
             after = ((body.get("paging") or {}).get("next") or {}).get("after")
-            if not after:
+            if not after or (self._limit is not None and count >= self._limit):
                 return
-            if self._limit is not None and count >= self._limit:
-                return
-            if after in seen_cursors:
-                raise HubSpotPagingError(
-                    "GET %s: the API returned cursor %r a second time after %d pages; stopping instead of looping"
-                    % (self._path, after, self.pages))
-            seen_cursors.add(after)
+            empty = self._follow(after, seen_cursors, 0 if body.get("results") else empty + 1)
+
+    def _fetch(self, after, count):
+        """The page after cursor ``after`` (the first when None), checked, with ``total`` noted from it."""
+        params = dict(self._params)
+        params["limit"] = self._page_size if self._limit is None else min(self._page_size, self._limit - count)
+        if after is not None:
+            params["after"] = after
+        body = self._client.get(self._path, params=params)
+        self.pages += 1
+        reason = self._page_problem(body)
+        if reason:
+            raise malformed_answer(self._client, "GET", self._path, reason)
+        total = body.get("total")
+        if self.total is None and isinstance(total, int) and not isinstance(total, bool) and 0 <= total < 2 ** 31:
+            self.total = total  # HubSpot's int32; any other value leaves it unknown
+        return body
+
+    def _follow(self, after, seen_cursors, empty):
+        """``empty`` (the empty pages in a row so far) when the walk may follow ``after``; else the
+        ``HubSpotPagingError`` that ends a walk that would never end."""
+        if after in seen_cursors:
+            raise HubSpotPagingError(
+                "GET %s: the API returned cursor %r a second time after %d pages; stopping instead of looping"
+                % (self._path, after, self.pages))
+        seen_cursors.add(after)
+        if empty >= MAX_EMPTY_PAGES:
+            raise HubSpotPagingError(
+                "GET %s: the API returned %d pages in a row with no results but a new cursor, after %d pages; "
+                "stopping instead of looping" % (self._path, empty, self.pages))
+        return empty
 
     def _page_problem(self, body):
         """Why a page body is not ``{"results": [{...}], "paging": {"next": {"after": "..."}}}``, or None."""

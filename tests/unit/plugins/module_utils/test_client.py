@@ -469,6 +469,20 @@ class TestPagination:
         assert seen == ["0", "1", "2", "3"]
         assert requests_mock.call_count == 2
 
+    def test_empty_pages_with_new_cursors_end_the_walk(self, client, requests_mock):
+        # One empty page with a cursor is followed (HubSpot may filter a page down to nothing); an answer
+        # that keeps handing out new cursors for nothing must not hang the play.
+        pages = [{"json": page(0, 2, 100, after="c0")}, {"json": page(2, 0, 100, after="e0")}, {"json": page(2, 2, 100, after="c1")}]
+        pages += [{"json": page(4, 0, 100, after="e%d" % n)} for n in range(1, 100)]
+        requests_mock.get(BASE + PATH, pages)
+        seen = []
+        with pytest.raises(HubSpotPagingError) as exc:
+            for item in client.iter_items(PATH, page_size=2):
+                seen.append(item["id"])
+        assert "10 pages in a row with no results but a new cursor, after 13 pages" in str(exc.value)
+        assert seen == ["0", "1", "2", "3"]
+        assert requests_mock.call_count == 3 + _client.MAX_EMPTY_PAGES
+
     def test_limit_shrinks_the_last_page_and_stops(self, client, requests_mock):
         requests_mock.get(BASE + PATH, [{"json": page(0, 100, 1000, after="c1")}, {"json": page(100, 50, 1000, after="c2")}])
         pager = client.iter_items(PATH, limit=150)
