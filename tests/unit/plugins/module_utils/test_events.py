@@ -530,8 +530,6 @@ def test_event_problem(raw, reason):
     assert ev.event_problem(raw) == reason
 
 
-
-
 def test_a_misshapen_event_read_is_malformed_and_a_write_answer_is_read_leniently():
     client = spec_client(get=[{"objectId": "1", "appInfo": "x"}])
     with pytest.raises(HubSpotApiError) as exc:
