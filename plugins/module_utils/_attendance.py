@@ -448,11 +448,9 @@ def index_participations(participations):
     for item in participations:
         entry = {"state": item.get("state"), "id": item.get("contact_id"), "email": item.get("email"),
                  "duration": item.get("attendance_duration_seconds")}
-        if entry["id"] not in (None, ""):
-            try:
-                index[contact_key(contact_id=entry["id"])] = entry
-            except (TypeError, ValueError):
-                pass
+        key = _as_key(contact_id=entry["id"])  # only a whole number of ASCII digits is a contact id
+        if key is not None:
+            index[key] = entry
         if isinstance(entry["email"], str) and entry["email"].strip():
             index[contact_key(email=entry["email"])] = entry
     return index
@@ -467,7 +465,8 @@ def holds(entry, contact, state):
     if not entry or entry.get("state") not in SATISFIED[state]:
         return False
     if state == "attended" and contact.get("duration") is not None:
-        return entry.get("duration") == contact["duration"]
+        duration = entry.get("duration")
+        return not isinstance(duration, bool) and duration == contact["duration"]  # true is no 1 second
     return True
 
 
@@ -684,7 +683,8 @@ def _as_key(contact_id=None, email=None):
     """``contact_key`` of a value taken from a response, or None when it is not an identifier."""
     try:
         if contact_id is not None and not isinstance(contact_id, bool):
-            return contact_key(contact_id=contact_id) if str(contact_id).isdigit() else None
+            text = str(contact_id)
+            return contact_key(contact_id=contact_id) if text.isascii() and text.isdigit() else None
         if isinstance(email, str) and email.strip():
             return contact_key(email=email)
     except (TypeError, ValueError):

@@ -649,3 +649,22 @@ def test_a_huge_error_count_counts_no_more_than_the_inputs():
     placed = a.map_batch_response(a.Chunk(a.BY_ID, chunk), {"results": [{"vid": 1}], "numErrors": 10 ** 6, "errors": []}, "attended")
     assert indexes(placed, "unconfirmed") == [1, 2]
     assert "reported 3 error(s) without naming the contact" in buckets(placed)["unconfirmed"][0][1]["reason"]
+
+
+@pytest.mark.parametrize("contact_id", [" 51 ", "5_1", "\u0665\u0661", 51.0, True])
+def test_a_read_contact_id_that_is_not_a_whole_number_of_ascii_digits_names_no_contact(contact_id):
+    # int() reads all of these as 51: a misread id would report contact 51 as already holding the state.
+    index = a.index_participations([{"state": "attended", "contact_id": contact_id, "email": None}])
+    assert index == {}
+
+
+def test_a_read_contact_id_of_digits_names_the_contact():
+    assert set(a.index_participations([{"state": "registered", "contact_id": "51", "email": "Ada@Example.com"}])) == {
+        "id:51", "email:ada@example.com"}
+    assert set(a.index_participations([{"state": "registered", "contact_id": 51, "email": None}])) == {"id:51"}
+
+
+@pytest.mark.parametrize("duration, held", [(3600, True), (3600.0, True), (True, False), ("3600", False), (None, False)])
+def test_an_attendee_holds_the_state_only_with_the_duration_asked(duration, held):
+    contact = {"duration": 3600} if duration is not True else {"duration": 1}
+    assert a.holds({"state": "attended", "duration": duration}, contact, "attended") is held
