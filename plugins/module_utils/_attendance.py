@@ -37,7 +37,7 @@ import datetime
 import functools
 import re
 
-from ansible_collections.hubspot.marketing.plugins.module_utils._errors import error_items, error_message
+from ansible_collections.hubspot.marketing.plugins.module_utils._errors import error_items, error_message, sent_count
 from ansible_collections.hubspot.marketing.plugins.module_utils._schemas import (
     ATTENDANCE_SCHEMAS,
     ATTENDANCE_TIMES,
@@ -756,8 +756,8 @@ class _Answer:
             else:
                 entry["contact"] = public_contact(contact)
                 self.failed[contact["index"]] = entry
-        declared = self.body.get("numErrors")
-        if isinstance(declared, int) and not isinstance(declared, bool):
+        declared = sent_count(self.body.get("numErrors"))
+        if declared is not None:
             # More errors than inputs tell nothing more (and a huge count must not cost memory).
             for dummy in range(min(declared, len(self.chunk)) - len(self.failed) - len(self.loose_errors)):
                 self.loose_errors.append(error_entry({"message": "HubSpot counted an error it did not describe"}, self.body))

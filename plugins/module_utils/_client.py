@@ -76,6 +76,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._errors import (
     HubSpotApiError,
     HubSpotPagingError,
     HubSpotTransportError,
+    sent_count,
     shape_problem,
     type_name,
 )
@@ -171,8 +172,9 @@ class _Retry(Retry):
 
     retry_after_cap = RETRY_AFTER_CAP
     pacer = None
-    # urllib3 also retries a 413 that carries Retry-After: the same body would be too large again.
-    RETRY_AFTER_STATUS_CODES = frozenset((429, 503))
+    # A Retry-After makes no status retryable that RETRY_STATUSES does not: urllib3 would add a 413, whose
+    # body would be too large again.
+    RETRY_AFTER_STATUS_CODES = RETRY_STATUSES
 
     def new(self, **kw):
         retry = super(_Retry, self).new(**kw)
@@ -637,8 +639,9 @@ class Pager:
     asynchronous rollup, so the cursor, not the count, says where the items end (HubSpot's
     paging rules; the live API's lagging rollups); ``total`` only plans reads. A cursor seen
     before, or ``MAX_EMPTY_PAGES`` empty pages in a row, raise ``HubSpotPagingError`` instead of
-    looping. A page that is not shaped like a page (``results`` not a list of objects, ``paging`` not an object) or an item that
-    ``item_problem(item)`` finds fault with raises the MALFORMED_RESPONSE ``HubSpotApiError``.
+    looping. A page that is not shaped like a page (``results`` not a list of objects, ``paging``
+    not an object) or an item that ``item_problem(item)`` finds fault with raises the
+    MALFORMED_RESPONSE ``HubSpotApiError``.
     """
 
     def __init__(self, client, path, params=None, page_size=API_PAGE_MAX, limit=None, item_problem=None):
@@ -681,8 +684,8 @@ class Pager:
         reason = self._page_problem(body)
         if reason:
             raise malformed_answer(self._client, "GET", self._path, reason)
-        total = body.get("total")
-        if self.total is None and isinstance(total, int) and not isinstance(total, bool) and 0 <= total < 2 ** 31:
+        total = sent_count(body.get("total"))
+        if self.total is None and total is not None and total < 2 ** 31:
             self.total = total  # HubSpot's int32; any other value leaves it unknown
         return body
 

@@ -45,6 +45,11 @@ def sent_text(value):
     return value if isinstance(value, str) and value else None
 
 
+def sent_count(value):
+    """A count HubSpot sent (an integer from 0, not a boolean), else None: any other value counts nothing."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
 def error_message(error, details):
     """The message of an error body or of one item of a write answer's ``errors``: its own text, else the
     texts of its ``details`` (``error_items``) joined; None when it has none."""
