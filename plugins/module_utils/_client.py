@@ -76,6 +76,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._errors import (
     HubSpotApiError,
     HubSpotPagingError,
     HubSpotTransportError,
+    load_json,
     sent_count,
     shape_problem,
     type_name,
@@ -161,7 +162,7 @@ def _daily_limit_spent(response):
     if remaining is not None:
         return remaining.strip() == "0"
     try:
-        body = json.loads(response.data or b"{}")
+        body = load_json(response.data or b"{}")
     except (ValueError, TypeError):
         return False
     return isinstance(body, dict) and body.get("policyName") == "DAILY"
@@ -524,7 +525,7 @@ def _json_unescaped(text):
     if "\\u" not in text:
         return text
     try:
-        return json.dumps(json.loads(text), ensure_ascii=False)
+        return json.dumps(load_json(text), ensure_ascii=False)
     except ValueError:
         return text
 
@@ -764,7 +765,7 @@ def _json_object(method, path, status, text, retries):
             reason = "the response body is empty"
     else:
         try:
-            body = json.loads(text)
+            body = load_json(text)
         except ValueError:
             reason = "the response body is not valid JSON"
         else:

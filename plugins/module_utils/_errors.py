@@ -27,6 +27,16 @@ from collections.abc import Mapping, Sequence
 _BODY_EXCERPT = 500
 
 
+def load_json(text):
+    """``json.loads(text)``, the one place the collection decodes what HubSpot sent. JSON nested deeper
+    than Python's recursion limit raises ``RecursionError`` in the decoder; it is raised here as the
+    ``ValueError`` of any other text that is not JSON, so every caller reads such a body as not JSON."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply to decode")
+
+
 def type_name(value):
     """The YAML/JSON kind of ``value`` (``dict``, ``list``, ``str``, ``int``, ...) for messages that must not show it.
 
@@ -200,7 +210,7 @@ class HubSpotApiError(HubSpotError):
     def from_response(cls, method, path, status, body_text, retries=0, earlier_attempt_maybe_applied=False):
         """Build the error from a raw response body, JSON or not."""
         try:
-            body = json.loads(body_text) if body_text else {}
+            body = load_json(body_text) if body_text else {}
         except ValueError:
             body = None
         if not isinstance(body, dict):

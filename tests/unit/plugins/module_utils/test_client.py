@@ -795,6 +795,24 @@ class TestRealServer:
         # No X-HubSpot-RateLimit-Daily-Remaining header (a proxy dropped it): the body's policyName decides.
         self.assert_daily_429_fails_fast({"Retry-After": "1"}, max_retries=5)
 
+    # JSON nested deeper than the decoder's recursion limit: json.loads raises RecursionError, not ValueError.
+    DEEP = b"[" * 100000 + b"]" * 100000
+
+    @pytest.mark.parametrize("status", [200, 400, 429])
+    def test_a_body_nested_too_deeply_is_read_as_not_json(self, status):
+        # 200: a malformed answer; 400: HubSpot's error with the body as an excerpt; 429 (no daily header): not the
+        # daily limit, so retried until the retries run out. A \\u escape also goes through the scrubber's decoding.
+        body = self.DEEP[:-1] + b'"\\u0041"' + b"]"
+        with Scripted([(status, {"Retry-After": "0"}, body)]) as srv, real_client(srv.url, max_retries=1) as client:
+            with pytest.raises(HubSpotApiError) as exc:
+                client.get("/x")
+        assert exc.value.status == status
+        if status == 200:
+            assert exc.value.category == "MALFORMED_RESPONSE" and exc.value.message == "the response body is not valid JSON"
+        else:
+            assert exc.value.message.startswith("non-JSON response body: [[[")
+        assert len(srv.requests) == (2 if status == 429 else 1)
+
     def test_ten_secondly_429_body_is_still_retried(self):
         with Scripted([(429, {"Retry-After": "0"}, TEN_SECONDLY), OK]) as srv, real_client(srv.url) as client:
             assert client.get("/x") == OK[2]
