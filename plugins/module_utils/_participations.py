@@ -18,7 +18,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.hubspot.marketing.plugins.module_utils._client import API_PAGE_MAX, api_path, parallel_map
-from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotApiError, shape_problem
+from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotApiError, sent_count, shape_problem
 
 EVENTS = ("marketing", "v3", "marketing-events")
 
@@ -286,12 +286,12 @@ def read_breakdown(client, event=None, contact=None, state=None, limit=None, pag
     return items, total, pager.pages
 
 
+# The event's participation counters: the name this collection returns, the key HubSpot sends.
+COUNTERS = (("registered", "registered"), ("attended", "attended"), ("cancelled", "cancelled"), ("no_show", "noShows"))
+
+
 def read_counters(client, event):
-    """``{"registered", "attended", "cancelled", "no_show"}`` of one event."""
+    """``{"registered", "attended", "cancelled", "no_show"}`` of one event; a counter HubSpot did not send as a
+    count (``sent_count``: absent, or not an integer from 0) is None."""
     body = client.get(event.counters_path())
-    return {
-        "registered": body.get("registered"),
-        "attended": body.get("attended"),
-        "cancelled": body.get("cancelled"),
-        "no_show": body.get("noShows"),
-    }
+    return dict((name, sent_count(body.get(key))) for name, key in COUNTERS)

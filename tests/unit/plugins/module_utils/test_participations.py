@@ -195,6 +195,11 @@ class TestReads:
         counters = read_counters(client, EventRef(external_account_id="acc-1", external_event_id="ev-1"))
         assert counters == {"registered": None, "attended": 2, "cancelled": None, "no_show": None}
 
+    def test_a_counter_that_is_no_count_is_null(self, client, requests_mock):
+        # Read as the pages' total is: only an integer from 0 counts; a "5", a true, a -1 or a 2.5 is not a count.
+        requests_mock.get(BASE + PREFIX + "/participations/456", json={"registered": "5", "attended": True, "cancelled": -1, "noShows": 2.5})
+        assert read_counters(client, EventRef(object_id="456")) == {"registered": None, "attended": None, "cancelled": None, "no_show": None}
+
 
 class TestWholeEventRead:
     """Every participation of an event: one cursor per state in parallel when that shortens the chain."""
