@@ -15,7 +15,10 @@ short_description: Summarise marketing_event_attendance results per attendance s
 description:
   - Combines the output of P(hubspot.marketing.attendance_rows#filter) with the registered results of one
     M(hubspot.marketing.marketing_event_attendance) call per state (a looped task whose loop items are the states),
-    and returns recorded, unchanged and failed counts per state plus one outcome per input row.
+    and returns recorded, unchanged, failed, unconfirmed and not attempted counts per state plus one outcome per
+    input row.
+  - A contact the module reports as unconfirmed (HubSpot may or may not hold it) has its own outcome, never
+    C(failed) nor C(recorded); so has a contact the module did not send because an earlier request failed as a whole.
   - Used by the P(hubspot.marketing.attendance_sync#role).
 positional: _input, results
 options:
@@ -79,7 +82,9 @@ _value:
           (the module counts a contact it cannot confirm, which HubSpot may hold).
       type: bool
     states:
-      description: Per state (V(registered), V(attended), V(cancelled)), the counts C(requested), C(recorded), C(unchanged) and C(failed).
+      description:
+        - Per state (V(registered), V(attended), V(cancelled)), the counts C(requested), C(recorded), C(unchanged),
+          C(failed), C(unconfirmed) and C(not_attempted); the last five add up to C(requested).
       type: dict
     totals:
       description: The same counts over all states, plus C(rows), C(bad_rows) and C(ignored).
@@ -88,8 +93,11 @@ _value:
       description:
         - One entry per good row, in input order, with C(line), C(index), C(email), C(id) (for a row given by email, the contact id
           HubSpot returned for it, recorded or unchanged), C(state),
-          C(outcome) (V(recorded), V(unchanged) or V(failed)) and C(message) (the error for failed contacts; contacts the
-          module reports as unconfirmed or not attempted are failed, with its reason).
+          C(outcome) and C(message).
+        - C(outcome) is V(recorded), V(unchanged), V(failed) (HubSpot refused the contact, or the module call failed
+          before answering for it), V(unconfirmed) (the module could not tell whether HubSpot holds it) or
+          V(not_attempted) (not sent, because an earlier request failed as a whole).
+        - C(message) is empty for recorded and unchanged contacts; otherwise HubSpot's error or the module's reason.
       type: list
       elements: dict
     bad_rows:
@@ -115,9 +123,15 @@ from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.hubspot.marketing.plugins.module_utils._schemas import ATTENDANCE_STATES
 
-COUNTS = ('requested', 'recorded', 'unchanged', 'failed')
-# Buckets of the module's result whose contacts were neither recorded nor seen unchanged.
-OPEN_BUCKETS = (('unconfirmed', 'unconfirmed'), ('not_attempted', 'not attempted'))
+# Buckets of the module's result whose contacts were neither recorded nor seen unchanged nor refused, each
+# an outcome of its own, and the reason given for a contact whose entry carries none.
+OPEN_BUCKETS = (('unconfirmed', 'HubSpot may or may not hold this state'),
+                ('not_attempted', 'not sent: an earlier request failed as a whole'))
+SETTLED = ('recorded', 'unchanged')
+OPEN_OUTCOMES = tuple(bucket for bucket, dummy in OPEN_BUCKETS)
+# The outcomes of a contact, each also counted per state; with 'requested' the counts of a state.
+OUTCOMES = SETTLED + ('failed',) + OPEN_OUTCOMES
+COUNTS = ('requested',) + OUTCOMES
 FAILED_SHOWN = 20
 
 
@@ -162,26 +176,26 @@ def _index_entries(entries):
     return indexed
 
 
-def _put_error(errors, contact, message):
-    """File ``message`` under the contact's position (when the module gave it) and identifiers."""
+def _put_open(opened, contact, outcome, message):
+    """File ``(outcome, message)`` under the contact's position (when the module gave it) and identifiers."""
     if contact.get('index') is not None:
-        errors[('index', int(contact['index']))] = message
+        opened[('index', int(contact['index']))] = (outcome, message)
     for key in _key(contact):
-        errors[key] = message
+        opened[key] = (outcome, message)
 
 
-def _errors_of(result):
-    """``{key: message}`` of the contacts the call rejected, could not confirm or never sent."""
-    errors = {}
+def _open_of(result):
+    """``{key: (outcome, message)}`` of the contacts the call rejected, could not confirm or never sent."""
+    opened = {}
     for err in result.get('batch_errors') or []:
         message = '%s %s: %s' % (err.get('status', ''), err.get('category', ''), err.get('message', ''))
         if err.get('correlation_id'):
             message += ' (correlationId %s)' % err['correlation_id']
-        _put_error(errors, err.get('contact') or {}, message)
-    for bucket, label in OPEN_BUCKETS:
+        _put_open(opened, err.get('contact') or {}, 'failed', message)
+    for bucket, default_reason in OPEN_BUCKETS:
         for entry in result.get(bucket) or []:
-            _put_error(errors, entry, '%s: %s' % (label, entry.get('reason') or 'HubSpot may or may not hold this state'))
-    return errors
+            _put_open(opened, entry, bucket, to_text(entry.get('reason') or default_reason))
+    return opened
 
 
 def _first_match(keys, indexed):
@@ -195,14 +209,14 @@ class _CallAnswer(object):
         self.whole_failure = _whole_failure(result)
         self.recorded = _index_entries(result.get('recorded'))
         self.unchanged = _index_entries(result.get('unchanged'))
-        self.errors = _errors_of(result)
+        self.opened = _open_of(result)
 
     def outcome(self, position, keys):
         """``(outcome, message, entry the module returned or None)`` of the contact at ``position``."""
-        if ('index', position) in self.errors:
-            return 'failed', self.errors[('index', position)], None
-        if any(k in self.errors for k in keys):
-            return 'failed', _first_match(keys, self.errors), None
+        if ('index', position) in self.opened:
+            return self.opened[('index', position)] + (None,)
+        if any(k in self.opened for k in keys):
+            return _first_match(keys, self.opened) + (None,)
         for outcome, indexed in (('recorded', self.recorded), ('unchanged', self.unchanged)):
             if any(k in indexed for k in keys):
                 return outcome, '', _first_match(keys, indexed)
@@ -284,17 +298,23 @@ def _lines(states, totals, contacts, call_errors, check_mode):
     for state in ATTENDANCE_STATES:
         counts = states[state]
         if counts['requested']:
-            lines.append('%s: %d requested, %s %d, %d unchanged, %d failed' % (
-                state, counts['requested'], verb, counts['recorded'], counts['unchanged'], counts['failed']))
+            lines.append('%s: %d requested, %s %d, %d unchanged, %d failed%s' % (
+                state, counts['requested'], verb, counts['recorded'], counts['unchanged'], counts['failed'],
+                ''.join(', %d %s' % (counts[k], _label(k)) for k in OPEN_OUTCOMES if counts[k])))
     for err in call_errors:
         lines.append('%s: call failed: %s' % (err['state'], err['message']))
     call_messages = set(err['message'] for err in call_errors)
-    failed = [c for c in contacts if c['outcome'] == 'failed' and c['message'] not in call_messages]
-    for contact in failed[:FAILED_SHOWN]:
-        lines.append('failed %s: %s' % (_where(contact), contact['message']))
-    if len(failed) > FAILED_SHOWN:
-        lines.append('... and %d more failed contacts (see the report)' % (len(failed) - FAILED_SHOWN))
+    shown = [c for c in contacts if c['outcome'] not in SETTLED and c['message'] not in call_messages]
+    for contact in shown[:FAILED_SHOWN]:
+        lines.append('%s %s: %s' % (_label(contact['outcome']), _where(contact), contact['message']))
+    if len(shown) > FAILED_SHOWN:
+        lines.append('... and %d more contacts failed, unconfirmed or not attempted (see the report)' % (len(shown) - FAILED_SHOWN))
     return lines
+
+
+def _label(outcome):
+    """``not attempted``: an outcome as the summary's lines write it."""
+    return outcome.replace('_', ' ')
 
 
 def attendance_summary(parsed, results, check_mode=False):

@@ -50,13 +50,13 @@ def test_registered_as_filter():
 def test_counts_and_outcomes():
     out = attendance_summary(attendance_rows(CSV, defaults=TIMES), results(), check_mode=True)
     assert out['check_mode'] is True and out['changed'] is True
+    none_open = {'unconfirmed': 0, 'not_attempted': 0}
     assert out['states'] == {
-        'registered': {'requested': 1, 'recorded': 1, 'unchanged': 0, 'failed': 0},
-        'attended': {'requested': 3, 'recorded': 1, 'unchanged': 1, 'failed': 1},
-        'cancelled': {'requested': 1, 'recorded': 0, 'unchanged': 0, 'failed': 1},
+        'registered': dict(requested=1, recorded=1, unchanged=0, failed=0, **none_open),
+        'attended': dict(requested=3, recorded=1, unchanged=1, failed=1, **none_open),
+        'cancelled': dict(requested=1, recorded=0, unchanged=0, failed=1, **none_open),
     }
-    assert out['totals'] == {'requested': 5, 'recorded': 2, 'unchanged': 1, 'failed': 2,
-                             'rows': 6, 'bad_rows': 1, 'ignored': 0}
+    assert out['totals'] == dict(requested=5, recorded=2, unchanged=1, failed=2, rows=6, bad_rows=1, ignored=0, **none_open)
     outcome = {c['line']: (c['outcome'], c['message']) for c in out['contacts']}
     assert [c['line'] for c in out['contacts']] == [2, 3, 4, 5, 6]
     assert outcome[2] == ('recorded', '')
@@ -112,15 +112,28 @@ def test_rejects_wrong_input():
         attendance_summary({'rows': []}, [{'item': 'maybe'}])
 
 
-def test_unconfirmed_and_not_attempted_contacts_fail_with_the_modules_reason():
-    parsed = attendance_rows("email,status\na@x.io,registered\nb@x.io,registered\nc@x.io,registered\n")
-    call = {'item': 'registered', 'recorded': [{'email': 'a@x.io'}], 'unchanged': [], 'batch_errors': [],
-            'unconfirmed': [{'index': 1, 'email': 'b@x.io', 'reason': 'not seen by verify within 60 s'}],
-            'not_attempted': [{'index': 2, 'email': 'c@x.io'}]}
+def test_unconfirmed_and_not_attempted_contacts_keep_their_own_outcome():
+    # HubSpot may hold an unconfirmed contact: reporting it failed (or recorded) would be a guess.
+    parsed = attendance_rows("email,status\na@x.io,registered\nb@x.io,registered\nc@x.io,registered\nd@x.io,registered\n")
+    msg = 'POST -> no response (1 of 4 contacts to write recorded before this failure, 2 unconfirmed, 0 refused, 1 not attempted)'
+    call = {'item': 'registered', 'failed': True, 'msg': msg, 'recorded': [{'email': 'a@x.io'}], 'unchanged': [], 'batch_errors': [],
+            'unconfirmed': [{'index': 1, 'email': 'b@x.io', 'reason': 'not seen by verify within 60 s'},
+                            {'index': 2, 'email': 'c@x.io'}],
+            'not_attempted': [{'index': 3, 'email': 'd@x.io'}]}
     out = attendance_summary(parsed, [call])
-    assert [c['outcome'] for c in out['contacts']] == ['recorded', 'failed', 'failed']
-    assert out['contacts'][1]['message'] == 'unconfirmed: not seen by verify within 60 s'
-    assert out['contacts'][2]['message'].startswith('not attempted: ')
+    assert [(c['outcome'], c['message']) for c in out['contacts']] == [
+        ('recorded', ''), ('unconfirmed', 'not seen by verify within 60 s'),
+        ('unconfirmed', 'HubSpot may or may not hold this state'), ('not_attempted', 'not sent: an earlier request failed as a whole')]
+    assert out['states']['registered'] == dict(requested=4, recorded=1, unchanged=0, failed=0, unconfirmed=2, not_attempted=1)
+    assert out['totals']['failed'] == 0 and out['totals']['unconfirmed'] == 2 and out['totals']['not_attempted'] == 1
+    assert out['lines'] == [
+        'rows: 4, to send: 4, bad (not sent): 0, ignored: 0',
+        'registered: 4 requested, recorded 1, 0 unchanged, 0 failed, 2 unconfirmed, 1 not attempted',
+        'registered: call failed: ' + msg,
+        'unconfirmed line 3 (b@x.io, registered): not seen by verify within 60 s',
+        'unconfirmed line 4 (c@x.io, registered): HubSpot may or may not hold this state',
+        'not attempted line 5 (d@x.io, registered): not sent: an earlier request failed as a whole',
+    ]
 
 
 @pytest.mark.parametrize("module_changed", [True, False])
@@ -146,7 +159,7 @@ def test_one_contact_given_in_two_states_fails_in_both():
                'states that each call wrote in turn; give each contact once')
     assert [(c['line'], c['outcome'], c['message']) for c in out['contacts']] == [
         (2, 'failed', message), (3, 'failed', message), (4, 'recorded', '')]
-    assert out['states']['attended'] == {'requested': 1, 'recorded': 0, 'unchanged': 0, 'failed': 1}
-    assert out['states']['cancelled'] == {'requested': 2, 'recorded': 1, 'unchanged': 0, 'failed': 1}
+    assert out['states']['attended'] == dict(requested=1, recorded=0, unchanged=0, failed=1, unconfirmed=0, not_attempted=0)
+    assert out['states']['cancelled'] == dict(requested=2, recorded=1, unchanged=0, failed=1, unconfirmed=0, not_attempted=0)
     assert out['totals']['failed'] == 2
     assert 'failed line 2 (1001, attended): ' + message in out['lines']
