@@ -58,6 +58,8 @@ EXAMPLES = r'''
       loop: [registered, attended, cancelled]
       when: parsed.rows | selectattr('state', 'eq', item) | list | length > 0
       register: calls
+      # A call with unconfirmed contacts, or one that failed as a whole, fails; the summary still tells its contacts.
+      ignore_errors: true
 
     - name: Summarise the calls
       ansible.builtin.set_fact:
@@ -75,6 +77,15 @@ _value:
   contains:
     check_mode:
       description: Whether nothing was written (outcome V(recorded) then means "would be recorded").
+      type: bool
+    settled:
+      description: Whether no call failed as a whole and every contact was (or would be) recorded or unchanged.
+      type: bool
+    refused_only:
+      description:
+        - Whether no call failed as a whole and every contact that is not recorded or unchanged was refused by HubSpot
+          (outcome V(failed)): what the role's O(hubspot.marketing.attendance_sync#role:main:attendance_sync_allow_partial) forgives.
+        - True as well when RV(_value.settled) is.
       type: bool
     changed:
       description:
@@ -132,6 +143,8 @@ OPEN_OUTCOMES = tuple(bucket for bucket, dummy in OPEN_BUCKETS)
 # The outcomes of a contact, each also counted per state; with 'requested' the counts of a state.
 OUTCOMES = SETTLED + ('failed',) + OPEN_OUTCOMES
 COUNTS = ('requested',) + OUTCOMES
+# Of the outcomes that are not settled, from the least to the most open.
+_SEVERITY = ('failed', 'not_attempted', 'unconfirmed')
 FAILED_SHOWN = 20
 
 
@@ -157,12 +170,16 @@ def _results_by_state(results):
 
 
 def _whole_failure(result):
-    """Why a call did not answer for its contacts at all, or None."""
+    """Why a call failed as a whole, or None.
+
+    A failed call that sets ``error`` (a read or a write HubSpot refused as a whole, retries exhausted, no
+    answer) or that places no contact in an open bucket (its input refused before any request) failed as a
+    whole; contacts it reported before failing keep their outcome. A call that failed only because of its
+    contacts (refused, unconfirmed: every one of them placed) did not.
+    """
     if result.get('skipped'):
         return 'not called'
-    if result.get('failed'):
-        # The role passes allow_partial=true, so a failed call failed as a whole (401, 404, retries
-        # exhausted, ...). Contacts it reported before failing keep their outcome.
+    if result.get('failed') and ('error' in result or not any(result.get(b) for b in ('batch_errors',) + OPEN_OUTCOMES)):
         return to_text(result.get('msg') or 'the module call failed')
     return None
 
@@ -177,11 +194,14 @@ def _index_entries(entries):
 
 
 def _put_open(opened, contact, outcome, message):
-    """File ``(outcome, message)`` under the contact's position (when the module gave it) and identifiers."""
-    if contact.get('index') is not None:
-        opened[('index', int(contact['index']))] = (outcome, message)
-    for key in _key(contact):
-        opened[key] = (outcome, message)
+    """File ``(outcome, message)`` under the contact's position (when the module gave it) and identifiers;
+    of two outcomes filed under one key the one that says least in the user's favour stays."""
+    keys = _key(contact)
+    if isinstance(contact.get('index'), int):
+        keys.append(('index', contact['index']))
+    for key in keys:
+        if key not in opened or _SEVERITY.index(outcome) > _SEVERITY.index(opened[key][0]):
+            opened[key] = (outcome, message)
 
 
 def _open_of(result):
@@ -213,10 +233,9 @@ class _CallAnswer(object):
 
     def outcome(self, position, keys):
         """``(outcome, message, entry the module returned or None)`` of the contact at ``position``."""
-        if ('index', position) in self.opened:
-            return self.opened[('index', position)] + (None,)
-        if any(k in self.opened for k in keys):
-            return _first_match(keys, self.opened) + (None,)
+        opened = [self.opened[k] for k in [('index', position)] + keys if k in self.opened]
+        if opened:
+            return max(opened, key=lambda found: _SEVERITY.index(found[0])) + (None,)
         for outcome, indexed in (('recorded', self.recorded), ('unchanged', self.unchanged)):
             if any(k in indexed for k in keys):
                 return outcome, '', _first_match(keys, indexed)
@@ -263,12 +282,13 @@ def _where(contact):
 
 def _one_contact_in_two_states(contacts, states):
     """Rows in different states that HubSpot's answers showed to be one contact (one row by id, one by
-    email, the id HubSpot returned being the same) both fail: each call wrote its state, so the rows
-    disagree on what the contact should hold, and the reads before writing could not tell (the contact
-    was new to the event). The next run's reads see them as one and refuse the rows."""
+    email, the id HubSpot returned being the same) are both unconfirmed, as the module reports two inputs of
+    one call that its answer shows to be one contact: each call wrote its state, so the rows disagree on
+    what the contact should hold, and the reads before writing could not tell (the contact was new to the
+    event). The next run's reads see them as one and refuse the rows."""
     by_id = {}
     for contact in contacts:
-        if contact['outcome'] in ('recorded', 'unchanged') and contact['id'] not in (None, ''):
+        if contact['outcome'] in SETTLED and contact['id'] not in (None, ''):
             by_id.setdefault(to_text(contact['id']), []).append(contact)
     for contact_id, group in by_id.items():
         if len(set(c['state'] for c in group)) < 2:
@@ -277,8 +297,8 @@ def _one_contact_in_two_states(contacts, states):
             ' and '.join(_where(c) for c in group), contact_id)
         for contact in group:
             states[contact['state']][contact['outcome']] -= 1
-            states[contact['state']]['failed'] += 1
-            contact.update(outcome='failed', message=message)
+            states[contact['state']]['unconfirmed'] += 1
+            contact.update(outcome='unconfirmed', message=message)
 
 
 def _totals(parsed, states):
@@ -323,7 +343,10 @@ def attendance_summary(parsed, results, check_mode=False):
     by_state = _results_by_state(results)
     states, contacts, call_errors = _outcomes(parsed, by_state)
     totals = _totals(parsed, states)
+    settled = sum(totals[k] for k in SETTLED)
     return {
+        'settled': not call_errors and settled == totals['requested'],
+        'refused_only': not call_errors and settled + totals['failed'] == totals['requested'],
         'lines': _lines(states, totals, contacts, call_errors, check_mode),
         'check_mode': bool(check_mode),
         # The module's own changed counts the contacts it cannot confirm (they may be recorded).

@@ -116,7 +116,8 @@ def test_unconfirmed_and_not_attempted_contacts_keep_their_own_outcome():
     # HubSpot may hold an unconfirmed contact: reporting it failed (or recorded) would be a guess.
     parsed = attendance_rows("email,status\na@x.io,registered\nb@x.io,registered\nc@x.io,registered\nd@x.io,registered\n")
     msg = 'POST -> no response (1 of 4 contacts to write recorded before this failure, 2 unconfirmed, 0 refused, 1 not attempted)'
-    call = {'item': 'registered', 'failed': True, 'msg': msg, 'recorded': [{'email': 'a@x.io'}], 'unchanged': [], 'batch_errors': [],
+    call = {'item': 'registered', 'failed': True, 'msg': msg, 'error': {'method': 'POST', 'path': '/x', 'reason': 'timed out'},
+            'recorded': [{'email': 'a@x.io'}], 'unchanged': [], 'batch_errors': [],
             'unconfirmed': [{'index': 1, 'email': 'b@x.io', 'reason': 'not seen by verify within 60 s'},
                             {'index': 2, 'email': 'c@x.io'}],
             'not_attempted': [{'index': 3, 'email': 'd@x.io'}]}
@@ -148,7 +149,7 @@ def test_changed_follows_the_module_when_nothing_is_recorded(module_changed):
     assert out['changed'] is module_changed
 
 
-def test_one_contact_given_in_two_states_fails_in_both():
+def test_one_contact_given_in_two_states_is_unconfirmed_in_both():
     # Row 2 by id and row 3 by email were new to the event; the answers name one contact (1001) for both.
     parsed = attendance_rows("email,contact_id,status\n,1001,attended\nada@x.io,,cancelled\nbob@x.io,,cancelled\n", defaults=TIMES)
     recorded_cancelled = [{'id': '1001', 'email': 'ada@x.io', 'state': 'cancelled'}, {'id': '1003', 'email': 'bob@x.io', 'state': 'cancelled'}]
@@ -158,8 +159,53 @@ def test_one_contact_given_in_two_states_fails_in_both():
     message = ('line 2 (1001, attended) and line 3 (ada@x.io, cancelled) are one HubSpot contact (id 1001), given in several '
                'states that each call wrote in turn; give each contact once')
     assert [(c['line'], c['outcome'], c['message']) for c in out['contacts']] == [
-        (2, 'failed', message), (3, 'failed', message), (4, 'recorded', '')]
-    assert out['states']['attended'] == dict(requested=1, recorded=0, unchanged=0, failed=1, unconfirmed=0, not_attempted=0)
-    assert out['states']['cancelled'] == dict(requested=2, recorded=1, unchanged=0, failed=1, unconfirmed=0, not_attempted=0)
-    assert out['totals']['failed'] == 2
-    assert 'failed line 2 (1001, attended): ' + message in out['lines']
+        (2, 'unconfirmed', message), (3, 'unconfirmed', message), (4, 'recorded', '')]
+    assert out['states']['attended'] == dict(requested=1, recorded=0, unchanged=0, failed=0, unconfirmed=1, not_attempted=0)
+    assert out['states']['cancelled'] == dict(requested=2, recorded=1, unchanged=0, failed=0, unconfirmed=1, not_attempted=0)
+    assert out['totals']['unconfirmed'] == 2
+    assert 'unconfirmed line 2 (1001, attended): ' + message in out['lines']
+    # Not HubSpot's refusal: allow_partial does not forgive it.
+    assert (out['settled'], out['refused_only']) == (False, False)
+
+
+REFUSED = {'contact': {'email': 'b@x.io', 'index': 1}, 'status': 400, 'category': 'VALIDATION_ERROR', 'message': 'nope'}
+
+
+@pytest.mark.parametrize("call, settled, refused_only, call_errors", [
+    # Everything recorded or unchanged.
+    ({'recorded': [{'email': 'a@x.io'}], 'unchanged': [{'email': 'b@x.io'}]}, True, True, 0),
+    # HubSpot refused one contact: what allow_partial forgives.
+    ({'recorded': [{'email': 'a@x.io'}], 'batch_errors': [REFUSED]}, False, True, 0),
+    # The same, with allow_partial false: the module failed because of its contacts, not as a whole.
+    ({'failed': True, 'msg': '1 of 2 contacts to write failed', 'recorded': [{'email': 'a@x.io'}], 'batch_errors': [REFUSED]},
+     False, True, 0),
+    # verify did not see one contact: the call failed because of it, not as a whole, and nothing forgives it.
+    ({'failed': True, 'msg': '1 of 2 contacts to write unconfirmed', 'recorded': [{'email': 'a@x.io'}],
+      'unconfirmed': [{'email': 'b@x.io', 'index': 1, 'reason': 'not seen by verify within 2 s'}]}, False, False, 0),
+    # A write failed as a whole (error set): a call error, whatever its contacts' outcomes.
+    ({'failed': True, 'msg': 'POST -> 503', 'error': {'status': 503}, 'recorded': [{'email': 'a@x.io'}],
+      'unconfirmed': [{'email': 'b@x.io', 'index': 1}]}, False, False, 1),
+    # Refused before any request (no contact placed, no error): a call error.
+    ({'failed': True, 'msg': 'nothing was written: ...', 'recorded': [], 'unchanged': [], 'batch_errors': [], 'unconfirmed': []},
+     False, False, 1),
+])
+def test_settled_refused_only_and_whole_failures(call, settled, refused_only, call_errors):
+    parsed = attendance_rows("email,status\na@x.io,registered\nb@x.io,registered\n")
+    out = attendance_summary(parsed, [dict(call, item='registered')])
+    assert (out['settled'], out['refused_only'], len(out['call_errors'])) == (settled, refused_only, call_errors)
+    assert sum(out['totals'][k] for k in ('recorded', 'unchanged', 'failed', 'unconfirmed', 'not_attempted')) == 2
+    assert any(line.startswith('registered: call failed') for line in out['lines']) == bool(call_errors)
+
+
+@pytest.mark.parametrize("indexed", ["refused", "unconfirmed"])
+def test_a_contact_in_two_buckets_takes_the_more_open_outcome(indexed):
+    # The module places each contact once; should an answer list one twice, the outcome that says least in
+    # the user's favour wins, whichever entry carries the index.
+    parsed = attendance_rows("email,status\na@x.io,registered\nb@x.io,registered\n")
+    refused = dict(REFUSED, contact={'email': 'b@x.io', 'index': 1} if indexed == "refused" else {'email': 'b@x.io'})
+    unconfirmed = {'email': 'b@x.io', 'reason': 'no readable answer'}
+    if indexed == "unconfirmed":
+        unconfirmed['index'] = 1
+    out = attendance_summary(parsed, [{'item': 'registered', 'recorded': [{'email': 'a@x.io'}], 'batch_errors': [refused],
+                                       'unconfirmed': [unconfirmed]}])
+    assert (out['contacts'][1]['outcome'], out['contacts'][1]['message']) == ('unconfirmed', 'no readable answer')
