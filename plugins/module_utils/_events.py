@@ -26,6 +26,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._errors import (
     HubSpotApiError,
     HubSpotError,
     may_have_been_applied,
+    sent_count,
     shape_problem,
     type_name,
 )
@@ -200,10 +201,10 @@ def normalize_event(raw, external_account_id=None):
     event.update({
         "event_completed": raw.get("eventCompleted"),
         "custom_properties": custom,
-        "registrants": raw.get("registrants"),
-        "attendees": raw.get("attendees"),
-        "cancellations": raw.get("cancellations"),
-        "no_shows": raw.get("noShows"),
+        "registrants": sent_count(raw.get("registrants")),
+        "attendees": sent_count(raw.get("attendees")),
+        "cancellations": sent_count(raw.get("cancellations")),
+        "no_shows": sent_count(raw.get("noShows")),
         "event_status": raw.get("eventStatus"),
         "created_at": raw.get("createdAt"),
         "updated_at": raw.get("updatedAt"),

@@ -182,7 +182,7 @@ event:
     - The event as HubSpot holds it after the task (in check mode, as it would be), with snake_case keys.
     - In check mode an event that would be created has no RV(event.event_id) yet (V(null)), nor any other value
       that only HubSpot gives (V(null) too).
-    - Every key is present; what HubSpot did not send is V(null).
+    - Every key is present; what HubSpot did not send (or sent in a form it cannot be read in, such as a count that is not an integer from 0) is V(null).
     - An empty dictionary when the event does not exist (O(state=absent)).
   returned: success, and when a write failed after earlier writes were answered or may stand (then possibly empty)
   type: dict

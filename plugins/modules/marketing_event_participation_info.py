@@ -211,7 +211,7 @@ total:
 counters:
   description:
     - The event's participation counters (across all states, whatever O(state) is).
-    - A counter HubSpot did not send as a whole number from 0 is V(null), as is one it did not send at all.
+    - A counter HubSpot did not send as an integer from 0 is V(null), as is one it did not send at all.
   returned: when O(counters=true)
   type: dict
   contains:

@@ -136,6 +136,11 @@ class TestCompare:
         assert one["custom_properties"] == {"topic": "ansible"} and one["registrants"] == 3 and one["app_id"] is None
         assert two["app_id"] == "7654321" and two["app_name"] == "Partner app" and two["external_account_id"] is None
 
+    def test_normalize_reads_only_counts_as_counts(self):
+        # The same rule as a page's total and the participation counters: a "5", a true or a -1 counts nothing.
+        odd = ev.normalize_event(dict(READ, registrants="5", attendees=True, cancellations=-1, noShows=2.0))
+        assert [odd[k] for k in ("registrants", "attendees", "cancellations", "no_shows")] == [None, None, None, None]
+
 
 class TestConflict:
 
