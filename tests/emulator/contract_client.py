@@ -84,6 +84,10 @@ class Api(object):
     def state(self):
         return self.control("GET", "state").json()["participations"]
 
+    def timeline(self):
+        """``[(contactId, attendanceState, interactionDateTime)]`` of the timeline events, in order."""
+        return [(t["contactId"], t["attendanceState"], t["interactionDateTime"]) for t in self.control("GET", "state").json()["timeline"]]
+
     def config(self, **values):
         resp = self.control("POST", "config", values)
         assert resp.status_code == 200, resp.text

@@ -392,6 +392,22 @@ def test_attend_duration_and_percentage(api0):
     assert state == {str(a): (1800, T0), str(b): (2000, T0 + 5)}
 
 
+def test_a_call_adds_a_timeline_event_unless_its_contact_and_time_were_sent_before(api0):
+    """Row 14: calls are idempotent while the contact and interactionDateTime stay the same; a held state re-posted
+    with a new time is still absent from results (row 5) but adds a timeline event. Calls that store nothing add none."""
+    api = api0
+    oid = api.event()
+    vid = api.contact("t@example.com")
+    assert register(api, oid, vid, at=T0)["results"] == [{"vid": vid}]
+    assert register(api, oid, vid, at=T0)["results"] == []
+    assert api.timeline() == [(str(vid), "REGISTERED", T0)]
+    assert register(api, oid, vid, at=T0 + 60000)["results"] == []
+    assert api.timeline() == [(str(vid), "REGISTERED", T0), (str(vid), "REGISTERED", T0 + 60000)]
+    assert register(api, oid, vid, at=T0 // 1000)["results"] == []  # epoch seconds: dropped, nothing stored
+    assert len(api.timeline()) == 2
+    assert [p["occurredAt"] for p in api.state()] == [T0]
+
+
 def test_repost_of_held_state_is_absent_from_results(api0):
     """Row 5: a re-post of the state a contact holds answers with the input absent from results, and changes nothing."""
     api = api0

@@ -99,11 +99,16 @@ class Batch(object):
         if duration is _SKIP:
             return
         part = self.event.by_contact.get(contact.id) if contact is not None else None
+        at = item["interactionDateTime"]
         if holds(part, self.state, duration):
-            return  # already held: nothing changes and the input is not listed
+            # already held: nothing changes and the input is not listed, but a new time is a new timeline event
+            if self.store_writes:
+                self.store.note_interaction(self.event, contact, self.state, at)
+            return
         vid, contact = self._vid(item, contact, email)
         if self.store_writes and (duration is None or duration >= 1):
-            self.store.write(self.event, contact, self.state, item["interactionDateTime"], duration, self.written)
+            self.store.write(self.event, contact, self.state, at, duration, self.written)
+            self.store.note_interaction(self.event, contact, self.state, at)
         self.results.append({"email": item["email"], "vid": vid} if self.by_email else {"vid": vid})
 
     def _fail(self, category, message, sub_category=None):

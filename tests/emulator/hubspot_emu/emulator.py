@@ -87,7 +87,9 @@ class Emulator(object):
         with self.lock:
             now = now_ms()
             return {"participations": [p.state_json(now) for p in self.store.participations],
-                    "events": [e.state_json() for e in self.store.events.values()]}
+                    "events": [e.state_json() for e in self.store.events.values()],
+                    "timeline": [{"eventObjectId": event_id, "contactId": str(contact_id), "attendanceState": state,
+                                  "interactionDateTime": at} for event_id, contact_id, state, at in self.store.timeline]}
 
     def seed(self, body):
         """Create contacts, events and participations in one call (validated first, then applied atomically)."""

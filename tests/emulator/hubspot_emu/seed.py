@@ -137,4 +137,6 @@ def _seed_participation(store, item, stamp):
     duration = item.get("attendanceDurationSeconds")
     if not holds(event.by_contact.get(contact.id), state, duration if state == "ATTENDED" else None):
         # seeded data is visible to every reader at once, as if written long ago
-        store.write(event, contact, state, stamp if occurred is None else occurred, duration, ALWAYS)
+        at = stamp if occurred is None else occurred
+        store.write(event, contact, state, at, duration, ALWAYS)
+        store.note_interaction(event, contact, state, at)

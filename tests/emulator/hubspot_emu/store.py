@@ -31,6 +31,9 @@ class Store(object):
         self.events_by_external_id = collections.defaultdict(list)
         self.participations = []
         self.contact_participations = collections.defaultdict(list)
+        # The contacts' timeline events of attendance calls: one per (event, contact, state, interactionDateTime).
+        self.timeline = []
+        self.timeline_keys = set()
         self.next_contact_id = FIRST_CONTACT_ID
         self.next_event_id = FIRST_EVENT_ID
         self.next_participation_id = FIRST_PARTICIPATION_ID
@@ -137,6 +140,15 @@ class Store(object):
             event.pending.append((written, part))
             self.advance(event, self.cutoff("event_lag"))
         return part
+
+    def note_interaction(self, event, contact, state, at):
+        """A stored attendance call's timeline event. HubSpot's calls are "idempotent so long as the contact ID and
+        interactionDateTime have not changed" (CONTRACT section 12, row 14): a call with a new time adds a timeline
+        event even when the state is already held (and so absent from the answer's results, row 5)."""
+        key = (event.object_id, contact.id, state, at)
+        if key not in self.timeline_keys:
+            self.timeline_keys.add(key)
+            self.timeline.append(key)
 
     def cutoff(self, key):
         """The write-time horizon of a reader with config lag ``key`` (contact_lag or event_lag)."""
