@@ -84,7 +84,8 @@ _value:
     refused_only:
       description:
         - Whether no call failed as a whole and every contact that is not recorded or unchanged was refused by HubSpot
-          (outcome V(failed)): what the role's O(hubspot.marketing.attendance_sync#role:main:attendance_sync_allow_partial) forgives.
+          (outcome V(failed)), which is what the role's O(hubspot.marketing.attendance_sync#role:main:attendance_sync_allow_partial)
+          forgives.
         - True as well when RV(_value.settled) is.
       type: bool
     changed:
