@@ -68,6 +68,11 @@ EXAMPLES = r'''
     - name: Show the summary
       ansible.builtin.debug:
         msg: "{{ summary.lines }}"
+
+    - name: Fail unless every contact is recorded or unchanged
+      ansible.builtin.fail:
+        msg: "{{ summary.lines[1:] | join('; ') }}"
+      when: not summary.settled
 '''
 
 RETURN = r'''

@@ -694,14 +694,12 @@ class Pager:
         """``empty`` (the empty pages in a row so far) when the walk may follow ``after``; else the
         ``HubSpotPagingError`` that ends a walk that would never end."""
         if after in seen_cursors:
-            raise HubSpotPagingError(
-                "GET %s: the API returned cursor %r a second time after %d pages; stopping instead of looping"
-                % (self._path, after, self.pages))
+            raise HubSpotPagingError("GET", self._path, "the API returned cursor %r a second time after %d pages; "
+                                     "stopping instead of looping" % (after, self.pages))
         seen_cursors.add(after)
         if empty >= MAX_EMPTY_PAGES:
-            raise HubSpotPagingError(
-                "GET %s: the API returned %d pages in a row with no results but a new cursor, after %d pages; "
-                "stopping instead of looping" % (self._path, empty, self.pages))
+            raise HubSpotPagingError("GET", self._path, "the API returned %d pages in a row with no results but a new "
+                                     "cursor, after %d pages; stopping instead of looping" % (empty, self.pages))
         return empty
 
     def _page_problem(self, body):

@@ -127,7 +127,20 @@ class HubSpotTransportError(HubSpotError):
 
 
 class HubSpotPagingError(HubSpotError):
-    """The API handed back a cursor it had already given: following it would loop forever."""
+    """A paginated read whose answers would never end (a cursor handed back twice, empty pages without end).
+
+    Like ``HubSpotTransportError``, its ``error`` names the request and a ``reason``: HubSpot answered, but
+    not with anything a read can finish on.
+    """
+
+    def __init__(self, method, path, reason):
+        self.method = method
+        self.path = path
+        self.reason = reason
+        super(HubSpotPagingError, self).__init__("%s %s: %s" % (method, path, reason))
+
+    def to_fail_kwargs(self):
+        return {"error": {"method": self.method, "path": self.path, "reason": self.reason}}
 
 
 # What a 401 means for the user (HubSpot's own message says little).

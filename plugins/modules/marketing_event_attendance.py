@@ -488,7 +488,8 @@ api_calls:
 error:
   description:
     - The error of the request that failed the task. When HubSpot answered, every key but RV(error.reason);
-      when no answer came (timeout, refused connection, TLS failure), only RV(error.method), RV(error.path) and RV(error.reason).
+      when no answer came (timeout, refused connection, TLS failure) or a paginated read would never end (a cursor handed
+      back twice, empty pages without end), only RV(error.method), RV(error.path) and RV(error.reason).
   returned: when a request failed
   type: dict
   sample: {"method": "POST", "path": "/marketing/v3/marketing-events/1/attendance/register/create", "status": 403, "not_found": false,
@@ -546,7 +547,7 @@ error:
       type: int
       sample: 0
     reason:
-      description: Only when no answer came, what happened instead (the proxy named as C(HOST:PORT) only).
+      description: Only when no answer came or a paginated read would never end, what happened instead (the proxy named as C(HOST:PORT) only).
       type: str
       sample: "timed out after 30.0s (ReadTimeoutError)"
 validation_errors:

@@ -99,7 +99,7 @@ RETURN = r'''
 events:
   description:
     - The events found, each with the same keys as RV(hubspot.marketing.marketing_event#module:event);
-      what HubSpot did not send is V(null).
+      what HubSpot did not send (or sent in a form it cannot be read in, such as a count that is not an integer from 0) is V(null).
     - An empty list when nothing matches (an unknown O(event_id) or external ids included).
   returned: success
   type: list

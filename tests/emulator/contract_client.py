@@ -86,7 +86,7 @@ class Api(object):
 
     def timeline(self):
         """``[(contactId, attendanceState, interactionDateTime)]`` of the timeline events, in order."""
-        return [(t["contactId"], t["attendanceState"], t["interactionDateTime"]) for t in self.control("GET", "state").json()["timeline"]]
+        return [(t["contactId"], t["attendanceState"], t["interactionDateTime"]) for t in self.control("GET", "timeline").json()["timeline"]]
 
     def config(self, **values):
         resp = self.control("POST", "config", values)

@@ -25,6 +25,7 @@ OPERATIONS = {
     "/_emulator/requests": {"GET": lambda emulator, body: emulator.get_requests(),
                             "DELETE": lambda emulator, body: emulator.clear_requests()},
     "/_emulator/state": {"GET": lambda emulator, body: emulator.dump_state()},
+    "/_emulator/timeline": {"GET": lambda emulator, body: emulator.dump_timeline()},
     "/_emulator/config": {"GET": lambda emulator, body: emulator.get_config(),
                           "POST": lambda emulator, body: emulator.set_config(_body_or_empty(body))},
     "/_emulator/faults": {"GET": lambda emulator, body: emulator.get_faults(),

@@ -87,8 +87,12 @@ class Emulator(object):
         with self.lock:
             now = now_ms()
             return {"participations": [p.state_json(now) for p in self.store.participations],
-                    "events": [e.state_json() for e in self.store.events.values()],
-                    "timeline": [{"eventObjectId": event_id, "contactId": str(contact_id), "attendanceState": state,
+                    "events": [e.state_json() for e in self.store.events.values()]}
+
+    def dump_timeline(self):
+        """The contacts' timeline events of attendance calls, in order (``Store.note_interaction``)."""
+        with self.lock:
+            return {"timeline": [{"eventObjectId": event_id, "contactId": str(contact_id), "attendanceState": state,
                                   "interactionDateTime": at} for event_id, contact_id, state, at in self.store.timeline]}
 
     def seed(self, body):

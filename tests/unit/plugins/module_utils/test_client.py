@@ -466,6 +466,9 @@ class TestPagination:
         with pytest.raises(HubSpotPagingError) as exc:
             for item in client.iter_items(PATH, page_size=2):
                 seen.append(item["id"])
+        # A failed task's RV error names the request, as for one that got no answer.
+        error = exc.value.to_fail_kwargs()["error"]
+        assert (error["method"], error["path"]) == ("GET", PATH) and str(exc.value) == "GET %s: %s" % (PATH, error["reason"])
         return seen, str(exc.value)
 
     def test_repeated_cursor_raises(self, client, requests_mock):
