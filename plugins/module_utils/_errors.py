@@ -113,34 +113,31 @@ class HubSpotValidationError(HubSpotError):
         return {"validation_errors": self.errors}
 
 
-class HubSpotTransportError(HubSpotError):
+class _RequestReason(HubSpotError):
+    """A request that ended without an HTTP answer the collection can use: RV ``error`` names the request
+    (``method``, ``path``) and says what happened instead (``reason``)."""
+
+    template = "%s %s: %s"
+
+    def __init__(self, method, path, reason):
+        self.method = method
+        self.path = path
+        self.reason = reason
+        super(_RequestReason, self).__init__(self.template % (method, path, reason))
+
+    def to_fail_kwargs(self):
+        return {"error": {"method": self.method, "path": self.path, "reason": self.reason}}
+
+
+class HubSpotTransportError(_RequestReason):
     """The request never got an HTTP answer: timeout, refused or reset connection, DNS, TLS."""
 
-    def __init__(self, method, path, reason):
-        self.method = method
-        self.path = path
-        self.reason = reason
-        super(HubSpotTransportError, self).__init__("%s %s -> no response: %s" % (method, path, reason))
-
-    def to_fail_kwargs(self):
-        return {"error": {"method": self.method, "path": self.path, "reason": self.reason}}
+    template = "%s %s -> no response: %s"
 
 
-class HubSpotPagingError(HubSpotError):
-    """A paginated read whose answers would never end (a cursor handed back twice, empty pages without end).
-
-    Like ``HubSpotTransportError``, its ``error`` names the request and a ``reason``: HubSpot answered, but
-    not with anything a read can finish on.
-    """
-
-    def __init__(self, method, path, reason):
-        self.method = method
-        self.path = path
-        self.reason = reason
-        super(HubSpotPagingError, self).__init__("%s %s: %s" % (method, path, reason))
-
-    def to_fail_kwargs(self):
-        return {"error": {"method": self.method, "path": self.path, "reason": self.reason}}
+class HubSpotPagingError(_RequestReason):
+    """A paginated read whose answers would never end (a cursor handed back twice, empty pages without end):
+    HubSpot answered, but not with anything a read can finish on."""
 
 
 # What a 401 means for the user (HubSpot's own message says little).
