@@ -108,7 +108,7 @@ _value:
       type: dict
     contacts:
       description:
-        - One entry per good row, in input order, with C(line), C(index), C(email), C(id) (for a row given by email, the contact id
+        - One entry per good row, in input order, with C(line), C(index), C(email), C(id) (a string; for a row given by email, the contact id
           HubSpot returned for it, recorded or unchanged), C(state),
           C(outcome) and C(message).
         - C(outcome) is V(recorded), V(unchanged), V(failed) (HubSpot refused the contact, or the module call failed
@@ -249,13 +249,15 @@ class _CallAnswer(object):
 
 
 def _contact_entry(row, state, answer, position):
-    """The outcome of one good row; the contact id HubSpot returned fills a row given by email."""
+    """The outcome of one good row; the contact id HubSpot returned fills a row given by email. The id is text
+    either way, as the module returns it (a row's own id is an integer after attendance_rows)."""
     contact = row['contact']
     outcome, message, returned = answer.outcome(position, _key(contact))
+    contact_id = contact.get('id')
+    if contact_id in (None, '') and returned is not None:
+        contact_id = returned.get('id')
     entry = {'line': row.get('line'), 'index': row.get('index'), 'state': state, 'outcome': outcome,
-             'email': contact.get('email', ''), 'id': contact.get('id', ''), 'message': message}
-    if not entry['id'] and returned is not None and returned.get('id') not in (None, ''):
-        entry['id'] = returned['id']
+             'email': contact.get('email', ''), 'id': '' if contact_id in (None, '') else to_text(contact_id), 'message': message}
     return entry
 
 

@@ -64,9 +64,10 @@ def test_counts_and_outcomes():
     assert outcome[4] == ('failed', '400 VALIDATION_ERROR: nope (correlationId c0ffee)')
     assert outcome[5] == ('recorded', '')
     assert outcome[6] == ('failed', 'POST /x -> 403 MISSING_SCOPES')
-    assert out['contacts'][0]['id'] == 9
-    # The id HubSpot holds fills rows given by email, whether recorded or unchanged.
-    assert out['contacts'][1]['id'] == 10
+    assert out['contacts'][0]['id'] == '9'
+    # The id HubSpot holds fills rows given by email, whether recorded or unchanged; every id is text, a row's own too.
+    assert out['contacts'][1]['id'] == '10'
+    assert out['contacts'][3]['id'] == '55'
     assert out['call_errors'] == [{'state': 'cancelled', 'message': 'POST /x -> 403 MISSING_SCOPES'}]
     assert out['bad_rows'][0]['line'] == 7
     assert out['lines'] == [
