@@ -5,7 +5,7 @@
 #   make test                 everything (what CI runs)
 #   make setup                create/update the venvs only
 #   make sanity|units|integration [CORE=2.19] [TARGETS="name ..."] (integration targets)
-#                             integration: every target on the newest core, the `all_cores` ones on the others
+#                             integration: every target on the newest core (two lanes), the `all_cores` ones on the others
 #   make emulator-tests       the emulator's contract tests and tests/functional (emulator processes)
 #   make complexity           flake8's C90 gate (max-complexity in .flake8)
 #   make lint                 build/install, ansible-lint, antsibull-docs, changelog, galaxy-importer, ansible-builder

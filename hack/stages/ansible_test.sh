@@ -40,39 +40,51 @@ stage_units() {
     in_venv "${CORE_VENV[$core]}" ansible-test units --venv --python "${CORE_PYVER[$core]}" --color no 2>&1 | quiet_pip
 }
 
-# integration_targets [ALIAS]: the runnable targets, or only those whose aliases list ALIAS.
+# integration_targets [ALIAS|!ALIAS]: the runnable targets, or only those whose aliases list ALIAS
+# (with !, only those whose aliases do not).
 integration_targets() {
-    local want="${1:-}" d
+    local want="${1:-}" d listed
     for d in "${HM_STAGE}"/tests/integration/targets/*/; do
         [ -d "$d" ] || continue
         if [ -f "${d}aliases" ] && grep -Eq '^(hidden|disabled|unsupported)\b' "${d}aliases"; then
             continue
         fi
-        if [ -n "$want" ] && ! grep -qx "$want" "${d}aliases" 2>/dev/null; then
-            continue
+        if [ -n "$want" ]; then
+            listed=0
+            grep -qx "${want#!}" "${d}aliases" 2>/dev/null && listed=1
+            if [ "${want:0:1}" = '!' ]; then [ "$listed" -eq 0 ] || continue; else [ "$listed" -eq 1 ] || continue; fi
         fi
         basename "$d"
     done
 }
 
-# The targets one core runs: TARGETS when given, all on the primary core, else the all_cores ones.
+# targets_for_core CORE [LANE]: the targets one core runs: TARGETS when given, all on the primary core,
+# else the all_cores ones. LANE 1 or 2 splits the primary core's targets for `make test`'s two lanes:
+# the targets whose aliases list `lane2` in lane 2, the others in lane 1.
 targets_for_core() {
-    local core="$1"
+    local core="$1" lane="${2:-}"
     if [ -n "${TARGETS:-}" ]; then
         printf '%s\n' "$TARGETS"
-    elif [ "$core" = "$(primary_core)" ]; then
-        integration_targets | tr '\n' ' '
-    else
+    elif [ "$core" != "$(primary_core)" ]; then
         integration_targets all_cores | tr '\n' ' '
+    elif [ "$lane" = 1 ]; then
+        integration_targets '!lane2' | tr '\n' ' '
+    elif [ "$lane" = 2 ]; then
+        integration_targets lane2 | tr '\n' ' '
+    else
+        integration_targets | tr '\n' ' '
     fi
 }
 
+# stage_integration CORE [LANE]: the core's targets (see targets_for_core) against an emulator of
+# their own.
 stage_integration() {
     local core="$1" py rc targets
     need_core "$core"
     [ -n "$(integration_targets)" ] || skip "no integration targets under tests/integration/targets yet"
     [ -f "${HM_STAGE}/tests/emulator/hubspot_emulator.py" ] || skip "tests/emulator/hubspot_emulator.py does not exist yet"
-    targets="$(targets_for_core "$core")"
+    targets="$(targets_for_core "$core" "${2:-}")"
+    [ -n "${targets// /}" ] || skip "no integration targets in this lane"
     echo "targets on ansible-core ${core}: ${targets}"
     # The emulator runs with the tools venv's Python when available (it has jsonschema etc.).
     py="${CORE_VENV[$core]}/bin/python"
