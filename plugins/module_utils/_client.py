@@ -328,9 +328,6 @@ def check_access_token(token):
         return "must be a string, got %s (its value is not shown)" % type_name(token)
     if not token.strip():
         return TOKEN_EMPTY
-    if token[:1] in "{[" and token[-1:] in "}]":
-        # AnsibleModule turns a dict or list given to a str option into its text before this check
-        return "must be a string, got the text of a dict or list (its value is not shown)"
     if token[:7].lower() == "bearer ":
         return "starts with 'Bearer ': give the token alone, the 'Bearer ' prefix is added to the header by the collection"
     if token.rstrip("\r\n") != token:

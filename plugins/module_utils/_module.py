@@ -31,7 +31,7 @@ from ansible.module_utils.common.validation import check_required_by, check_requ
 
 from ansible_collections.hubspot.marketing.plugins.module_utils._options import client_from_params
 from ansible_collections.hubspot.marketing.plugins.module_utils._client import HAS_REQUESTS, LIBRARY_PROBLEM, REQUESTS_IMPORT_ERROR
-from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotError, HubSpotValidationError
+from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotError, HubSpotValidationError, type_name
 from ansible_collections.hubspot.marketing.plugins.module_utils._validation import HAS_JSONSCHEMA, JSONSCHEMA_IMPORT_ERROR, sort_errors
 
 
@@ -78,6 +78,24 @@ def check_mode_hint(check_mode, msg, error=None):
     return (" " if msg.rstrip().endswith(".") else ". ") + CHECK_MODE_NEW_EVENT
 
 
+def text_option_errors(argument_spec, given):
+    """Validation errors for the ``str`` options (top level) that the task gave a list, a dict or a bool.
+
+    ``given`` holds the options as the task sent them. ansible-core turns such a value into its text
+    (``['ev-1']``, ``{'org': 'x'}``, ``True``) before a module sees it, which would then be sent to
+    HubSpot as an id, a name or a token. Numbers stay accepted: ids are often written unquoted.
+    """
+    errors = []
+    for name, spec in argument_spec.items():
+        if spec.get("type", "str") != "str":
+            continue
+        for key in [name] + list(spec.get("aliases") or ()):
+            value = given.get(key)
+            if isinstance(value, (bool, list, dict)):
+                errors.append({"path": key, "message": "must be a string, got %s" % type_name(value)})
+    return errors
+
+
 def checked(*error_lists):
     """A ``prepare`` step from functions that list validation errors (``[{"path", "message"}]``).
 
@@ -114,6 +132,12 @@ class HubSpotModule(AnsibleModule):
         if needs_jsonschema and not HAS_JSONSCHEMA:
             self.fail_json(msg=missing_required_lib("jsonschema"), exception=JSONSCHEMA_IMPORT_ERROR)
 
+    def _load_params(self):
+        """The task's options, with their types as sent kept aside (``text_option_errors``): ansible-core's
+        validation, which runs next, turns a list or dict given to a ``str`` option into text."""
+        super(HubSpotModule, self)._load_params()
+        self._given_params = dict(self.params)
+
     def _check_rules_without_nulls(self):
         """ansible-core's own checks of ``required_one_of``, ``required_together``, ``required_if`` and
         ``required_by`` again, with an option set to null counted as not given: core counts it as given,
@@ -130,6 +154,10 @@ class HubSpotModule(AnsibleModule):
     def execute(self, run, prepare):
         """Validate with ``prepare``, run ``run`` with the run's one client, and exit."""
         try:
+            # options given as a list, dict or bool alone: ``prepare`` would only see their text
+            errors = text_option_errors(self.argument_spec, self._given_params)
+            if errors:
+                raise HubSpotValidationError(sort_errors(errors))
             prepared = prepare(self.params)
         except HubSpotValidationError as exc:
             self.fail_json(msg=str(exc), **exc.to_fail_kwargs())

@@ -29,8 +29,10 @@ def exiting(how):
 
 
 def fake_module(validate_certs=True):
-    module = Mock(spec_set=["params", "warn", "fail_json", "exit_json", "warn_retries"])
+    module = Mock(spec_set=["params", "warn", "fail_json", "exit_json", "warn_retries", "argument_spec", "_given_params"])
     module.params = {"validate_certs": validate_certs, "base_url": "https://api.example.test"}
+    module.argument_spec = {"base_url": {"type": "str"}, "validate_certs": {"type": "bool"}}
+    module._given_params = dict(module.params)
     module.fail_json.side_effect = exiting("fail")
     module.exit_json.side_effect = exiting("exit")
     module.warn_retries.side_effect = lambda client: _module.HubSpotModule.warn_retries(module, client)
@@ -224,6 +226,41 @@ def test_an_option_set_to_null_counts_as_not_given(requests_mock, name, args, ex
     assert code == 1, result
     assert result["msg"].startswith(expected) and result["msg"].endswith(" (an option set to null counts as not given)")
     assert requests_mock.call_count == 0
+
+
+@pytest.mark.parametrize("name, args, expected", [
+    # ansible-core would send these as "['ev-1']", "{'org': 'x'}", "True"
+    ("marketing_event", {"external_event_id": ["ev-1"], "external_account_id": "acc", "event_name": "N", "event_organizer": {"org": "x"}},
+     "invalid arguments: event_organizer: must be a string, got dict; external_event_id: must be a string, got list"),
+    ("marketing_event_info", {"external_event_id": "ev-1", "external_account_id": True},
+     "invalid arguments: external_account_id: must be a string, got bool"),
+    ("marketing_event_attendance", {"event_id": "1", "state": "registered", "contacts": [{"id": 1}], "base_url": ["http://x"]},
+     "invalid arguments: base_url: must be a string, got list"),
+    ("marketing_event_participation_info", {"contact": "a@example.com", "access_token": {"token": "pat-na1-typed-test"}},
+     "invalid arguments: access_token: must be a string, got dict"),
+])
+def test_a_list_dict_or_bool_for_a_text_option_is_refused_not_sent_as_its_text(requests_mock, name, args, expected):
+    import importlib
+    from ansible_collections.hubspot.marketing.tests.unit.plugins.modules.utils import run_module
+
+    module = importlib.import_module("ansible_collections.hubspot.marketing.plugins.modules." + name)
+    code, result = run_module(module, dict({"access_token": "pat-na1-typed-test"}, **args))
+    assert code == 1, result
+    assert result["msg"] == expected
+    assert requests_mock.call_count == 0
+    assert "pat-na1-typed-test" not in str(result)
+
+
+@pytest.mark.parametrize("given, errors", [
+    ({"name": "x", "id": 7, "ratio": 1.5, "state": None}, []),
+    ({"name": ["x"], "nick": {"a": 1}, "flag": "yes"}, [{"path": "name", "message": "must be a string, got list"},
+                                                        {"path": "nick", "message": "must be a string, got dict"}]),
+    ({"alias_of_id": False}, [{"path": "alias_of_id", "message": "must be a string, got bool"}]),
+])
+def test_text_option_errors(given, errors):
+    spec = {"name": {}, "id": {"type": "str", "aliases": ["alias_of_id"]}, "ratio": {"type": "str"},
+            "state": {"type": "str"}, "nick": {"type": "str"}, "flag": {"type": "bool"}, "items": {"type": "list"}}
+    assert _module.text_option_errors(spec, dict(given, items=["a"])) == errors
 
 
 @pytest.mark.parametrize("check_mode", [True, False])
