@@ -29,7 +29,7 @@ from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_requ
 from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.common.validation import check_required_by, check_required_if, check_required_one_of, check_required_together
 
-from ansible_collections.hubspot.marketing.plugins.module_utils._options import client_from_params
+from ansible_collections.hubspot.marketing.plugins.module_utils._options import TOKEN_PLACEHOLDER, client_from_params
 from ansible_collections.hubspot.marketing.plugins.module_utils._client import HAS_REQUESTS, LIBRARY_PROBLEM, REQUESTS_IMPORT_ERROR
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotError, HubSpotValidationError, type_name
 from ansible_collections.hubspot.marketing.plugins.module_utils._validation import HAS_JSONSCHEMA, JSONSCHEMA_IMPORT_ERROR, sort_errors
@@ -157,6 +157,7 @@ class HubSpotModule(AnsibleModule):
             # options given as a list, dict or bool alone: ``prepare`` would only see their text
             errors = text_option_errors(self.argument_spec, self._given_params)
             if errors:
+                self._mask_no_log_options([error["path"] for error in errors])
                 raise HubSpotValidationError(sort_errors(errors))
             prepared = prepare(self.params)
         except HubSpotValidationError as exc:
@@ -175,6 +176,14 @@ class HubSpotModule(AnsibleModule):
         if result.pop("failed", False):
             self.fail_json(**result)
         self.exit_json(**result)
+
+    def _mask_no_log_options(self, keys):
+        """Replace the no_log options among ``keys`` (as given: names or aliases) in ``params`` with a placeholder:
+        the failure result echoes the options (``invocation``), and ansible-core masks a secret only where it is
+        the whole value, not inside the text of the dict or list it came in."""
+        for name, spec in self.argument_spec.items():
+            if spec.get("no_log") and set([name] + list(spec.get("aliases") or ())) & set(keys):
+                self.params[name] = TOKEN_PLACEHOLDER
 
     def _invocation(self):
         """``invocation`` with long lists counted (``echoed_params``) and the secrets already masked."""

@@ -244,11 +244,13 @@ def test_a_list_dict_or_bool_for_a_text_option_is_refused_not_sent_as_its_text(r
     from ansible_collections.hubspot.marketing.tests.unit.plugins.modules.utils import run_module
 
     module = importlib.import_module("ansible_collections.hubspot.marketing.plugins.modules." + name)
-    code, result = run_module(module, dict({"access_token": "pat-na1-typed-test"}, **args))
+    code, result = run_module(module, _inject_invocation(dict({"access_token": "pat-na1-typed-test"}, **args)))
     assert code == 1, result
     assert result["msg"] == expected
     assert requests_mock.call_count == 0
     assert "pat-na1-typed-test" not in str(result)
+    # a token refused as a dict is echoed as a placeholder, not as the text of the dict with the token masked in it
+    assert result["invocation"]["module_args"]["access_token"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
 
 
 @pytest.mark.parametrize("given, errors", [
