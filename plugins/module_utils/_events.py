@@ -511,12 +511,32 @@ class _EventRun(object):
         if self.current is not None:
             before = dict((k, self.current.get(k)) for k in ("event_id",) + FIELD_NAMES + ("event_completed", "custom_properties"))
             before["state"] = "present"
-            if not self.check_mode:
-                path, params = event_path(self.ref)
-                self._send("delete", "DELETE", path, params=params)
-            self.outcome.note("delete", before, {"state": "absent"})
+            if self.check_mode or self._deleted():
+                self.outcome.note("delete", before, {"state": "absent"})
             self.outcome.event = {}
         return self.outcome
+
+    def _deleted(self):
+        """DELETE the event read before: True when this run deleted it, or may have; False when HubSpot
+        answered that it was gone already (its own 404), deleted by someone else meanwhile.
+
+        A 404 after an attempt of this delete that got no answer (a timeout, a 5xx) most likely answers
+        that attempt's work: the delete is reported, with a warning, as a lost create answer is."""
+        path, params = event_path(self.ref)
+        try:
+            self._send("delete", "DELETE", path, params=params)
+            return True
+        except HubSpotApiError as exc:
+            if not exc.not_found:
+                raise
+            self.outcome.attempt = None  # answered: the event is gone, as state=absent asks
+            if exc.earlier_attempt_maybe_applied:
+                self.outcome.warnings.append(
+                    "%s: an attempt of this run's delete got no answer and the retry was answered 404, so HubSpot may "
+                    "have deleted it on that attempt; reported as deleted" % self.ref.describe())
+                return True
+            self.outcome.warnings.append("%s was deleted meanwhile (HubSpot answered the delete 404)" % self.ref.describe())
+            return False
 
     def check_times(self, fields, times):
         """A time given alone must fit the other one the event holds: raised before any write."""

@@ -461,6 +461,32 @@ class TestEnsure:
         outcome = ev.ensure_event(client, REF, "absent", {})
         assert not outcome.changed and outcome.warnings == []
 
+    @pytest.mark.parametrize("ours", [True, False])
+    def test_a_delete_answered_404_leaves_the_event_absent(self, ours):
+        """HubSpot's 404 to the DELETE: the event is gone, as asked. After an attempt of this delete that got no
+        answer (``earlier_attempt_maybe_applied``) the delete is reported, with a warning; else someone deleted
+        it meanwhile, and nothing changed."""
+        gone = api_error(404, {"status": "error", "message": "not found", "category": "OBJECT_NOT_FOUND"}, "DELETE")
+        gone.earlier_attempt_maybe_applied = ours
+        client = client_answering(gets=[READ], requests=[gone])
+        outcome = ev.ensure_event(client, REF, "absent", {})
+        assert outcome.failure is None and outcome.event == {}
+        assert outcome.changed is ours and outcome.actions == (["delete"] if ours else [])
+        assert len(outcome.warnings) == 1
+        assert ("may have deleted it on that attempt; reported as deleted" in outcome.warnings[0]) is ours
+        assert ("was deleted meanwhile" in outcome.warnings[0]) is not ours
+
+    @pytest.mark.parametrize("status, body", [
+        (404, "<html>Not Found</html>"),  # not HubSpot's answer: a gateway's page says nothing of the event
+        (500, json.dumps({"status": "error", "message": "boom", "category": "INTERNAL_ERROR"})),
+    ])
+    def test_other_delete_failures_still_fail(self, status, body):
+        error = HubSpotApiError.from_response("DELETE", ME + "/events/web-1", status, body, earlier_attempt_maybe_applied=True)
+        client = client_answering(gets=[READ], requests=[error])
+        outcome = ev.ensure_event(client, REF, "absent", {})
+        assert outcome.failure is error and outcome.changed and outcome.actions == []
+        assert "the failed delete got no readable answer, so HubSpot may hold it" in outcome.failure_message()
+
     def test_absent_names_the_event_fields_it_does_not_use(self):
         client = client_answering(gets=[NOT_FOUND])
         outcome = ev.ensure_event(client, REF, "absent", desired(event_name="W", custom_properties={"a": 1}))
