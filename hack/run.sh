@@ -73,13 +73,13 @@ run_stage() {
 # run_lanes STEP...: run each step (a do_* function, its arguments after spaces) in a background lane
 # of its own, all at once, each with its own copy of the stage, logs and stray-process check; then show
 # each lane's output whole, in the order given, and add its rows to the summary. Only for steps that
-# share nothing on this machine and whose checks do not hang on tight timings: `make test` runs the
+# share nothing on this machine and whose timing checks have wide margins: `make test` runs the
 # sanity lane (one core after the other: ansible-test's sanity venvs under ~/.ansible are shared between
 # cores) beside the units lane (their few timing checks have wide margins: a DAILY 429 fails within 1 s,
 # the pacer's bound holds under any delay), then the older cores' integration stages (documented examples,
-# secrets: no timing) side by side, then the primary core's integration targets in two lanes (their
-# checks on the emulator's lags hold on a busy machine: see do_integration_lanes). The emulator's own
-# tests run alone. Lanes start whatever the number of cores (CI has 2).
+# secrets: no timing) side by side, then the primary core's integration targets in two lanes (see
+# do_integration_lanes). The emulator's own tests run alone. Lanes start whatever the number of cores
+# (CI has 2).
 run_lanes() {
     local lanes i=0 step name status time note
     local -a steps=("$@")
@@ -198,8 +198,10 @@ do_units() {
 # The integration stages of `make integration` and `make test`: the other cores' (a few targets each)
 # in parallel lanes, then the primary core's targets in two lanes (aliases `lane2`: see
 # targets_for_core), each lane with an emulator of its own. A check that needs one of the emulator's
-# lags still running sets a long lag for its window, so a busy machine only makes the tests slower,
-# never wrong. With TARGETS=..., the primary core runs them in one stage.
+# lags still running sets a minute of lag for its window; the other timing checks wait for a lag or a
+# delay to pass, which a busy machine only makes longer, and the tightest margins left are timeouts
+# of 0.5-1 s against delays of 2.5-3 s and writes of 300 ms in flight (reliability_faults,
+# concurrency_faults). With TARGETS=..., the primary core runs them in one stage.
 do_integration_lanes() {
     local core primary
     local -a others=()

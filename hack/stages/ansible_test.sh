@@ -59,7 +59,7 @@ integration_targets() {
 }
 
 # targets_for_core CORE [LANE]: the targets one core runs: TARGETS when given, all on the primary core,
-# else the all_cores ones. LANE 1 or 2 splits the primary core's targets for `make test`'s two lanes:
+# else the all_cores ones. LANE 1 or 2 splits the primary core's targets into two lanes (make integration, make test):
 # the targets whose aliases list `lane2` in lane 2, the others in lane 1.
 targets_for_core() {
     local core="$1" lane="${2:-}"

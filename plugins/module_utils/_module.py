@@ -78,21 +78,24 @@ def check_mode_hint(check_mode, msg, error=None):
     return (" " if msg.rstrip().endswith(".") else ". ") + CHECK_MODE_NEW_EVENT
 
 
+def _given_as_container(spec, name, given):
+    """The keys (the option's name, its aliases) under which the task gave option ``name`` a list or a dict."""
+    return [key for key in [name] + list(spec.get("aliases") or ()) if isinstance(given.get(key), (list, dict))]
+
+
 def text_option_errors(argument_spec, given):
-    """Validation errors for the ``str`` options (top level) that the task gave a list, a dict or a bool.
+    """Validation errors for the ``str`` options (top level) that the task gave a list or a dict.
 
     ``given`` holds the options as the task sent them. ansible-core turns such a value into its text
-    (``['ev-1']``, ``{'org': 'x'}``, ``True``) before a module sees it, which would then be sent to
-    HubSpot as an id, a name or a token. Numbers stay accepted: ids are often written unquoted.
+    (``['ev-1']``, ``{'org': 'x'}``) before a module sees it, which would then be sent to HubSpot as an
+    id, a name or a token. Numbers and booleans stay accepted as their text: ids are often written
+    unquoted, and ansible-core before 2.19 makes a template that renders ``True`` a boolean.
     """
     errors = []
     for name, spec in argument_spec.items():
-        if spec.get("type", "str") != "str":
-            continue
-        for key in [name] + list(spec.get("aliases") or ()):
-            value = given.get(key)
-            if isinstance(value, (bool, list, dict)):
-                errors.append({"path": key, "message": "must be a string, got %s" % type_name(value)})
+        if spec.get("type", "str") == "str":
+            errors.extend({"path": key, "message": "must be a string, got %s" % type_name(given[key])}
+                          for key in _given_as_container(spec, name, given))
     return errors
 
 
@@ -157,7 +160,6 @@ class HubSpotModule(AnsibleModule):
             # options given as a list, dict or bool alone: ``prepare`` would only see their text
             errors = text_option_errors(self.argument_spec, self._given_params)
             if errors:
-                self._mask_no_log_options([error["path"] for error in errors])
                 raise HubSpotValidationError(sort_errors(errors))
             prepared = prepare(self.params)
         except HubSpotValidationError as exc:
@@ -177,17 +179,17 @@ class HubSpotModule(AnsibleModule):
             self.fail_json(**result)
         self.exit_json(**result)
 
-    def _mask_no_log_options(self, keys):
-        """Replace the no_log options among ``keys`` (as given: names or aliases) in ``params`` with a placeholder:
-        the failure result echoes the options (``invocation``), and ansible-core masks a secret only where it is
-        the whole value, not inside the text of the dict or list it came in."""
-        for name, spec in self.argument_spec.items():
-            if spec.get("no_log") and set([name] + list(spec.get("aliases") or ())) & set(keys):
-                self.params[name] = TOKEN_PLACEHOLDER
-
     def _invocation(self):
-        """``invocation`` with long lists counted (``echoed_params``) and the secrets already masked."""
-        return {"module_args": remove_values(echoed_params(self.params), self.no_log_values)}
+        """``invocation`` with long lists counted (``echoed_params``) and the secrets already masked.
+
+        A no_log option the task gave as a list or a dict shows as a placeholder: ansible-core masks a secret
+        only where it is the whole value, not inside the text of the dict it came in."""
+        params = echoed_params(self.params)
+        given = getattr(self, "_given_params", {})
+        for name, spec in self.argument_spec.items():
+            if spec.get("no_log") and _given_as_container(spec, name, given):
+                params[name] = TOKEN_PLACEHOLDER
+        return {"module_args": remove_values(params, self.no_log_values)}
 
     def exit_json(self, **kwargs):
         kwargs.setdefault("invocation", self._invocation())
