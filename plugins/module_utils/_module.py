@@ -136,10 +136,13 @@ class HubSpotModule(AnsibleModule):
             self.fail_json(msg=missing_required_lib("jsonschema"), exception=JSONSCHEMA_IMPORT_ERROR)
 
     def _load_params(self):
-        """The task's options, with their types as sent kept aside (``text_option_errors``): ansible-core's
-        validation, which runs next, turns a list or dict given to a ``str`` option into text."""
+        """The task's options, with the ``str`` ones kept aside as sent (``text_option_errors``): ansible-core's
+        validation, which runs next, turns a list or dict given to such an option into text. Only those: the
+        others (100,000 contacts) would be kept in memory twice."""
         super(HubSpotModule, self)._load_params()
-        self._given_params = dict(self.params)
+        text_keys = set(key for name, spec in self.argument_spec.items() if spec.get("type", "str") == "str"
+                        for key in [name] + list(spec.get("aliases") or ()))
+        self._given_params = dict((key, value) for key, value in self.params.items() if key in text_keys)
 
     def _check_rules_without_nulls(self):
         """ansible-core's own checks of ``required_one_of``, ``required_together``, ``required_if`` and
