@@ -144,6 +144,10 @@ class HubSpotModule(AnsibleModule):
                         for key in [name] + list(spec.get("aliases") or ()))
         self._given_params = dict((key, value) for key, value in self.params.items() if key in text_keys)
 
+    def given_as_null(self, names):
+        """The options among ``names`` (``str`` options) that the task gave, as null."""
+        return [name for name in names if name in self._given_params and self._given_params[name] is None]
+
     def _check_rules_without_nulls(self):
         """ansible-core's own checks of ``required_one_of``, ``required_together``, ``required_if`` and
         ``required_by`` again, with an option set to null counted as not given: core counts it as given,

@@ -22,6 +22,8 @@ description:
     B(Both lookups lag a newly created event.) HubSpot indexes new events asynchronously, so an event created
     moments (up to a few minutes) ago may not be found yet. Read it by its external ids or O(event_id) instead.
   - With no event option, lists every event of the portal, O(page_size) per request, up to O(limit).
+    Event options given as null (as check mode leaves the C(event_id) of an event an earlier task would
+    create) do not list every event; the module then reads nothing, returns no events and warns.
   - Sends only C(GET) requests, in check mode too.
 extends_documentation_fragment:
   - hubspot.marketing.attributes.info_module
@@ -160,7 +162,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._options import 
     read_size_errors,
 )
 from ansible_collections.hubspot.marketing.plugins.module_utils import _events
-from ansible_collections.hubspot.marketing.plugins.module_utils._module import checked, read_result, run_module
+from ansible_collections.hubspot.marketing.plugins.module_utils._module import CHECK_MODE_NEW_EVENT, checked, read_result, run_module
 from ansible_collections.hubspot.marketing.plugins.module_utils._participations import EventRef
 
 ARGUMENT_SPEC = dict(
@@ -186,8 +188,19 @@ def find(client, params):
     return events
 
 
+EVENT_OPTIONS = ("event_id", "external_event_id", "external_account_id")
+
+
 def run(module, client, prepared=None):
-    """Read what the options ask for and return the module result (never changes anything)."""
+    """Read what the options ask for and return the module result (never changes anything).
+
+    Event options that were all given, as null, name an event that does not exist yet: listing the whole
+    portal instead would answer another question."""
+    nulls = module.given_as_null(EVENT_OPTIONS)
+    if nulls and not any(module.params.get(name) is not None for name in EVENT_OPTIONS):
+        module.warn("%s %s null, so no event was read (leave the event options out to list every event)%s" % (
+            " and ".join(nulls), "is" if len(nulls) == 1 else "are", (". " + CHECK_MODE_NEW_EVENT) if module.check_mode else ""))
+        return read_result(client, events=[])
     return read_result(client, events=find(client, module.params))
 
 

@@ -47,6 +47,28 @@ def test_validation_fails_before_any_request(requests_mock, given, paths):
     assert requests_mock.call_count == 0
 
 
+@pytest.mark.parametrize("given, check_mode, warned", [
+    (dict(event_id=None), True, "event_id is null, so no event was read (leave the event options out to list every event). "
+                                "In check mode, an event that an earlier task would create does not exist yet and has no event_id."),
+    (dict(external_event_id=None, external_account_id=None), False,
+     "external_event_id and external_account_id are null, so no event was read (leave the event options out to list every event)"),
+])
+def test_event_options_given_as_null_read_nothing(requests_mock, given, check_mode, warned):
+    """Not the portal's whole list: ``event_id: "{{ created.event.event_id }}"`` is null in check mode."""
+    full = dict(access_token=TOKEN, base_url=BASE, _ansible_check_mode=check_mode, **given)
+    code, result = run_module(module, full)
+    assert code == 0 and result["events"] == [] and result["api_calls"] == {"reads": 0}
+    assert result["_warned"] == [warned]
+    assert requests_mock.call_count == 0
+
+
+def test_an_event_option_given_as_null_beside_a_real_one_is_not_given(requests_mock):
+    requests_mock.get(ME + "/web-1/identifiers", json={"total": 0, "results": []})
+    code, result = run_module(module, dict(access_token=TOKEN, base_url=BASE, external_event_id="web-1", external_account_id=None))
+    assert code == 0 and result["events"] == [] and requests_mock.call_count == 1
+    assert result.get("_warned", []) == []
+
+
 def test_unknown_event_is_an_empty_list(requests_mock):
     requests_mock.get(ME + "/5", status_code=404, json={"message": "nope", "category": "OBJECT_NOT_FOUND"})
     code, result = run_module(module, args(event_id="5"))
