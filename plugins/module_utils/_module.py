@@ -78,9 +78,10 @@ def check_mode_hint(check_mode, msg, error=None):
     return (" " if msg.rstrip().endswith(".") else ". ") + CHECK_MODE_NEW_EVENT
 
 
-def _given_as_container(spec, name, given):
-    """The keys (the option's name, its aliases) under which the task gave option ``name`` a list or a dict."""
-    return [key for key in [name] + list(spec.get("aliases") or ()) if isinstance(given.get(key), (list, dict))]
+def text_option_keys(argument_spec):
+    """``{key: option name}`` for the ``str`` options (top level), under their names and their aliases."""
+    return dict((key, name) for name, spec in argument_spec.items() if spec.get("type", "str") == "str"
+                for key in [name] + list(spec.get("aliases") or ()))
 
 
 def text_option_errors(argument_spec, given):
@@ -91,12 +92,9 @@ def text_option_errors(argument_spec, given):
     id, a name or a token. Numbers and booleans stay accepted as their text: ids are often written
     unquoted, and ansible-core before 2.19 makes a template that renders ``True`` a boolean.
     """
-    errors = []
-    for name, spec in argument_spec.items():
-        if spec.get("type", "str") == "str":
-            errors.extend({"path": key, "message": "must be a string, got %s" % type_name(given[key])}
-                          for key in _given_as_container(spec, name, given))
-    return errors
+    keys = text_option_keys(argument_spec)
+    return [{"path": key, "message": "must be a string, got %s" % type_name(value)}
+            for key, value in given.items() if key in keys and isinstance(value, (list, dict))]
 
 
 def checked(*error_lists):
@@ -140,9 +138,8 @@ class HubSpotModule(AnsibleModule):
         validation, which runs next, turns a list or dict given to such an option into text. Only those: the
         others (100,000 contacts) would be kept in memory twice."""
         super(HubSpotModule, self)._load_params()
-        text_keys = set(key for name, spec in self.argument_spec.items() if spec.get("type", "str") == "str"
-                        for key in [name] + list(spec.get("aliases") or ()))
-        self._given_params = dict((key, value) for key, value in self.params.items() if key in text_keys)
+        keys = text_option_keys(self.argument_spec)
+        self._given_params = dict((key, value) for key, value in self.params.items() if key in keys)
 
     def given_as_null(self, names):
         """The options among ``names`` (``str`` options) that the task gave, as null."""
@@ -164,7 +161,7 @@ class HubSpotModule(AnsibleModule):
     def execute(self, run, prepare):
         """Validate with ``prepare``, run ``run`` with the run's one client, and exit."""
         try:
-            # options given as a list, dict or bool alone: ``prepare`` would only see their text
+            # text options given as a list or a dict, alone: ``prepare`` would only see their text
             errors = text_option_errors(self.argument_spec, self._given_params)
             if errors:
                 raise HubSpotValidationError(sort_errors(errors))
@@ -192,9 +189,9 @@ class HubSpotModule(AnsibleModule):
         A no_log option the task gave as a list or a dict shows as a placeholder: ansible-core masks a secret
         only where it is the whole value, not inside the text of the dict it came in."""
         params = echoed_params(self.params)
-        given = getattr(self, "_given_params", {})
-        for name, spec in self.argument_spec.items():
-            if spec.get("no_log") and _given_as_container(spec, name, given):
+        for error in text_option_errors(self.argument_spec, getattr(self, "_given_params", {})):
+            name = text_option_keys(self.argument_spec)[error["path"]]
+            if self.argument_spec[name].get("no_log"):
                 params[name] = TOKEN_PLACEHOLDER
         return {"module_args": remove_values(params, self.no_log_values)}
 

@@ -239,7 +239,7 @@ def test_an_option_set_to_null_counts_as_not_given(requests_mock, name, args, ex
     ("marketing_event_participation_info", {"contact": "a@example.com", "access_token": {"token": "pat-na1-typed-test"}},
      "invalid arguments: access_token: must be a string, got dict"),
 ])
-def test_a_list_dict_or_bool_for_a_text_option_is_refused_not_sent_as_its_text(requests_mock, name, args, expected):
+def test_a_list_or_dict_for_a_text_option_is_refused_not_sent_as_its_text(requests_mock, name, args, expected):
     import importlib
     from ansible_collections.hubspot.marketing.tests.unit.plugins.modules.utils import run_module
 
@@ -276,6 +276,9 @@ def test_text_option_errors(given, errors):
     spec = {"name": {}, "id": {"type": "str", "aliases": ["alias_of_id"]}, "ratio": {"type": "str"},
             "state": {"type": "str"}, "nick": {"type": "str"}, "flag": {"type": "bool"}, "items": {"type": "list"}}
     assert _module.text_option_errors(spec, dict(given, items=["a"])) == errors
+    # what the module keeps aside as sent: the text options only, never a list option such as the contacts
+    assert _module.text_option_keys(spec) == {"name": "name", "id": "id", "alias_of_id": "id", "ratio": "ratio",
+                                              "state": "state", "nick": "nick"}
 
 
 @pytest.mark.parametrize("check_mode", [True, False])
