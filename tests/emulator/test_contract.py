@@ -877,6 +877,21 @@ def test_daily_limit_429_without_retry_after(api):
     assert api.get(ME + "/events/search", params={"q": "x"}).status_code == 200
 
 
+def test_daily_limit_is_the_accounts_rolling_limit_each_tokens(api):
+    """Every token (app) of the account draws on one daily count; each has its own 10 s window."""
+    api.config(daily_limit=3)
+    assert api.get(ME + "/events/search", params={"q": "x"}).headers["X-HubSpot-RateLimit-Daily-Remaining"] == "2"
+    other = api.get(ME + "/events/search", params={"q": "x"}, token=READ_TOKEN)
+    assert other.headers["X-HubSpot-RateLimit-Daily-Remaining"] == "1"
+    assert api.get(ME + "/events/search", params={"q": "x"}).headers["X-HubSpot-RateLimit-Daily-Remaining"] == "0"
+    assert assert_error(api.get(ME + "/events/search", params={"q": "x"}, token=READ_TOKEN), 429, "RATE_LIMITS")["policyName"] == "DAILY"
+    api.reset()
+    api.config(rate_limit=1)
+    assert api.get(ME + "/events/search", params={"q": "x"}).status_code == 200
+    assert api.get(ME + "/events/search", params={"q": "x"}, token=READ_TOKEN).status_code == 200
+    assert api.get(ME + "/events/search", params={"q": "x"}).status_code == 429
+
+
 # --------------------------------------------------------------------------- faults
 
 def test_fault_count_status_and_no_state_change(api):

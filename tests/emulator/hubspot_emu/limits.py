@@ -1,4 +1,5 @@
-"""Tokens (scopes, expiry) and the per-token rate limits: a rolling 10-second window and a daily count."""
+"""Tokens (scopes, expiry) and the rate limits: a rolling 10-second window per token (HubSpot's is per app) and one
+daily count for every token (HubSpot's is per account, and the emulator is one account)."""
 
 import collections
 import math
@@ -47,7 +48,7 @@ class Limits(object):
 
     def reset(self):
         self.windows = {}
-        self.daily_used = {}
+        self.daily_used = 0  # every token's accepted requests: the daily limit is the account's
         self.token_first_use = {}
 
     # ---- authentication
@@ -86,10 +87,11 @@ class Limits(object):
     # ---- rate limits
 
     def rate_check(self, token, rate_limit, daily_limit):
-        """Count an accepted request against the token's limits (0 = off); return the rate headers, or a 429 Reply."""
+        """Count an accepted request against the token's window and the account's day (0 = off); return the rate
+        headers, or a 429 Reply."""
         now = time.monotonic()
         window = self._window(token, now) if rate_limit > 0 else None
-        used = self.daily_used.get(token, 0)
+        used = self.daily_used
         if daily_limit > 0 and used >= daily_limit:
             return self._daily_exhausted(token, daily_limit, rate_limit, window)
         headers = {}
@@ -99,7 +101,7 @@ class Limits(object):
             window.append(now)
             window_headers(headers, rate_limit, rate_limit - len(window))
         if daily_limit > 0:
-            self.daily_used[token] = used + 1
+            self.daily_used = used + 1
             daily_headers(headers, daily_limit, max(0, daily_limit - used - 1))
         return headers
 
