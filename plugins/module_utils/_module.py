@@ -27,7 +27,13 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 from ansible.module_utils.common.parameters import remove_values
-from ansible.module_utils.common.validation import check_required_by, check_required_if, check_required_one_of, check_required_together
+from ansible.module_utils.common.validation import (
+    check_mutually_exclusive,
+    check_required_by,
+    check_required_if,
+    check_required_one_of,
+    check_required_together,
+)
 
 from ansible_collections.hubspot.marketing.plugins.module_utils._options import TOKEN_PLACEHOLDER, client_from_params
 from ansible_collections.hubspot.marketing.plugins.module_utils._client import HAS_REQUESTS, LIBRARY_PROBLEM, REQUESTS_IMPORT_ERROR
@@ -78,10 +84,21 @@ def check_mode_hint(check_mode, msg, error=None):
     return (" " if msg.rstrip().endswith(".") else ". ") + CHECK_MODE_NEW_EVENT
 
 
+def option_keys(argument_spec, wanted):
+    """``{key: option name}`` for the options (top level) whose spec ``wanted(spec)`` picks, under their names
+    and their aliases."""
+    return dict((key, name) for name, spec in argument_spec.items() if wanted(spec)
+                for key in [name] + list(spec.get("aliases") or ()))
+
+
 def text_option_keys(argument_spec):
     """``{key: option name}`` for the ``str`` options (top level), under their names and their aliases."""
-    return dict((key, name) for name, spec in argument_spec.items() if spec.get("type", "str") == "str"
-                for key in [name] + list(spec.get("aliases") or ()))
+    return option_keys(argument_spec, lambda spec: spec.get("type", "str") == "str")
+
+
+def defaulted_option_keys(argument_spec):
+    """``{key: option name}`` for the options (top level) with a default or an environment fallback."""
+    return option_keys(argument_spec, lambda spec: spec.get("default") is not None or "fallback" in spec)
 
 
 def text_option_errors(argument_spec, given):
@@ -126,6 +143,8 @@ class HubSpotModule(AnsibleModule):
 
     def __init__(self, argument_spec, needs_jsonschema=False, **kwargs):
         kwargs.setdefault("supports_check_mode", True)
+        # checked by ``_check_rules_without_nulls`` instead: ansible-core counts an option given as null
+        self._exclusive = kwargs.pop("mutually_exclusive", None) or []
         super(HubSpotModule, self).__init__(argument_spec=argument_spec, **kwargs)
         self._check_rules_without_nulls()
         if not HAS_REQUESTS:
@@ -140,6 +159,11 @@ class HubSpotModule(AnsibleModule):
         super(HubSpotModule, self)._load_params()
         keys = text_option_keys(self.argument_spec)
         self._given_params = dict((key, value) for key, value in self.params.items() if key in keys)
+        # An option given as null counts as not given, so its environment fallback or default applies (as in
+        # the lookup); ansible-core would refuse null for an option with a default, in words of its version.
+        defaulted = defaulted_option_keys(self.argument_spec)
+        for key in [key for key, value in self.params.items() if value is None and key in defaulted]:
+            del self.params[key]
 
     def given_as_null(self, names):
         """The options among ``names`` (``str`` options) that the task gave, as null."""
@@ -147,10 +171,12 @@ class HubSpotModule(AnsibleModule):
 
     def _check_rules_without_nulls(self):
         """ansible-core's own checks of ``required_one_of``, ``required_together``, ``required_if`` and
-        ``required_by`` again, with an option set to null counted as not given: core counts it as given,
-        so ``event_id: "{{ unset_var | default(none) }}"`` would otherwise pass them and name no event."""
+        ``required_by`` again, and ``mutually_exclusive`` (left to this check only), with an option set to null
+        counted as not given: core counts it as given, so ``event_id: "{{ unset_var | default(none) }}"`` would
+        otherwise pass them and name no event, and ``external_event_id: null`` beside an ``event_id`` fail."""
         given = dict((name, value) for name, value in self.params.items() if value is not None)
         try:
+            check_mutually_exclusive(self._exclusive, given)
             check_required_together(self.required_together, given)
             check_required_one_of(self.required_one_of, given)
             check_required_if(self.required_if, given)

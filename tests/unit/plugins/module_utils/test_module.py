@@ -228,6 +228,49 @@ def test_an_option_set_to_null_counts_as_not_given(requests_mock, name, args, ex
     assert requests_mock.call_count == 0
 
 
+V2_EVENT = {"objectId": "7", "externalEventId": "ev", "eventName": "Webinar", "customProperties": [],
+            "createdAt": "2026-02-01T00:00:00.000Z", "updatedAt": "2026-02-01T00:00:00.000Z"}
+
+
+@pytest.mark.parametrize("nulls", [
+    {"external_event_id": None, "external_account_id": None},  # event ids from a variable that is null here
+    {"external_event_id": None},
+])
+def test_an_option_set_to_null_is_not_exclusive_with_another(requests_mock, nulls):
+    """``mutually_exclusive`` counts only the options given a value, as the lookup does."""
+    from ansible_collections.hubspot.marketing.plugins.modules import marketing_event_info
+    from ansible_collections.hubspot.marketing.tests.unit.plugins.modules.utils import run_module
+
+    requests_mock.get("https://api.example.test/marketing/v3/marketing-events/7", json=V2_EVENT)
+    code, result = run_module(marketing_event_info, dict(nulls, event_id="7", access_token="pat-na1-null-test",
+                                                         base_url="https://api.example.test"))
+    assert code == 0, result
+    assert [event["event_id"] for event in result["events"]] == ["7"] and requests_mock.call_count == 1
+    code, result = run_module(marketing_event_info, dict(event_id="7", external_event_id="ev", access_token="pat-na1-null-test"))
+    assert code == 1 and result["msg"] == ("parameters are mutually exclusive: event_id|external_event_id "
+                                           "(an option set to null counts as not given)")
+    assert requests_mock.call_count == 1
+
+
+def test_an_option_with_a_default_set_to_null_takes_its_fallback_or_default(requests_mock, monkeypatch):
+    """ansible-core refuses null for an option with a default (in words of its version); null is not given."""
+    from ansible_collections.hubspot.marketing.plugins.modules import marketing_event_participation_info
+    from ansible_collections.hubspot.marketing.tests.unit.plugins.modules.utils import run_module
+
+    monkeypatch.setenv("HUBSPOT_BASE_URL", "https://env.example.test")
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", "pat-na1-env-null-test")
+    requests_mock.get("https://env.example.test/marketing/v3/marketing-events/participations/7/breakdown",
+                      json={"total": 0, "results": []})
+    given = {"event_id": "7", "state": "attended", "base_url": None, "access_token": None, "page_size": None,
+             "validate_certs": None, "timeout": None, "max_retries": None, "counters": None, "api_version": None}
+    code, result = run_module(marketing_event_participation_info, _inject_invocation(given))
+    assert code == 0, result
+    assert requests_mock.last_request.qs == {"state": ["attended"], "limit": ["100"]}
+    assert requests_mock.last_request.headers["Authorization"] == "Bearer pat-na1-env-null-test"
+    echoed = result["invocation"]["module_args"]
+    assert (echoed["page_size"], echoed["validate_certs"], echoed["timeout"], echoed["counters"]) == (100, True, 30, False)
+
+
 @pytest.mark.parametrize("name, args, expected", [
     # ansible-core would send these as "['ev-1']", "{'org': 'x'}"
     ("marketing_event", {"external_event_id": ["ev-1"], "external_account_id": "acc", "event_name": "N", "event_organizer": {"org": "x"}},
