@@ -169,6 +169,21 @@ def option_errors(params):
     return ["%s: %s" % (e["path"], e["message"]) for e in errors]
 
 
+def _is_omit(value, variables):
+    """Whether ``value`` is ``omit``: from ansible-core 2.19 an object of a type it does not make public (so
+    known by its name), before that the placeholder text that is the task's variable ``omit``."""
+    if type(value).__name__ == "_OmitType":
+        return True
+    omit = (variables or {}).get("omit")
+    return isinstance(value, str) and isinstance(omit, str) and value == omit
+
+
+def _without_omitted(direct, variables):
+    """The options given directly, without those given as ``omit`` (``state=s | default(omit)``): not given,
+    as a module's option given ``omit`` is."""
+    return dict((name, value) for name, value in direct.items() if not _is_omit(value, variables))
+
+
 def _contact(index, term):
     """The contact identifier of term ``index`` (1-based): an email address or a contact id."""
     if isinstance(term, bool) or not isinstance(term, (str, int)):
@@ -183,6 +198,7 @@ def _contact(index, term):
 class LookupModule(LookupBase):
 
     def run(self, terms, variables=None, **kwargs):
+        kwargs = _without_omitted(kwargs, variables)
         self._refuse_unknown(kwargs)
         var_options = self._templated_var_options(variables, kwargs)
         self._check_raw_options(kwargs, var_options)
@@ -278,7 +294,7 @@ class LookupModule(LookupBase):
                 except AnsibleValueOmittedError:
                     del templated[name]
                     continue
-                if isinstance(value, str) and variables.get("omit") and value == variables["omit"]:
+                if _is_omit(value, variables):
                     del templated[name]  # ansible-core < 2.19 renders omit as a placeholder string
                     continue
                 templated[name] = value

@@ -349,6 +349,18 @@ class TestVariablesAreTemplated:
         assert self.run_with(lookup, variables, "51") == []
         assert requests_mock.last_request.headers["Authorization"] == "Bearer " + TOKEN  # from the environment
 
+    def test_options_given_as_omit_are_not_given(self, lookup, requests_mock):
+        """``state=s | default(omit)``: ansible-core >= 2.19 passes an object of its private ``_OmitType``,
+        earlier ones the placeholder text that is the variable ``omit``."""
+        _OmitType = type("_OmitType", (), {})
+        requests_mock.get(BASE + PREFIX + "/contacts/51/breakdown", json={"total": 0, "results": []})
+        variables = dict(VARS, omit="__omit_place_holder__abc")
+        assert lookup.run(["51"], variables=variables, state=_OmitType(), limit="__omit_place_holder__abc",
+                          event_id=_OmitType()) == []
+        assert query_of(requests_mock.last_request) == {"limit": "100"}
+        with pytest.raises(AnsibleError, match="state: must be one of .*, got '__omit_place_holder_'"):
+            lookup.run(["51"], variables=variables, state="__omit_place_holder__xyz")  # not this task's omit
+
     @pytest.mark.parametrize("value", [{"token": TOKEN}, [TOKEN]])
     def test_token_var_templated_to_a_dict_or_list_is_refused_unseen(self, lookup, requests_mock, value):
         variables = {"vault_token": value, "hubspot_access_token": trust_as_template("{{ vault_token }}"), "hubspot_base_url": BASE}
