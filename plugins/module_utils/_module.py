@@ -22,6 +22,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import collections
 import os
 import re
 
@@ -138,13 +139,24 @@ def run_module(run, argument_spec, prepare, needs_jsonschema=False, **rules):
     module.execute(run, prepare)
 
 
+# The option rules a module may give, each with ansible-core's check of it, in the order ansible-core checks them
+# (``mutually_exclusive`` before the defaults apply, the others after).
+RULE_CHECKS = collections.OrderedDict((
+    ("mutually_exclusive", check_mutually_exclusive),
+    ("required_together", check_required_together),
+    ("required_one_of", check_required_one_of),
+    ("required_if", check_required_if),
+    ("required_by", check_required_by),
+))
+
+
 class HubSpotModule(AnsibleModule):
     """``AnsibleModule`` for HubSpot: check mode is supported by every module of the collection."""
 
     def __init__(self, argument_spec, needs_jsonschema=False, **kwargs):
         kwargs.setdefault("supports_check_mode", True)
         # checked by ``_check_rules_without_nulls`` instead: ansible-core counts an option given as null
-        self._exclusive = kwargs.pop("mutually_exclusive", None) or []
+        self._rules = dict((rule, kwargs.pop(rule, None)) for rule in RULE_CHECKS)
         super(HubSpotModule, self).__init__(argument_spec=argument_spec, **kwargs)
         self._check_rules_without_nulls()
         if not HAS_REQUESTS:
@@ -164,25 +176,28 @@ class HubSpotModule(AnsibleModule):
         defaulted = defaulted_option_keys(self.argument_spec)
         for key in [key for key, value in self.params.items() if value is None and key in defaulted]:
             del self.params[key]
+        # the options the task gave a value (not their defaults), for the rules checked before defaults apply,
+        # and whether it gave any as null (which the rules' messages then explain)
+        names = option_keys(self.argument_spec, lambda spec: True)
+        self._set_by_task = frozenset(names[key] for key, value in self.params.items() if key in names and value is not None)
+        self._nulls_given = any(value is None for key, value in self.params.items() if key in names)
 
     def given_as_null(self, names):
         """The options among ``names`` (``str`` options) that the task gave, as null."""
         return [name for name in names if name in self._given_params and self._given_params[name] is None]
 
     def _check_rules_without_nulls(self):
-        """ansible-core's own checks of ``required_one_of``, ``required_together``, ``required_if`` and
-        ``required_by`` again, and ``mutually_exclusive`` (left to this check only), with an option set to null
-        counted as not given: core counts it as given, so ``event_id: "{{ unset_var | default(none) }}"`` would
-        otherwise pass them and name no event, and ``external_event_id: null`` beside an ``event_id`` fail."""
+        """The option rules (``RULE_CHECKS``, in ansible-core's order), left to this check only, with an option
+        set to null counted as not given: ansible-core counts it as given, so ``event_id: "{{ unset_var |
+        default(none) }}"`` would pass "one of" rules and name no event, and ``external_event_id: null`` beside an
+        ``event_id`` would break "not both" ones."""
         given = dict((name, value) for name, value in self.params.items() if value is not None)
         try:
-            check_mutually_exclusive(self._exclusive, given)
-            check_required_together(self.required_together, given)
-            check_required_one_of(self.required_one_of, given)
-            check_required_if(self.required_if, given)
-            check_required_by(self.required_by, given)
+            for rule, check in RULE_CHECKS.items():
+                # "not both" counts the options the task set, as ansible-core does, not their defaults
+                check(self._rules[rule], dict.fromkeys(self._set_by_task, True) if rule == "mutually_exclusive" else given)
         except TypeError as exc:
-            self.fail_json(msg="%s (an option set to null counts as not given)" % exc)
+            self.fail_json(msg="%s%s" % (exc, " (an option set to null counts as not given)" if self._nulls_given else ""))
 
     def execute(self, run, prepare):
         """Validate with ``prepare``, run ``run`` with the run's one client, and exit."""

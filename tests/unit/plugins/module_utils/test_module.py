@@ -247,9 +247,36 @@ def test_an_option_set_to_null_is_not_exclusive_with_another(requests_mock, null
     assert code == 0, result
     assert [event["event_id"] for event in result["events"]] == ["7"] and requests_mock.call_count == 1
     code, result = run_module(marketing_event_info, dict(event_id="7", external_event_id="ev", access_token="pat-na1-null-test"))
-    assert code == 1 and result["msg"] == ("parameters are mutually exclusive: event_id|external_event_id "
-                                           "(an option set to null counts as not given)")
+    assert code == 1 and result["msg"] == "parameters are mutually exclusive: event_id|external_event_id"
     assert requests_mock.call_count == 1
+
+
+@pytest.mark.parametrize("given, expected", [
+    ({"a": "x"}, None),  # b's default is no value the task set
+    ({"a": "x", "b": None}, None),
+    ({"a": "x", "b": "y"}, "parameters are mutually exclusive: a|b"),
+    ({"alias_of_a": "x", "b": "y"}, "parameters are mutually exclusive: a|b"),
+    ({"b": "y", "c": "z", "d": None}, "parameters are required together: c, d"),
+    ({"a": "x", "b": "y", "c": "z"}, "parameters are mutually exclusive: a|b"),  # "not both" first, as in ansible-core
+])
+def test_rules_count_what_the_task_set(given, expected):
+    """``mutually_exclusive`` counts the options the task set a value (not their defaults, not nulls); the
+    other rules follow it, in ansible-core's order."""
+    from ansible_collections.hubspot.marketing.tests.unit.plugins.modules.utils import run_module
+
+    class Probe(object):
+        @staticmethod
+        def main():
+            module = _module.HubSpotModule({"a": {"aliases": ["alias_of_a"]}, "b": {"default": "dflt"}, "c": {}, "d": {}},
+                                           mutually_exclusive=[("a", "b")], required_together=[("c", "d")])
+            module.exit_json(changed=False, b=module.params["b"])
+
+    code, result = run_module(Probe, given)
+    if expected is None:
+        assert code == 0 and result["b"] == (given.get("b") or "dflt")
+    else:
+        nulls = None in given.values()
+        assert code == 1 and result["msg"] == expected + (" (an option set to null counts as not given)" if nulls else "")
 
 
 def test_an_option_with_a_default_set_to_null_takes_its_fallback_or_default(requests_mock, monkeypatch):
