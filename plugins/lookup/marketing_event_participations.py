@@ -302,10 +302,13 @@ class LookupModule(LookupBase):
 
     @staticmethod
     def _read(client, event, contact, params, what):
+        def warn(text):
+            display.warning("hubspot.marketing.marketing_event_participations: %s: %s" % (what, text))
+
         try:
             # An unknown contact (without an event) reads as nothing.
             items, total, pages = read_breakdown(client, event=event, contact=contact, state=params["state"],
-                                                 limit=params["limit"], page_size=params["page_size"])
+                                                 limit=params["limit"], page_size=params["page_size"], warn=warn)
         except HubSpotError as exc:
             raise AnsibleLookupError("%s: %s" % (what, exc)) from exc
         display.vvv("hubspot.marketing.marketing_event_participations: %s: %d of %d participations in %d page(s)"

@@ -283,10 +283,15 @@ def _scheme_shown(url, scheme):
     return ""
 
 
+# The start of the paths the collection requests (``/marketing/v3/...``, ``/marketing/marketing-events/2026-09/...``,
+# ``/crm/v3/...``): in base_url, a copied API address that would be requested twice over (answered 404).
+API_PATH_IN_URL = re.compile(r"/(marketing|crm)/(v[0-9]+|marketing-events)(?=/|$)", re.IGNORECASE)
+
+
 def check_base_url(base_url):
     """Return the normalised base URL or a reason it is unusable (never both).
 
-    Only http and https, a host, no credentials, no query or fragment.
+    Only http and https, a host, no credentials, no query or fragment, not the API's own path.
     """
     if not isinstance(base_url, str) or not base_url.strip():
         return None, "must be a non-empty URL"
@@ -306,6 +311,10 @@ def check_base_url(base_url):
         return None, "has no host name"
     if parts.query or parts.fragment:
         return None, "must not contain a query string or fragment"
+    api_path = API_PATH_IN_URL.search(parts.path)
+    if api_path:
+        return None, ("must not contain the API's path (%s...), which every request adds: give the API's root, such as "
+                      "%s" % (api_path.group(0), DEFAULT_BASE_URL))
     return url, None
 
 

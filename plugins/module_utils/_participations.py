@@ -266,10 +266,18 @@ def _read_whole_event(client, event):
     return items, total, client.request_count - sent
 
 
-def read_breakdown(client, event=None, contact=None, state=None, limit=None, page_size=API_PAGE_MAX):
+def unknown_contact_warning(contact, error):
+    """The warning for a contact breakdown HubSpot answered 404 (``error``), read as no participations."""
+    return ("contact %r: %s; read as no participations, as for a contact HubSpot does not know (if it exists, check "
+            "base_url)" % (contact, error))
+
+
+def read_breakdown(client, event=None, contact=None, state=None, limit=None, page_size=API_PAGE_MAX, warn=None):
     """``(participations, total, pages)``: normalised items of one breakdown, paged to the end or ``limit``.
 
-    An unknown contact (404 on the contact breakdown) reads as nothing: ``([], 0, 0)``.
+    A 404 on the contact breakdown reads as nothing, ``([], 0, 0)``: HubSpot answers an unknown contact with no
+    results, and may with a 404. ``warn`` (a function of one text), when given, is told, since a wrong
+    ``base_url`` path is answered 404 too.
     """
     if event is not None and contact is None and state is None and limit is None and page_size == API_PAGE_MAX:
         return _read_whole_event(client, event)
@@ -280,6 +288,8 @@ def read_breakdown(client, event=None, contact=None, state=None, limit=None, pag
         # Without an event, a 404 can only mean the contact does not exist. With an event it may be
         # the event that is unknown, which must fail.
         if exc.not_found and event is None:
+            if warn is not None:
+                warn(unknown_contact_warning(contact, exc))
             return [], 0, 0
         raise
     total = pager.total if pager.total is not None else len(items)

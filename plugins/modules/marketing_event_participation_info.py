@@ -300,7 +300,7 @@ def run(module, client, prepared=None):
     contact = str(params["contact"]).strip() if params["contact"] is not None else None
 
     participations, total, dummy = read_breakdown(client, event=event, contact=contact, state=params["state"],
-                                                  limit=params["limit"], page_size=params["page_size"])
+                                                  limit=params["limit"], page_size=params["page_size"], warn=module.warn)
     if params["counters"]:
         return read_result(client, participations=participations, total=total, counters=read_counters(client, event))
     return read_result(client, participations=participations, total=total)

@@ -126,6 +126,11 @@ class TestTerms:
         requests_mock.get(BASE + PREFIX + "/contacts/nobody%40example.com/breakdown", status_code=404, json=load_fixture("error_404_event.json"))
         requests_mock.get(BASE + PREFIX + "/contacts/51/breakdown", json=load_fixture("breakdown_contact.json"))
         assert len(lookup.run(["nobody@example.com", "51"], variables=VARS)) == 2
+        warned = [str(c.args[0]) for c in lookup.test_display.warning.call_args_list]
+        assert warned == ["hubspot.marketing.marketing_event_participations: term 1 ('nobody@example.com'): contact "
+                          "'nobody@example.com': GET %s/contacts/nobody%%40example.com/breakdown -> 404 OBJECT_NOT_FOUND "
+                          "(correlationId 7c0b8e5e-0d6f-4a34-9b8e-1f2d3c4b5a69): Marketing event 999 was not found; read as no "
+                          "participations, as for a contact HubSpot does not know (if it exists, check base_url)" % PREFIX]
 
     def test_page_counts_only_in_verbose_output(self, lookup, requests_mock):
         requests_mock.get(BASE + PREFIX + "/456/breakdown", json=load_fixture("breakdown_event_page2.json"))

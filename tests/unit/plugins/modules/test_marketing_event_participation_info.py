@@ -117,9 +117,19 @@ class TestRun:
     def test_unknown_contact_is_an_empty_list(self):
         module = make_module(contact="nobody@example.com")
         client = make_client([])
-        client.get.side_effect = HubSpotApiError("GET", "/x", 404, category="OBJECT_NOT_FOUND")
+        client.get.side_effect = HubSpotApiError("GET", "/x", 404, category="OBJECT_NOT_FOUND", message="Unable to find a route")
         result = info.run(module, client)
         assert (result["participations"], result["total"]) == ([], 0)
+        # a 404 is also what a wrong base_url path gets: the user is told, with HubSpot's words
+        module.warn.assert_called_once_with(
+            "contact 'nobody@example.com': GET /x -> 404 OBJECT_NOT_FOUND: Unable to find a route; read as no participations, "
+            "as for a contact HubSpot does not know (if it exists, check base_url)")
+
+    def test_no_results_for_a_contact_is_an_empty_list_unwarned(self):
+        module = make_module(contact="nobody@example.com")
+        result = info.run(module, make_client([{"total": 0, "results": []}]))
+        assert (result["participations"], result["total"]) == ([], 0)
+        module.warn.assert_not_called()
 
     def test_unknown_event_raises(self):
         module = make_module(event_id="999", contact="jane@example.com")
