@@ -120,7 +120,7 @@ _raw:
 import os
 
 from ansible import constants as C
-from ansible.errors import AnsibleLookupError
+from ansible.errors import AnsibleError, AnsibleLookupError
 from ansible.module_utils.parsing.convert_bool import boolean
 
 try:
@@ -139,7 +139,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._options import 
     event_rule_errors,
     read_size_errors,
 )
-from ansible_collections.hubspot.marketing.plugins.module_utils._client import HAS_REQUESTS, LIBRARY_PROBLEM
+from ansible_collections.hubspot.marketing.plugins.module_utils._client import HAS_REQUESTS, LIBRARY_PROBLEM, REDACTED
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotError, type_name
 from ansible_collections.hubspot.marketing.plugins.module_utils._participations import EventRef, read_breakdown
 
@@ -148,6 +148,9 @@ display = Display()
 OPTIONS = ("access_token", "base_url", "validate_certs", "timeout", "max_retries", "use_proxy", "proxy", "ca_path", "api_version",
            "event_id", "external_event_id", "external_account_id", "state", "limit", "page_size")
 
+
+# The shortest text taken for a token to mask (with REDACTED, as the client masks a token an answer echoes).
+SECRET_MIN = 6
 
 # Keywords of lookup() itself: ansible-core removes some before calling the plugin, and which depends on its version.
 CORE_KEYWORDS = frozenset(("wantlist", "errors", "allow_unsafe"))
@@ -178,6 +181,48 @@ def _is_omit(value, variables):
     return isinstance(value, str) and isinstance(omit, str) and value == omit
 
 
+def _secrets(direct, var_options):
+    """The token texts this run may have been given (the option, its variable, its environment variable),
+    the longest first; none shorter than ``SECRET_MIN`` (masking every ``x`` would make messages unreadable)."""
+    given = [direct.get("access_token"), (var_options or {}).get("hubspot_access_token"), os.environ.get("HUBSPOT_ACCESS_TOKEN")]
+    found = set()
+    for value in given:
+        if isinstance(value, str):
+            found.update(text for text in (value, value.strip()) if len(text) >= SECRET_MIN)
+    return tuple(sorted(found, key=len, reverse=True))
+
+
+def _converts(convert, value):
+    """Whether ``value`` is a number ``convert`` (int or float) takes as it is, or text of one."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return convert is float or isinstance(value, int)
+    try:
+        convert(value.strip())
+    except (AttributeError, ValueError):
+        return False
+    return True
+
+
+def _raw_option_problem(definition, value):
+    """What is wrong with ``value`` for an option of ``definition`` (its documented type and choices), or None."""
+    kind, choices = definition.get("type") or "str", definition.get("choices")
+    if kind in ("bool", "boolean"):
+        try:
+            boolean(value, strict=True)
+        except TypeError:
+            return "must be a boolean (true or false)"
+    elif kind in ("int", "integer", "float"):
+        if not _converts(float if kind == "float" else int, value):
+            return "must be a number" if kind == "float" else "must be an integer"
+    elif kind in ("str", "string", "path") and isinstance(value, (list, dict)):
+        return "must be a string"
+    if choices and value not in choices:
+        return "must be one of %s" % ", ".join(str(c) for c in choices)
+    return None
+
+
 def _without_omitted(direct, variables):
     """The options given directly, without those given as ``omit`` (``state=s | default(omit)``): not given,
     as a module's option given ``omit`` is."""
@@ -198,9 +243,32 @@ def _contact(index, term):
 class LookupModule(LookupBase):
 
     def run(self, terms, variables=None, **kwargs):
+        """``_run``, with the access token masked in its errors and warnings (a module's output gets that from
+        ansible-core, a lookup's does not): a token typed into another option or a term would be quoted by the message that
+        refuses it, or be part of a request's path."""
+        self._secrets = ()
+        try:
+            return self._run(terms, variables, kwargs)
+        except AnsibleError as exc:
+            text = str(exc)
+            masked = self._masked(text)
+            if masked == text:
+                raise
+            raise AnsibleLookupError(masked) from None  # not chained: the cause's message holds the token too
+
+    def _masked(self, text):
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        return text
+
+    def _warn(self, text):
+        display.warning(self._masked("hubspot.marketing.marketing_event_participations: %s" % text))
+
+    def _run(self, terms, variables, kwargs):
         kwargs = _without_omitted(kwargs, variables)
         self._refuse_unknown(kwargs)
         var_options = self._templated_var_options(variables, kwargs)
+        self._secrets = _secrets(kwargs, var_options)
         self._check_raw_options(kwargs, var_options)
         self.set_options(var_options=var_options, direct=kwargs)
 
@@ -220,14 +288,14 @@ class LookupModule(LookupBase):
         with client_from_params(params) as client:
             unverified = client.unverified()
             if unverified:
-                display.warning("hubspot.marketing.marketing_event_participations: validate_certs is false, %s" % unverified)
+                self._warn("validate_certs is false, %s" % unverified)
             if not contacts:
                 participations.extend(self._read(client, event, None, params, "%s" % event.describe()))
             for index, contact in enumerate(contacts, 1):
                 participations.extend(self._read(client, event, contact, params, "term %d (%r)" % (index, contact)))
             summary = client.retry_summary()
             if summary:
-                display.warning("hubspot.marketing.marketing_event_participations: %s" % summary)
+                self._warn(summary)
         return participations
 
     def _refuse_unknown(self, direct):
@@ -243,15 +311,12 @@ class LookupModule(LookupBase):
                 "s" if len(unknown) > 1 else "", ", ".join(unknown), hint, ", ".join(OPTIONS)))
 
     def _check_raw_options(self, direct, var_options):
-        """The value that wins for each boolean option and option with choices (the option given directly, else
-        its variable, else its environment variable), checked as the modules' argspec checks it, naming where it
-        came from. ansible-core reads any non-boolean value of a plugin option as false (``validate_certs='ture'``
-        would turn certificate checks off), and its own message for a bad choice names neither."""
+        """The value that wins for each option (given directly, else its variable, else its environment
+        variable), checked as the modules' argspec checks it, naming where it came from: ansible-core's own
+        checks of plugin options read any non-boolean value as false (``validate_certs='ture'`` would turn
+        certificate checks off), and their messages (a bad choice, a list for a text option) name neither."""
         definitions = C.config.get_configuration_definitions(self.plugin_type, self._load_name) or {}
         for option, definition in sorted(definitions.items()):
-            is_bool, choices = definition.get("type") in ("bool", "boolean"), definition.get("choices")
-            if not (is_bool or choices):
-                continue
             sources = [(option, direct[option])] if option in direct else []
             sources += [(entry["name"], (var_options or {})[entry["name"]]) for entry in definition.get("vars") or []
                         if entry["name"] in (var_options or {})]
@@ -260,14 +325,11 @@ class LookupModule(LookupBase):
             if not sources or sources[0][1] is None:
                 continue  # not given, or null: the default applies, as for the modules
             where, value = sources[0]
-            shown = "%s%s" % (repr(value[:20]) if isinstance(value, str) else type_name(value), "" if where == option else " from %s" % where)
-            if is_bool:
-                try:
-                    boolean(value, strict=True)
-                except TypeError:
-                    raise AnsibleLookupError("%s: must be a boolean (true or false), got %s" % (option, shown))
-            elif value not in choices:
-                raise AnsibleLookupError("%s: must be one of %s, got %s" % (option, ", ".join(str(c) for c in choices), shown))
+            problem = _raw_option_problem(definition, value)
+            if problem:
+                text = self._masked(value)[:20] if isinstance(value, str) else None  # masked before it is cut
+                shown = "%s%s" % (repr(text) if text is not None else type_name(value), "" if where == option else " from %s" % where)
+                raise AnsibleLookupError("%s: %s, got %s" % (option, problem, shown))
 
     def _templated_var_options(self, variables, direct):
         """``variables`` with the ones that feed an option (``hubspot_access_token``, ...) templated.
@@ -300,17 +362,14 @@ class LookupModule(LookupBase):
                 templated[name] = value
         return templated
 
-    @staticmethod
-    def _read(client, event, contact, params, what):
-        def warn(text):
-            display.warning("hubspot.marketing.marketing_event_participations: %s: %s" % (what, text))
-
+    def _read(self, client, event, contact, params, what):
         try:
             # An unknown contact (without an event) reads as nothing.
             items, total, pages = read_breakdown(client, event=event, contact=contact, state=params["state"],
-                                                 limit=params["limit"], page_size=params["page_size"], warn=warn)
+                                                 limit=params["limit"], page_size=params["page_size"],
+                                                 warn=lambda text: self._warn("%s: %s" % (what, text)))
         except HubSpotError as exc:
             raise AnsibleLookupError("%s: %s" % (what, exc)) from exc
-        display.vvv("hubspot.marketing.marketing_event_participations: %s: %d of %d participations in %d page(s)"
-                    % (what, len(items), total, pages))
+        display.vvv(self._masked("hubspot.marketing.marketing_event_participations: %s: %d of %d participations in %d page(s)"
+                                 % (what, len(items), total, pages)))
         return items

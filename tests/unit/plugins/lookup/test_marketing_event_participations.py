@@ -190,6 +190,56 @@ class TestErrors:
         assert str(failure.value) == text
         assert requests_mock.call_count == 0
 
+    @pytest.mark.parametrize("direct, text", [
+        ({"event_id": ["58000003"]}, "event_id: must be a string, got list"),
+        ({"external_event_id": {"id": "ev"}, "external_account_id": "acc"}, "external_event_id: must be a string, got dict"),
+        ({"proxy": ["http://proxy:3128"]}, "proxy: must be a string, got list"),
+        ({"limit": "abc"}, "limit: must be an integer, got 'abc'"),
+        ({"page_size": 2.5}, "page_size: must be an integer, got float"),
+        ({"max_retries": True}, "max_retries: must be an integer, got bool"),
+        ({"timeout": "soon"}, "timeout: must be a number, got 'soon'"),
+    ])
+    def test_a_wrong_type_is_named_in_the_modules_words(self, lookup, requests_mock, direct, text):
+        """Not in ansible-core's words for plugin options ("Config 'event_id' for '...' lookup plugin from 'Direct'
+        has an invalid value: Invalid value provided for 'str': [...]")."""
+        with pytest.raises(AnsibleLookupError) as failure:
+            lookup.run(["ada@example.com"], variables=VARS, **direct)
+        assert str(failure.value) == text
+        assert requests_mock.call_count == 0
+
+    @pytest.mark.parametrize("direct", [{"limit": "5", "timeout": "2.5", "event_id": 7}, {"limit": 5, "timeout": 3, "page_size": " 50 "}])
+    def test_numbers_and_their_text_are_accepted(self, lookup, requests_mock, direct):
+        requests_mock.get(BASE + PREFIX + "/contacts/ada%40example.com/breakdown", json={"total": 0, "results": []})
+        requests_mock.get(BASE + PREFIX + "/7/breakdown", json={"total": 0, "results": []})
+        assert lookup.run(["ada@example.com"], variables=VARS, **direct) == []
+        assert requests_mock.call_count == 1
+
+    @pytest.mark.parametrize("where", ["option", "variable", "environment"])
+    def test_a_token_typed_into_another_option_or_a_term_is_masked(self, lookup, requests_mock, monkeypatch, where):
+        """As ansible-core masks a module's no_log values in its output, wherever they show."""
+        variables = dict(VARS)
+        direct = {}
+        if where == "option":
+            direct["access_token"] = TOKEN
+            variables.pop("hubspot_access_token")
+        elif where == "environment":
+            monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", TOKEN)
+            variables.pop("hubspot_access_token")
+        requests_mock.get(BASE + PREFIX + "/acc/%s/breakdown" % TOKEN, status_code=404, json=load_fixture("error_404_event.json"))
+        failures = []
+        for given in ({"external_event_id": TOKEN, "external_account_id": "acc"}, {"state": TOKEN}, {"limit": TOKEN}):
+            with pytest.raises(AnsibleLookupError) as failure:
+                lookup.run([], variables=variables, **dict(direct, **given))
+            failures.append(failure.value)
+        with pytest.raises(AnsibleLookupError) as failure:
+            lookup.run([TOKEN], variables=variables, **direct)
+        failures.append(failure.value)
+        texts = [str(f) for f in failures]
+        assert texts[0].startswith("event <redacted> (external account acc): GET %s/acc/<redacted>/breakdown -> 404" % PREFIX)
+        assert texts[1] == "state: must be one of registered, attended, cancelled, no_show, got '<redacted>'"
+        assert texts[3].startswith("term 1 ('<redacted>'): ")
+        assert all(TOKEN[:12] not in text and f.__cause__ is None for text, f in zip(texts, failures))
+
     @pytest.mark.parametrize("value", [False, "no", "false", 0, None])
     def test_boolean_spellings_ansible_accepts(self, lookup, requests_mock, value):
         requests_mock.get(BASE + "/marketing/v3/marketing-events/participations/contacts/ada%40example.com/breakdown",
