@@ -98,7 +98,7 @@ _CONTACT = {
                 {"type": "integer", "minimum": 1, "maximum": CONTACT_ID_MAX},
                 {"type": "string", "pattern": CONTACT_ID_PATTERN, "format": "hubspot-contact-id"},
             ],
-            "x-error": "must be a HubSpot contact id: a positive integer up to %d, or a string of its digits" % CONTACT_ID_MAX,
+            "x-error": "must be a HubSpot contact id: a positive integer up to %d, or a string of its digits without leading zeros" % CONTACT_ID_MAX,
         },
         "email": {
             "type": "string",

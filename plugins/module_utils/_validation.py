@@ -130,12 +130,17 @@ def is_hubspot_id(text):
     return bool(_CONTACT_ID_RE.fullmatch(text)) and int(text) <= CONTACT_ID_MAX
 
 
+def _leading_zeros(text):
+    """``", without leading zeros"`` when ``text`` is digits that start with a 0 (and are not all zeros), else ``""``."""
+    return ", without leading zeros" if text.isdigit() and text.startswith("0") and text.strip("0") else ""
+
+
 def contact_id_error(value):
     """Why ``value`` is not a HubSpot contact id (an int or a digit string, 1 to 2**63-1), or None."""
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         return "must be a positive integer or a string of digits, got %s" % type_name(value)
     if not is_hubspot_id(str(value)):
-        return "must be a HubSpot contact id: a positive integer up to %d" % CONTACT_ID_MAX
+        return "must be a HubSpot contact id: a positive integer up to %d%s" % (CONTACT_ID_MAX, _leading_zeros(str(value).strip()))
     return None
 
 
@@ -148,7 +153,8 @@ def contact_identifier_error(value):
         return "must not be empty"
     if text.isdigit() or isinstance(value, int):
         reason = contact_id_error(text)
-        return reason and "must be an email address or a HubSpot contact id (a positive integer up to %d)" % CONTACT_ID_MAX
+        return reason and "must be an email address or a HubSpot contact id (a positive integer up to %d%s)" % (
+            CONTACT_ID_MAX, _leading_zeros(text))
     if "@" not in text:
         return "must be an email address or a HubSpot contact id (a positive integer)"
     reason = email_error(text)

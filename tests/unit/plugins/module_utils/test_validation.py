@@ -64,6 +64,12 @@ def test_bad_contact_ids(value):
     assert contact_identifier_error(value)
 
 
+@pytest.mark.parametrize("value, zeros", [("01001", True), (" 007 ", True), ("000", False), ("9" * 20, False), ("-01", False)])
+def test_a_contact_id_with_leading_zeros_says_so(value, zeros):
+    assert contact_id_error(value).endswith(", without leading zeros") is zeros
+    assert contact_identifier_error(value).endswith(", without leading zeros)") is zeros
+
+
 def test_a_contact_id_with_a_final_newline_is_refused():
     # as an identifier, surrounding spaces are ignored; as a contact id, "1\n" is no id
     assert contact_id_error("1\n") and contact_identifier_error("1\n") is None
