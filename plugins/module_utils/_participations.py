@@ -285,8 +285,8 @@ def read_breakdown(client, event=None, contact=None, state=None, limit=None, pag
     try:
         items = [normalize(item) for item in pager]
     except HubSpotApiError as exc:
-        # Without an event, a 404 can only mean the contact does not exist. With an event it may be
-        # the event that is unknown, which must fail.
+        # Without an event, HubSpot's 404 names no event: read as an unknown contact (and said so). With an
+        # event it may be the event that is unknown, which must fail.
         if exc.not_found and event is None:
             if warn is not None:
                 warn(unknown_contact_warning(contact, exc))
