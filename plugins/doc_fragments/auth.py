@@ -43,7 +43,7 @@ options:
   base_url:
     description:
       - Base URL of the HubSpot API. Only C(http) and C(https) are accepted; credentials, a query string or a fragment are refused.
-      - The root only: a URL with the API's own path (such as C(/marketing/v3)), which every request adds, is refused.
+      - Give the root only, such as C(https://api.hubapi.com). A URL with the API's own path (such as C(/marketing/v3)), which every request adds, is refused.
       - Point it at a local HubSpot emulator or a proxy for tests.
       - Falls back to the environment variable E(HUBSPOT_BASE_URL).
     type: str
