@@ -220,11 +220,17 @@ class _Retry(Retry):
         return wait
 
     def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+        """urllib3's, and a ``MaxRetryError`` it raises carries ``retries_done``: the attempts retried before it
+        (none for an error the policy does not retry, such as a proxy's refusal to open a tunnel)."""
         if response is not None and response.status == 429 and _daily_limit_spent(response):
             # urllib3 hands the response back as it is (raise_on_status is off).
             raise MaxRetryError(_pool, url, "HubSpot daily limit spent")
-        return super(_Retry, self).increment(method, url, response=response, error=error,
-                                             _pool=_pool, _stacktrace=_stacktrace)
+        try:
+            return super(_Retry, self).increment(method, url, response=response, error=error,
+                                                 _pool=_pool, _stacktrace=_stacktrace)
+        except MaxRetryError as exc:
+            exc.retries_done = len(self.history)
+            raise
 
 
 def build_retry(max_retries, backoff_factor=BACKOFF_FACTOR, retry_after_cap=RETRY_AFTER_CAP, pacer=None):
@@ -376,6 +382,9 @@ def check_proxy_url(proxy):
         return None, "has no host name"
     if parts.path not in ("", "/") or parts.query or parts.fragment:
         return None, "must not contain a path, query string or fragment"
+    if "\\" in url:
+        # urllib3 ends the host at a backslash, urlsplit does not: the proxy checked would not be the one used.
+        return None, "must not contain a backslash: percent-encode it as %5C (a DOMAIN\\user login as DOMAIN%5Cuser)"
     return url.rstrip("/"), None
 
 
@@ -909,7 +918,7 @@ class HubSpotClient:
         except requests.exceptions.RequestException as exc:
             if self._pacer:
                 self._pacer.after_response({}, stamp)
-            raise HubSpotTransportError(method, path, self._scrub(self._describe_transport_error(exc)))
+            raise HubSpotTransportError(method, path, self._describe_transport_error(exc))
         history = self._note_retries(method, path, response, attempts)
         retries = len(history)
         if response.status_code == 407 and self.proxy:
@@ -983,33 +992,33 @@ class HubSpotClient:
         return history
 
     def _describe_transport_error(self, exc):
+        """The failure of a request that got no answer, in words. Only the text taken from the exception is
+        scrubbed (``_scrub``): scrubbing the whole message would blank out its own words wherever they equal
+        a proxy user name or password (``proxy``, ``user``, ``1``)."""
         reason = exc
-        # Unwrap requests -> urllib3 MaxRetryError -> the underlying cause, for a short message. Only an
-        # error urllib3 handled (a MaxRetryError on the way) went through the retries.
-        retried = False
+        # Unwrap requests -> urllib3 MaxRetryError -> the underlying cause, for a short message. The
+        # MaxRetryError on the way says how many attempts were retried (``_Retry.increment``).
+        retried = 0
         for dummy in range(3):
             inner = reason.args[0] if getattr(reason, "args", None) else None
-            if isinstance(inner, MaxRetryError) and inner.reason is not None:
-                reason = inner.reason
-            elif isinstance(reason, MaxRetryError) and reason.reason is not None:
-                reason = reason.reason
-            else:
+            outer = inner if isinstance(inner, MaxRetryError) else reason if isinstance(reason, MaxRetryError) else None
+            if outer is None or outer.reason is None:
                 break
-            retried = True
+            retried = getattr(outer, "retries_done", 0)
+            reason = outer.reason
         if isinstance(exc, requests.exceptions.SSLError):
             return self._describe_tls_error(reason)
         if isinstance(exc, requests.exceptions.ProxyError):
             return self._describe_proxy_error(reason, retried)
-        text = "%s: %s" % (type(reason).__name__, reason)
+        text = "%s: %s" % (type(reason).__name__, self._scrub(str(reason)))
         if isinstance(exc, requests.exceptions.Timeout) or "timed out" in text.lower():
             text = "timed out after %ss (%s)" % (self.timeout[1], type(reason).__name__)
         return text + self._gave_up(retried)
 
-    def _gave_up(self, retried):
-        """`` (gave up after retrying up to N times)`` when the failure went through the retries."""
-        if self.max_retries and retried:
-            return " (gave up after retrying up to %d times)" % self.max_retries
-        return ""
+    @staticmethod
+    def _gave_up(retried):
+        """`` (gave up after N retries)`` when the failure came after retried attempts (as for a status)."""
+        return " (gave up after %d retries)" % retried if retried else ""
 
     def _describe_proxy_error(self, reason, retried):
         """The proxy failure in words: unreachable proxy, refused tunnel (407 above all), or another cause."""
@@ -1022,11 +1031,11 @@ class HubSpotClient:
             return "could not connect to the proxy %s over TLS: %s" % (self.proxy_shown, self._describe_tls_error(cause, self.proxy_shown))
         tunnel = re.search(r"Tunnel connection failed: (.*)", detail)
         if tunnel:
-            text = "the proxy %s refused to open a tunnel to %s: %s" % (self.proxy_shown, self.base_url, tunnel.group(1).strip())
+            text = "the proxy %s refused to open a tunnel to %s: %s" % (self.proxy_shown, self.base_url, self._scrub(tunnel.group(1).strip()))
         else:
             # urllib3 prefixes the connection object's repr; keep the OS error.
             detail = re.sub(r"^<[^>]*>:\s*", "", detail)
-            text = "could not connect to the proxy %s: %s: %s" % (self.proxy_shown, type(cause).__name__, detail)
+            text = "could not connect to the proxy %s: %s: %s" % (self.proxy_shown, type(cause).__name__, self._scrub(detail))
         return text + self._gave_up(retried)
 
     def _describe_tls_error(self, reason, endpoint=None):
@@ -1041,7 +1050,7 @@ class HubSpotClient:
         lower = detail.lower()
         if "certificate verify failed" in lower or code.startswith("CERTIFICATE_VERIFY") or "hostname mismatch" in lower:
             why = re.search(r"certificate verify failed: ([^(]*?)(?: \(_ssl|\)|'|$)", detail)
-            text = "TLS certificate verification failed%s" % (": %s" % why.group(1).strip() if why else "")
+            text = "TLS certificate verification failed%s" % (": %s" % self._scrub(why.group(1).strip()) if why else "")
             if self.validate_certs and self.ca_path:
                 text += "; the CA bundle given as ca_path (%s) does not vouch for this certificate" % self.ca_path
             elif self.validate_certs:

@@ -108,7 +108,10 @@ def test_bad_proxy_urls_are_refused_without_echoing_them():
     for value, expected in (("socks5://u:pw-123456@h:1080", "must start with http:// or https://"),
                             ("http://u:pw-123456@:3128", "has no host name"),
                             ("http://u:pw-123456@h:99999", "is not a valid URL"),
-                            ("http://u:pw-123456@h:3128/path", "must not contain a path")):
+                            ("http://u:pw-123456@h:3128/path", "must not contain a path"),
+                            # urllib3 would connect to host "corp" on port 80, not to the proxy checked
+                            ("http://CORP\\u:pw-123456@127.0.0.1:3128", "percent-encode it as %5C"),
+                            ("http://127.0.0.1:19201\\@127.0.0.1:3128", "must not contain a backslash")):
         dummy, reason = check_proxy_url(value)
         assert expected in reason and "pw-123456" not in reason, (value, reason)
         errors = auth_errors(dict(access_token=TOKEN, base_url="https://api.hubapi.com", proxy=value))
@@ -214,6 +217,33 @@ def test_proxy_that_requires_credentials(http_emulator):
     authorized = [entry["authorized"] for entry in seen]
     assert authorized[:2] == [False, False] and all(authorized[2:]), seen
     assert [entry["method"] for entry in seen].count("POST") == 1
+
+
+@pytest.mark.parametrize("target", ["http", "https"])
+@pytest.mark.parametrize("user, password", [("o", None), ("1", None), ("alice", "proxy"), ("alice", "user")])
+def test_credentials_that_are_common_words_do_not_blank_out_the_message(http_emulator, https_emulator, ca_files, target, user, password):
+    """Only the text taken from the failure is scrubbed, never the message's own words (an https base_url's
+    refused CONNECT is a transport error; an http one's 407 an answer)."""
+    url, extra = (http_emulator, {}) if target == "http" else (https_emulator, {"ca_path": ca_files[0]})
+    with running_proxy(credentials="someone:else") as (proxy, seen):
+        host_port = proxy.split("//")[1]
+        userinfo = user if password is None else "%s:%s" % (user, password)
+        failed, result = attend(url, proxy="http://%s@%s" % (userinfo, host_port), **extra)
+    assert failed
+    assert result["msg"].endswith("-> no response: the proxy %s refused its credentials (407 Proxy Authentication Required); "
+                                  "check the user and password in the proxy URL (option proxy, or HTTPS_PROXY/HTTP_PROXY)"
+                                  % host_port), result["msg"]
+
+
+def test_a_refused_tunnel_is_not_retried_nor_said_to_be(https_emulator):
+    """A proxy's answer to CONNECT other than 200 (here 502: the target is down) is no error the retries cover."""
+    with running_proxy() as (proxy, seen):
+        failed, result = run_module(attendance_module, dict(EVENT_ARGS, access_token=TOKEN, base_url="https://127.0.0.1:9",
+                                                            state="registered", contacts=[{"email": "ada@example.com"}],
+                                                            max_retries=3, proxy=proxy))
+    assert failed
+    assert "the proxy %s refused to open a tunnel to https://127.0.0.1:9: 502" % proxy.split("//")[1] in result["msg"], result["msg"]
+    assert "gave up" not in result["msg"] and len(seen) == 1, seen
 
 
 def test_unreachable_proxy_is_named_without_its_credentials(http_emulator):

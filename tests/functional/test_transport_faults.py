@@ -217,7 +217,7 @@ def test_dropped_connections_beyond_max_retries_name_the_request(emulator):
             api.get(breakdown(event_id))
     text = str(info.value)
     assert text.startswith("GET %s -> no response" % breakdown(event_id)), text
-    assert "gave up after retrying up to 2 times" in text
+    assert "gave up after 2 retries" in text
     assert len(emulator.log()) == 3
 
 
