@@ -139,7 +139,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._options import 
     event_rule_errors,
     read_size_errors,
 )
-from ansible_collections.hubspot.marketing.plugins.module_utils._client import HAS_REQUESTS, LIBRARY_PROBLEM, REDACTED
+from ansible_collections.hubspot.marketing.plugins.module_utils._client import HAS_REQUESTS, LIBRARY_PROBLEM, SHORTEST_SCRUBBED, scrub
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import HubSpotError, type_name
 from ansible_collections.hubspot.marketing.plugins.module_utils._participations import EventRef, read_breakdown
 
@@ -148,9 +148,6 @@ display = Display()
 OPTIONS = ("access_token", "base_url", "validate_certs", "timeout", "max_retries", "use_proxy", "proxy", "ca_path", "api_version",
            "event_id", "external_event_id", "external_account_id", "state", "limit", "page_size")
 
-
-# The shortest text taken for a token to mask (with REDACTED, as the client masks a token an answer echoes).
-SECRET_MIN = 6
 
 # Keywords of lookup() itself: ansible-core removes some before calling the plugin, and which depends on its version.
 CORE_KEYWORDS = frozenset(("wantlist", "errors", "allow_unsafe"))
@@ -183,12 +180,12 @@ def _is_omit(value, variables):
 
 def _secrets(direct, var_options):
     """The token texts this run may have been given (the option, its variable, its environment variable),
-    the longest first; none shorter than ``SECRET_MIN`` (masking every ``x`` would make messages unreadable)."""
+    the longest first; none shorter than ``SHORTEST_SCRUBBED`` (masking every ``x`` would make messages unreadable)."""
     given = [direct.get("access_token"), (var_options or {}).get("hubspot_access_token"), os.environ.get("HUBSPOT_ACCESS_TOKEN")]
     found = set()
     for value in given:
         if isinstance(value, str):
-            found.update(text for text in (value, value.strip()) if len(text) >= SECRET_MIN)
+            found.update(text for text in (value, value.strip()) if len(text) >= SHORTEST_SCRUBBED)
     return tuple(sorted(found, key=len, reverse=True))
 
 
@@ -257,9 +254,8 @@ class LookupModule(LookupBase):
             raise AnsibleLookupError(masked) from None  # not chained: the cause's message holds the token too
 
     def _masked(self, text):
-        for secret in self._secrets:
-            text = text.replace(secret, REDACTED)
-        return text
+        """``text`` with the token redacted in every form the client's ``scrub`` knows (percent-encoded in a path...)."""
+        return scrub(text, self._secrets)
 
     def _warn(self, text):
         display.warning(self._masked("hubspot.marketing.marketing_event_participations: %s" % text))

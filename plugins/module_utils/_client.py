@@ -411,7 +411,7 @@ def proxy_secrets(proxy):
     plain = "%s:%s" % (unquote(parts.username or ""), unquote(parts.password or ""))
     found = [proxy, userinfo, plain, base64.b64encode(plain.encode("utf-8")).decode("ascii")]
     password = parts.password or ""
-    if len(unquote(password)) >= 4:  # a shorter one would blank out ordinary words; its other forms are covered
+    if len(unquote(password)) >= SHORTEST_SCRUBBED:  # a shorter one would blank out ordinary words; its other forms are covered
         found.extend((password, unquote(password)))
     return tuple(found)
 
@@ -546,6 +546,11 @@ def _json_unescaped(text):
         return json.dumps(load_json(text), ensure_ascii=False)
     except ValueError:
         return text
+
+
+# A secret shorter than this is not scrubbed alone (in a URL, a Basic value or with its user it still is): it would
+# blank out ordinary words and numbers of the message.
+SHORTEST_SCRUBBED = 4
 
 
 def scrub(text, secrets=()):
@@ -907,6 +912,7 @@ class HubSpotClient:
         ``RequestHistory`` entries, one per attempt that was retried) is appended to it.
         """
         path = versioned_path(path, self.api_version)
+        shown = self._scrub(path)  # as errors name the request: a token typed into an id would be in the path
         stamp = self._pacer.before_request() if self._pacer else None
         with self._lock:
             self.request_count += 1
@@ -918,22 +924,22 @@ class HubSpotClient:
         except requests.exceptions.RequestException as exc:
             if self._pacer:
                 self._pacer.after_response({}, stamp)
-            raise HubSpotTransportError(method, path, self._describe_transport_error(exc))
-        history = self._note_retries(method, path, response, attempts)
+            raise HubSpotTransportError(method, shown, self._describe_transport_error(exc))
+        history = self._note_retries(method, shown, response, attempts)
         retries = len(history)
         if response.status_code == 407 and self.proxy:
             response.close()
             if self._pacer:
                 self._pacer.after_response({}, stamp)
-            raise HubSpotTransportError(method, path, self._proxy_auth_text())
+            raise HubSpotTransportError(method, shown, self._proxy_auth_text())
         self._local.status = response.status_code
         if self._pacer:
             self._pacer.after_response(response.headers, stamp)
         text = self._body_text(response)
         if not 200 <= response.status_code < 300:
-            raise HubSpotApiError.from_response(method, path, response.status_code, text, retries=retries,
+            raise HubSpotApiError.from_response(method, shown, response.status_code, text, retries=retries,
                                                 earlier_attempt_maybe_applied=method != "GET" and may_have_been_processed(history))
-        return _json_object(method, path, response.status_code, text, retries)
+        return _json_object(method, shown, response.status_code, text, retries)
 
     def last_status(self):
         """The HTTP status of the last answer this thread received."""

@@ -240,6 +240,24 @@ class TestErrors:
         assert texts[3].startswith("term 1 ('<redacted>'): ")
         assert all(TOKEN[:12] not in text and f.__cause__ is None for text, f in zip(texts, failures))
 
+    def test_a_token_is_masked_percent_encoded_too_in_errors_warnings_and_verbose_output(self, lookup, requests_mock):
+        """A token may hold characters a path percent-encodes; the lookup's warnings and -vvv lines are masked as its
+        errors are."""
+        token = "Tok/en+with=chars~1234"
+        encoded = "Tok%2Fen%2Bwith%3Dchars~1234"
+        variables = dict(VARS, hubspot_access_token=token)
+        requests_mock.get(BASE + PREFIX + "/acc/%s/breakdown" % encoded, status_code=404, json=load_fixture("error_404_event.json"))
+        requests_mock.get(BASE + PREFIX + "/contacts/%s%%40example.com/breakdown" % encoded, status_code=404,
+                          json=load_fixture("error_404_event.json"))
+        with pytest.raises(AnsibleLookupError) as failure:
+            lookup.run([], variables=variables, external_event_id=token, external_account_id="acc")
+        assert "GET %s/acc/<redacted>/breakdown -> 404" % PREFIX in str(failure.value), str(failure.value)
+        assert lookup.run([token + "@example.com"], variables=variables) == []
+        shown = display_text(lookup.test_display)
+        assert "contacts/<redacted>%40example.com/breakdown -> 404" in shown and "read as no participations" in shown
+        assert "term 1 ('<redacted>@example.com'): 0 of 0 participations" in shown
+        assert token not in shown and encoded not in shown and token not in str(failure.value) and encoded not in str(failure.value)
+
     @pytest.mark.parametrize("value", [False, "no", "false", 0, None])
     def test_boolean_spellings_ansible_accepts(self, lookup, requests_mock, value):
         requests_mock.get(BASE + "/marketing/v3/marketing-events/participations/contacts/ada%40example.com/breakdown",

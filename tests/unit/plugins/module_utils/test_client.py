@@ -17,6 +17,7 @@ import struct
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -37,6 +38,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._client import (
 from ansible_collections.hubspot.marketing.plugins.module_utils._errors import (
     HubSpotApiError,
     HubSpotDailyLimitError,
+    HubSpotError,
     HubSpotPagingError,
     HubSpotTransportError,
     may_have_been_applied,
@@ -356,6 +358,17 @@ class TestRequests:
             client.get("/x")
         assert_no_secret(exc.value, exc.value.to_fail_kwargs(), exc.value.to_dict())
         assert "<redacted>" in str(exc.value.to_dict())
+
+    @pytest.mark.parametrize("answer", [{"status_code": 404, "json": {"message": "no such event"}},
+                                        {"exc": requests.exceptions.ConnectTimeout}])
+    def test_a_token_typed_into_a_path_is_redacted_in_the_error(self, requests_mock, answer):
+        """As the path an error names: percent-encoded there, which ansible-core's masking of the value misses."""
+        token = "Tok/en+with=chars~1234"
+        requests_mock.get(BASE + "/events/Tok%2Fen%2Bwith%3Dchars~1234", **answer)
+        with HubSpotClient(token, base_url=BASE, max_retries=0, pace=False) as api:
+            with pytest.raises(HubSpotError) as exc:
+                api.get("/events/" + quote(token, safe=""))
+        assert exc.value.path == "/events/<redacted>" and "%2F" not in str(exc.value)
 
     def test_error_body_echoing_the_token_is_still_the_servers_text(self, client, requests_mock):
         # Only the token is cut out of HubSpot's message; the rest of its text stays, and the client adds
