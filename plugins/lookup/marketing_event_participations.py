@@ -117,6 +117,7 @@ _raw:
 '''
 
 
+import math
 import os
 
 from ansible import constants as C
@@ -190,16 +191,18 @@ def _secrets(direct, var_options):
 
 
 def _converts(convert, value):
-    """Whether ``value`` is a number ``convert`` (int or float) takes as it is, or text of one."""
+    """Whether ``value`` is a number of the kind ``convert`` (int or float) names, or text of one, as ansible-core
+    takes it (a whole float such as ``10 / 2`` is an integer)."""
     if isinstance(value, bool):
         return False
-    if isinstance(value, (int, float)):
-        return convert is float or isinstance(value, int)
-    try:
-        convert(value.strip())
-    except (AttributeError, ValueError):
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return False
+    if not isinstance(value, (int, float)):
         return False
-    return True
+    return convert is float or isinstance(value, int) or (math.isfinite(value) and value.is_integer())
 
 
 def _raw_option_problem(definition, value):
@@ -326,6 +329,10 @@ class LookupModule(LookupBase):
                 text = self._masked(value)[:20] if isinstance(value, str) else None  # masked before it is cut
                 shown = "%s%s" % (repr(text) if text is not None else type_name(value), "" if where == option else " from %s" % where)
                 raise AnsibleLookupError("%s: %s, got %s" % (option, problem, shown))
+            if definition.get("type") in ("int", "integer", "float") and where in (option,) + tuple(var_options or ()):
+                # the number itself, so that every ansible-core takes it (2.16 refuses the text "50.0" for an int)
+                number = float(value.strip()) if isinstance(value, str) else value
+                (direct if where == option else var_options)[where] = number if definition["type"] == "float" else int(number)
 
     def _templated_var_options(self, variables, direct):
         """``variables`` with the ones that feed an option (``hubspot_access_token``, ...) templated.

@@ -196,6 +196,7 @@ class TestErrors:
         ({"proxy": ["http://proxy:3128"]}, "proxy: must be a string, got list"),
         ({"limit": "abc"}, "limit: must be an integer, got 'abc'"),
         ({"page_size": 2.5}, "page_size: must be an integer, got float"),
+        ({"limit": "nan"}, "limit: must be an integer, got 'nan'"),
         ({"max_retries": True}, "max_retries: must be an integer, got bool"),
         ({"timeout": "soon"}, "timeout: must be a number, got 'soon'"),
     ])
@@ -207,7 +208,8 @@ class TestErrors:
         assert str(failure.value) == text
         assert requests_mock.call_count == 0
 
-    @pytest.mark.parametrize("direct", [{"limit": "5", "timeout": "2.5", "event_id": 7}, {"limit": 5, "timeout": 3, "page_size": " 50 "}])
+    @pytest.mark.parametrize("direct", [{"limit": "5", "timeout": "2.5", "event_id": 7}, {"limit": 5, "timeout": 3, "page_size": " 50 "},
+                                        {"limit": 10 / 2, "page_size": "50.0"}])
     def test_numbers_and_their_text_are_accepted(self, lookup, requests_mock, direct):
         requests_mock.get(BASE + PREFIX + "/contacts/ada%40example.com/breakdown", json={"total": 0, "results": []})
         requests_mock.get(BASE + PREFIX + "/7/breakdown", json={"total": 0, "results": []})
