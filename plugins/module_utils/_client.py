@@ -289,9 +289,10 @@ def _scheme_shown(url, scheme):
     return ""
 
 
-# The start of the paths the collection requests (``/marketing/v3/...``, ``/marketing/marketing-events/2026-09/...``,
-# ``/crm/v3/...``): in base_url, a copied API address that would be requested twice over (answered 404).
-API_PATH_IN_URL = re.compile(r"/(marketing|crm)/(v[0-9]+|marketing-events)(?=/|$)", re.IGNORECASE)
+# The start of every path the collection requests (``/marketing/v3/marketing-events/...``,
+# ``/marketing/marketing-events/2026-09/...``): in base_url, a copied API address whose path every request would
+# repeat (answered 404). Other paths (a gateway's own prefix) are left alone.
+API_PATH_IN_URL = re.compile(r"/marketing/(v3|marketing-events)(?=/|$)", re.IGNORECASE)
 
 
 def check_base_url(base_url):
@@ -319,8 +320,8 @@ def check_base_url(base_url):
         return None, "must not contain a query string or fragment"
     api_path = API_PATH_IN_URL.search(parts.path)
     if api_path:
-        return None, ("must not contain the API's path (%s...), which every request adds: give the API's root, such as "
-                      "%s" % (api_path.group(0), DEFAULT_BASE_URL))
+        root = url[:len(url) - len(parts.path) + api_path.start()]
+        return None, "must not contain the API's path (%s...), which every request adds: give %s" % (api_path.group(0), root)
     return url, None
 
 

@@ -77,6 +77,8 @@ class TestHelpers:
         (" https://proxy.example/hubspot// ", "https://proxy.example/hubspot"),
         ("https://gw.example/marketing", "https://gw.example/marketing"),  # a gateway's own prefix
         ("https://gw.example/marketing/v3x", "https://gw.example/marketing/v3x"),
+        ("https://gw.corp/crm/v1/hubspot", "https://gw.corp/crm/v1/hubspot"),
+        ("https://gw.corp/api/marketing/v2/hubspot-proxy", "https://gw.corp/api/marketing/v2/hubspot-proxy"),
     ])
     def test_base_url_ok(self, url, expected):
         assert check_base_url(url) == (expected, None)
@@ -89,11 +91,11 @@ class TestHelpers:
         ("https://", "no host"),
         ("https://api.hubapi.com/?x=1", "query"),
         ("https://api.hubapi.com:99999", "not a valid URL"),
-        ("https://api.hubapi.com/marketing/v3", "must not contain the API's path (/marketing/v3...)"),
-        ("http://127.0.0.1:8080/marketing/v3/marketing-events/", "(/marketing/v3...)"),
-        ("https://api.hubapi.com/marketing/marketing-events/2026-09", "(/marketing/marketing-events...), which every request adds: "
-                                                                      "give the API's root, such as https://api.hubapi.com"),
-        ("https://gw.example/hubspot/CRM/V3", "(/CRM/V3...)"),
+        ("https://api.hubapi.com/marketing/v3", "must not contain the API's path (/marketing/v3...), which every request adds: "
+                                                "give https://api.hubapi.com"),
+        ("http://127.0.0.1:8080/marketing/v3/marketing-events/", "(/marketing/v3...), which every request adds: give http://127.0.0.1:8080"),
+        ("https://api.hubapi.com/marketing/marketing-events/2026-09", "(/marketing/marketing-events...)"),
+        ("https://gw.example/hubspot/Marketing/V3", "(/Marketing/V3...), which every request adds: give https://gw.example/hubspot"),
     ])
     def test_base_url_refused(self, url, reason):
         value, why = check_base_url(url)
