@@ -150,6 +150,15 @@ RULE_CHECKS = collections.OrderedDict((
 ))
 
 
+def rule_option_names(rule, terms):
+    """The option names the terms of a ``rule`` (a key of ``RULE_CHECKS``) mention."""
+    if rule == "required_by":
+        return frozenset((terms or {}).keys()).union(*[[r] if isinstance(r, str) else r for r in (terms or {}).values()])
+    if rule == "required_if":  # (key, value, requirements[, any])
+        return frozenset(name for term in terms or () for name in [term[0]] + list(term[2]))
+    return frozenset(name for term in terms or () for name in term)
+
+
 class HubSpotModule(AnsibleModule):
     """``AnsibleModule`` for HubSpot: check mode is supported by every module of the collection."""
 
@@ -180,7 +189,7 @@ class HubSpotModule(AnsibleModule):
         # and whether it gave any as null (which the rules' messages then explain)
         names = option_keys(self.argument_spec, lambda spec: True)
         self._set_by_task = frozenset(names[key] for key, value in self.params.items() if key in names and value is not None)
-        self._nulls_given = any(value is None for key, value in self.params.items() if key in names)
+        self._nulls_given = frozenset(names[key] for key, value in self.params.items() if key in names and value is None)
 
     def given_as_null(self, names):
         """The options among ``names`` (``str`` options) that the task gave, as null."""
@@ -192,12 +201,14 @@ class HubSpotModule(AnsibleModule):
         default(none) }}"`` would pass "one of" rules and name no event, and ``external_event_id: null`` beside an
         ``event_id`` would break "not both" ones."""
         given = dict((name, value) for name, value in self.params.items() if value is not None)
-        try:
-            for rule, check in RULE_CHECKS.items():
+        for rule, check in RULE_CHECKS.items():
+            try:
                 # "not both" counts the options the task set, as ansible-core does, not their defaults
                 check(self._rules[rule], dict.fromkeys(self._set_by_task, True) if rule == "mutually_exclusive" else given)
-        except TypeError as exc:
-            self.fail_json(msg="%s%s" % (exc, " (an option set to null counts as not given)" if self._nulls_given else ""))
+            except TypeError as exc:
+                # the hint only when the task gave one of this kind of rule's options as null
+                nulls = self._nulls_given & rule_option_names(rule, self._rules[rule])
+                self.fail_json(msg="%s%s" % (exc, " (an option set to null counts as not given)" if nulls else ""))
 
     def execute(self, run, prepare):
         """Validate with ``prepare``, run ``run`` with the run's one client, and exit."""
