@@ -18,7 +18,8 @@ description:
     every participation of that contact across all marketing events; with an event
     (O(event_id), or O(external_event_id) with O(external_account_id)) only the contact's participation in that event.
   - With an event and no terms, returns the whole breakdown of the event.
-  - The results of all terms are concatenated in term order. An unknown contact adds nothing.
+  - The results of all terms are concatenated in term order. An unknown contact adds nothing (with a warning if HubSpot
+    answered 404, which a wrong O(base_url) path gets too).
   - Runs on the controller, so the environment variables are read there. C(module_defaults) does not apply to lookups;
     set the variables C(hubspot_access_token) and C(hubspot_base_url) (templates in them are resolved, as in the examples),
     the environment variables, or pass the options directly.

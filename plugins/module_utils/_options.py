@@ -9,8 +9,9 @@
 
 """The options every plugin shares, defined once: their argspecs, their checks, and the client they configure.
 
-Modules merge the argspecs and ansible-core applies their rules; the lookup, which has no argspec,
-calls the same checks (``event_rule_errors``, ``read_size_errors``). Documented once in
+Modules merge the argspecs and ``HubSpotModule`` applies their rules (with ansible-core's checks, an option given
+as null counted as not given); the lookup, which has no argspec, calls the same checks (``event_rule_errors``,
+``read_size_errors``). Documented once in
 doc_fragments/auth.py and doc_fragments/event.py.
 """
 
@@ -126,7 +127,7 @@ def auth_errors(params):
 def event_rule_errors(params):
     """``EVENT_MUTUALLY_EXCLUSIVE`` and ``EVENT_REQUIRED_TOGETHER`` for a plugin without an argspec (the lookup).
 
-    Modules have ansible-core apply the same two lists; this reads them, so the rules are written once.
+    Modules have ``HubSpotModule`` apply the same two lists; this reads them, so the rules are written once.
     """
     given = set(name for name in EVENT_ARGSPEC if params.get(name) is not None)
     errors = []

@@ -29,7 +29,7 @@ def build_parser():
     parser.add_argument("--read-only-token", action="append", default=[], help="accepted token with read scopes only (repeatable)")
     parser.add_argument("--latency-ms", type=int, default=0, help="answer each API request this long after it arrived (the emulator's own work included)")
     parser.add_argument("--rate-limit", type=int, default=0, help="requests per rolling 10 s window per token (0 = off)")
-    parser.add_argument("--daily-limit", type=int, default=0, help="accepted requests per token before DAILY 429s (0 = off)")
+    parser.add_argument("--daily-limit", type=int, default=0, help="accepted requests of all tokens (one account) before DAILY 429s (0 = off)")
     parser.add_argument("--contact-lag", type=_lag_arg, default=DEFAULT_CONTACT_LAG, metavar="S",
                         help="seconds before a write shows in the contact breakdown (default %s)" % DEFAULT_CONTACT_LAG)
     parser.add_argument("--event-lag", type=_lag_arg, default=DEFAULT_EVENT_LAG, metavar="S",

@@ -134,7 +134,7 @@ class Emulator(object):
         return token
 
     def rate_check(self, token):
-        """Count an accepted request against the token's limits; return rate headers or a 429 Reply."""
+        """Count an accepted request against the token's window and the account's day; return rate headers or a 429 Reply."""
         with self.lock:
             return self.limits.rate_check(token, self.config["rate_limit"], self.config["daily_limit"])
 
