@@ -54,13 +54,14 @@ def echoed_params(params):
                 for name, value in params.items())
 
 
-def environment_hint(argument_spec, msg):
-    """For ansible-core's "value of OPTION must be one of" about an option that falls back to an environment
-    variable which is set: the text saying so (core's message does not tell where the value came from)."""
+def environment_hint(argument_spec, msg, set_by_task=()):
+    """For ansible-core's "value of OPTION must be one of" about an option the task did not set (``set_by_task``)
+    that falls back to an environment variable which is set, empty or not (as ``env_fallback`` reads it): the text
+    saying so (core's message does not tell where the value came from)."""
     for name, spec in argument_spec.items():
         fallback = spec.get("fallback") or ()
-        if fallback and fallback[0] is env_fallback and ("value of %s must be one of" % name) in msg:
-            given = [var for var in fallback[1] if os.environ.get(var)]
+        if fallback and fallback[0] is env_fallback and ("value of %s must be one of" % name) in msg and name not in set_by_task:
+            given = [var for var in fallback[1] if var in os.environ]
             if given:
                 return (" (without the option %s, the value is the environment variable %s of the host that runs the module)"
                         % (name, given[0]))
@@ -252,7 +253,7 @@ class HubSpotModule(AnsibleModule):
         super(HubSpotModule, self).exit_json(**kwargs)
 
     def fail_json(self, msg, **kwargs):
-        msg += environment_hint(self.argument_spec, msg) + check_mode_hint(getattr(self, "check_mode", False), msg, kwargs.get("error"))
+        msg += environment_hint(self.argument_spec, msg, getattr(self, "_set_by_task", ())) + check_mode_hint(getattr(self, "check_mode", False), msg, kwargs.get("error"))
         if getattr(self, "params", None) is not None:
             kwargs.setdefault("invocation", self._invocation())
         super(HubSpotModule, self).fail_json(msg=msg, **kwargs)

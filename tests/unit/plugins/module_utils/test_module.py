@@ -182,11 +182,13 @@ def test_a_real_module_returns_long_contact_lists_as_a_count(count, echoed):
     assert module_args["access_token"] != "pat-na1-echo-test-secret" and "pat-na1-echo-test-secret" not in str(result)
 
 
-@pytest.mark.parametrize("environment, hint", [
-    ({"HUBSPOT_API_VERSION": "v4"}, " (without the option api_version, the value is the environment variable HUBSPOT_API_VERSION"),
-    ({}, ""),
+@pytest.mark.parametrize("environment, option, hint", [
+    ({"HUBSPOT_API_VERSION": "v4"}, None, " (without the option api_version, the value is the environment variable HUBSPOT_API_VERSION"),
+    ({"HUBSPOT_API_VERSION": ""}, None, " (without the option api_version, the value is the environment variable HUBSPOT_API_VERSION"),
+    ({}, "v4", ""),
+    ({"HUBSPOT_API_VERSION": "v3"}, "", ""),  # the task's own value, whatever the environment says
 ])
-def test_a_bad_choice_from_the_environment_says_where_it_came_from(monkeypatch, environment, hint):
+def test_a_bad_choice_from_the_environment_says_where_it_came_from(monkeypatch, environment, option, hint):
     from ansible_collections.hubspot.marketing.plugins.modules import marketing_event_info
     from ansible_collections.hubspot.marketing.tests.unit.plugins.modules.utils import run_module
 
@@ -194,11 +196,11 @@ def test_a_bad_choice_from_the_environment_says_where_it_came_from(monkeypatch, 
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     args = {"access_token": "pat-na1-choice-test", "event_id": "1"}
-    if not environment:
-        args["api_version"] = "v4"
+    if option is not None:
+        args["api_version"] = option
     code, result = run_module(marketing_event_info, args)
     assert code == 1 and "value of api_version must be one of" in result["msg"]
-    assert result["msg"].endswith(hint + " of the host that runs the module)" if hint else "got: v4")
+    assert result["msg"].endswith(hint + " of the host that runs the module)" if hint else "got: %s" % option), result["msg"]
 
 
 def test_the_environment_hint_names_only_options_with_an_environment_fallback(monkeypatch):
