@@ -86,12 +86,13 @@ options:
   proxy:
     description:
       - The URL of the proxy to use, C(http://HOST:PORT) or C(http://USER:PASSWORD@HOST:PORT) (percent-encode special
-        characters in the user and password), or C(https://...) when the connection to the proxy itself uses TLS.
+        characters in the user and password; a backslash, as in C(DOMAIN\user), is refused unless written C(%5C)),
+        or C(https://...) when the connection to the proxy itself uses TLS.
       - The certificate of an C(https://) proxy is verified like that of O(base_url), whatever the scheme of O(base_url);
         against O(ca_path) if given (one bundle that vouches for both), otherwise against the default CA bundle, and not at all
         when O(validate_certs=false). HTTPS requests then run TLS inside the TLS connection to the proxy.
       - HTTPS requests are tunnelled through the proxy with C(CONNECT); the access token is sent inside the tunnel only.
-      - When set, it is used for every request, whatever E(HTTPS_PROXY) and E(NO_PROXY) say. Ignored when O(use_proxy=false).
+      - When set, it is used for every request, whatever E(HTTPS_PROXY) and E(NO_PROXY) say. Not used when O(use_proxy=false), though still checked.
       - Treated as a secret because it may contain credentials, so it is never logged or returned; messages name the proxy
         as C(HOST:PORT) only.
     type: str
@@ -101,7 +102,7 @@ options:
         system's trusted CAs to verify the TLS certificate of O(base_url), and of the proxy when the proxy URL is C(https://)
         (the bundle must then vouch for both).
       - Use it for a private CA, or for a TLS-inspecting proxy that presents certificates signed by its own CA.
-      - The path is on the host that runs the module (the controller for the lookup). Ignored when O(validate_certs=false).
+      - The path is on the host that runs the module (the controller for the lookup). Not used when O(validate_certs=false), though it must still exist.
     type: path
   api_version:
     description:

@@ -253,7 +253,8 @@ class HubSpotModule(AnsibleModule):
         super(HubSpotModule, self).exit_json(**kwargs)
 
     def fail_json(self, msg, **kwargs):
-        msg += environment_hint(self.argument_spec, msg, getattr(self, "_set_by_task", ())) + check_mode_hint(getattr(self, "check_mode", False), msg, kwargs.get("error"))
+        hints = environment_hint(self.argument_spec, msg, getattr(self, "_set_by_task", ()))
+        msg += hints + check_mode_hint(getattr(self, "check_mode", False), msg, kwargs.get("error"))
         if getattr(self, "params", None) is not None:
             kwargs.setdefault("invocation", self._invocation())
         super(HubSpotModule, self).fail_json(msg=msg, **kwargs)
