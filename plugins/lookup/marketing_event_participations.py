@@ -280,7 +280,8 @@ class LookupModule(LookupBase):
             raise AnsibleLookupError("invalid options: %s" % "; ".join(errors))
 
         event = EventRef.from_params(params)
-        contacts = [_contact(index, term) for index, term in enumerate(_flatten(terms), 1)]
+        # a term given as omit (item.email | default(omit)) is no term, as an option given as omit is no option
+        contacts = [_contact(index, term) for index, term in enumerate(_flatten(terms), 1) if not _is_omit(term, variables)]
         if not contacts and event is None:
             raise AnsibleLookupError("give contacts (emails or contact ids) as terms, or an event: event_id, "
                                      "or external_event_id with external_account_id")

@@ -433,6 +433,8 @@ class TestVariablesAreTemplated:
         assert lookup.run(["51"], variables=variables, state=_OmitType(), limit="__omit_place_holder__abc",
                           event_id=_OmitType()) == []
         assert query_of(requests_mock.last_request) == {"limit": "100"}
+        assert lookup.run([_OmitType(), "51", "__omit_place_holder__abc"], variables=variables) == []  # terms too
+        assert requests_mock.call_count == 2
         with pytest.raises(AnsibleError, match="state: must be one of .*, got '__omit_place_holder_'"):
             lookup.run(["51"], variables=variables, state="__omit_place_holder__xyz")  # not this task's omit
 
