@@ -1020,6 +1020,9 @@ class HubSpotClient:
         text = "%s: %s" % (type(reason).__name__, self._scrub(str(reason)))
         if isinstance(exc, requests.exceptions.Timeout) or "timed out" in text.lower():
             text = "timed out after %ss (%s)" % (self.timeout[1], type(reason).__name__)
+        if self.proxy:
+            # the failure may be the proxy's (one that never answers, a TLS proxy written http://): name it
+            text += " (through the proxy %s)" % self.proxy_shown
         return text + self._gave_up(retried)
 
     @staticmethod

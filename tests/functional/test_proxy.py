@@ -15,6 +15,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import socket
 import sys
 
 import pytest
@@ -244,6 +245,23 @@ def test_a_refused_tunnel_is_not_retried_nor_said_to_be(https_emulator):
     assert failed
     assert "the proxy %s refused to open a tunnel to https://127.0.0.1:9: 502" % proxy.split("//")[1] in result["msg"], result["msg"]
     assert "gave up" not in result["msg"] and len(seen) == 1, seen
+
+
+@pytest.mark.parametrize("target", ["http", "https"])
+def test_a_proxy_that_never_answers_is_named(http_emulator, https_emulator, target):
+    """A timeout, not the proxy's error: the message still says the request went through it."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(4)
+    try:
+        host_port = "127.0.0.1:%d" % silent.getsockname()[1]
+        failed, result = attend(http_emulator if target == "http" else https_emulator, proxy="http://%s:%s@%s" % (
+            PROXY_USER, PROXY_PASSWORD_URL, host_port), timeout=1)
+    finally:
+        silent.close()
+    assert failed
+    assert result["msg"].endswith("-> no response: timed out after 1.0s (ReadTimeoutError) (through the proxy %s)" % host_port), result["msg"]
+    assert_no_secret(result)
 
 
 def test_unreachable_proxy_is_named_without_its_credentials(http_emulator):
