@@ -174,7 +174,7 @@ def option_errors(params):
 def _is_omit(value, variables):
     """Whether ``value`` is ``omit``: from ansible-core 2.19 an object of a type it does not make public (so
     known by its name), before that the placeholder text that is the task's variable ``omit``."""
-    if type(value).__name__ == "_OmitType":
+    if value.__class__.__name__ == "_OmitType":
         return True
     omit = (variables or {}).get("omit")
     return isinstance(value, str) and isinstance(omit, str) and value == omit
