@@ -102,7 +102,7 @@ options:
         system's trusted CAs to verify the TLS certificate of O(base_url), and of the proxy when the proxy URL is C(https://)
         (the bundle must then vouch for both).
       - Use it for a private CA, or for a TLS-inspecting proxy that presents certificates signed by its own CA.
-      - The path is on the host that runs the module (the controller for the lookup). Not used when O(validate_certs=false), though it must still exist.
+      - The path is on the host that runs the module (the controller for the lookup). Not used when O(validate_certs=false), though still checked.
     type: path
   api_version:
     description:

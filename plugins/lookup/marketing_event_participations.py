@@ -18,8 +18,8 @@ description:
     every participation of that contact across all marketing events; with an event
     (O(event_id), or O(external_event_id) with O(external_account_id)) only the contact's participation in that event.
   - With an event and no terms, returns the whole breakdown of the event.
-  - The results of all terms are concatenated in term order. An unknown contact adds nothing (with a warning if HubSpot
-    answered 404, which a wrong O(base_url) path gets too).
+  - The results of all terms are concatenated in term order. An unknown contact adds nothing (without an event, also
+    when HubSpot answered 404, with a warning, since a wrong O(base_url) path gets a 404 too).
   - Runs on the controller, so the environment variables are read there. C(module_defaults) does not apply to lookups;
     set the variables C(hubspot_access_token) and C(hubspot_base_url) (templates in them are resolved, as in the examples),
     the environment variables, or pass the options directly.
@@ -281,7 +281,12 @@ class LookupModule(LookupBase):
 
         event = EventRef.from_params(params)
         # a term given as omit (item.email | default(omit)) is no term, as an option given as omit is no option
-        contacts = [_contact(index, term) for index, term in enumerate(_flatten(terms), 1) if not _is_omit(term, variables)]
+        given = _flatten(terms)
+        contacts = [_contact(index, term) for index, term in enumerate(given, 1) if not _is_omit(term, variables)]
+        if given and not contacts:
+            # not the whole event: the terms asked for contacts, and none is left
+            self._warn("every term was omit, so no contact was read")
+            return []
         if not contacts and event is None:
             raise AnsibleLookupError("give contacts (emails or contact ids) as terms, or an event: event_id, "
                                      "or external_event_id with external_account_id")

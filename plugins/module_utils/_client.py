@@ -76,6 +76,7 @@ from ansible_collections.hubspot.marketing.plugins.module_utils._errors import (
     HubSpotApiError,
     HubSpotPagingError,
     HubSpotTransportError,
+    gave_up_after,
     load_json,
     sent_count,
     shape_problem,
@@ -412,9 +413,9 @@ def proxy_secrets(proxy):
     plain = "%s:%s" % (unquote(parts.username or ""), unquote(parts.password or ""))
     found = [proxy, userinfo, plain, base64.b64encode(plain.encode("utf-8")).decode("ascii")]
     password = parts.password or ""
-    if len(unquote(password)) >= SHORTEST_SCRUBBED:  # a shorter one would blank out ordinary words; its other forms are covered
-        found.extend((password, unquote(password)))
-    return tuple(found)
+    found.extend((password, unquote(password)))
+    # a shorter form (a user name alone, "1" or "1:") would blank out ordinary words and numbers of the text
+    return tuple(form for form in found if len(form) >= SHORTEST_SCRUBBED)
 
 
 def select_proxy(base_url, use_proxy=True, proxy=None):
@@ -913,7 +914,9 @@ class HubSpotClient:
         ``RequestHistory`` entries, one per attempt that was retried) is appended to it.
         """
         path = versioned_path(path, self.api_version)
-        shown = self._scrub(path)  # as errors name the request: a token typed into an id would be in the path
+        # as errors name the request: a token typed into an id would be in the path (the token only: a proxy's
+        # user or password may be a number that is part of an id)
+        shown = scrub(path, (self._token,))
         stamp = self._pacer.before_request() if self._pacer else None
         with self._lock:
             self.request_count += 1
@@ -946,10 +949,13 @@ class HubSpotClient:
         """The HTTP status of the last answer this thread received."""
         return getattr(self._local, "status", None)
 
+    @property
+    def _token(self):
+        return self._session.headers.get("Authorization", "")[len("Bearer "):]
+
     def _scrub(self, text):
         """``text`` without the token and without the proxy's credentials."""
-        token = self._session.headers.get("Authorization", "")[len("Bearer "):]
-        return scrub(text, (token,) + self._secrets)
+        return scrub(text, (self._token,) + self._secrets)
 
     def _proxy_auth_text(self):
         if self._secrets:
@@ -1028,7 +1034,7 @@ class HubSpotClient:
     @staticmethod
     def _gave_up(retried):
         """`` (gave up after N retries)`` when the failure came after retried attempts (as for a status)."""
-        return " (gave up after %d retries)" % retried if retried else ""
+        return gave_up_after(retried)
 
     def _describe_proxy_error(self, reason, retried):
         """The proxy failure in words: unreachable proxy, refused tunnel (407 above all), or another cause."""

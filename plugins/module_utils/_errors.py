@@ -86,6 +86,11 @@ def shape_problem(path, value, kind, optional=True):
     return "%sis %s, not %s" % (path + " " if path else "", type_name(value), words)
 
 
+def gave_up_after(retries):
+    """`` (gave up after N retries)`` for a request whose last attempt followed ``retries`` retried ones, else ``""``."""
+    return " (gave up after %d %s)" % (retries, "retry" if retries == 1 else "retries") if retries else ""
+
+
 class HubSpotError(Exception):
     """Base class for every error raised by the collection's shared code."""
 
@@ -192,8 +197,7 @@ class HubSpotApiError(HubSpotError):
             text += " " + AUTH_HINT
         if self.status == 404 and not self.hubspot_body:
             text += " (not HubSpot's JSON error, so not a sign that the object is missing: check base_url and proxy)"
-        if self.retries:
-            text += " (gave up after %d retries)" % self.retries
+        text += gave_up_after(self.retries)
         if self.earlier_attempt_maybe_applied:
             text += " (an earlier attempt got no readable answer and may have been applied)"
         return "%s: %s" % (head, text)

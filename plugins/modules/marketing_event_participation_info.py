@@ -34,8 +34,8 @@ options:
       - A contact's email address (a string) or HubSpot contact id (a positive integer, or a string of its digits).
       - Without an event, returns every participation of this contact across all marketing events.
       - With an event, returns only this contact's participation in that event.
-      - An unknown contact gives an empty list, not a failure (with a warning if HubSpot answered 404, which a wrong
-        O(base_url) path gets too).
+      - An unknown contact gives an empty list, not a failure (without an event, also when HubSpot answered 404, with
+        a warning, since a wrong O(base_url) path gets a 404 too).
       - Any other type (a list, a dict) is refused; the value is taken as given rather than converted to text.
     type: raw
   state:

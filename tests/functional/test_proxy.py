@@ -234,6 +234,9 @@ def test_credentials_that_are_common_words_do_not_blank_out_the_message(http_emu
     assert result["msg"].endswith("-> no response: the proxy %s refused its credentials (407 Proxy Authentication Required); "
                                   "check the user and password in the proxy URL (option proxy, or HTTPS_PROXY/HTTP_PROXY)"
                                   % host_port), result["msg"]
+    # the request it names too: /participations/acc-1/webinar-1 holds a 1 and an o
+    assert "GET /marketing/v3/marketing-events/participations/acc-1/webinar-1/breakdown -> no response" in result["msg"], result["msg"]
+    assert "<redacted>" not in result["msg"]
 
 
 def test_a_refused_tunnel_is_not_retried_nor_said_to_be(https_emulator):

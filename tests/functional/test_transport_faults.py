@@ -339,7 +339,7 @@ def test_html_error_page_is_a_clear_error(emulator):
     assert_clean_failure(result)
     msg = result["msg"]
     assert msg.startswith("GET %s -> 502: non-JSON response body: <html>" % breakdown(event_id)), msg
-    assert "gave up after 1 retries" in msg
+    assert "gave up after 1 retry" in msg
     assert len(msg) < 800
 
 

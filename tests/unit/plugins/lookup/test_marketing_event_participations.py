@@ -435,6 +435,9 @@ class TestVariablesAreTemplated:
         assert query_of(requests_mock.last_request) == {"limit": "100"}
         assert lookup.run([_OmitType(), "51", "__omit_place_holder__abc"], variables=variables) == []  # terms too
         assert requests_mock.call_count == 2
+        # every term omitted: nothing read, not the whole event the terms were to be looked up in
+        assert lookup.run([_OmitType()], variables=variables, event_id="456") == []
+        assert requests_mock.call_count == 2 and "every term was omit" in display_text(lookup.test_display)
         with pytest.raises(AnsibleError, match="state: must be one of .*, got '__omit_place_holder_'"):
             lookup.run(["51"], variables=variables, state="__omit_place_holder__xyz")  # not this task's omit
 
