@@ -1029,12 +1029,7 @@ class HubSpotClient:
         if self.proxy:
             # the failure may be the proxy's (one that never answers, a TLS proxy written http://): name it
             text += " (through the proxy %s)" % self.proxy_shown
-        return text + self._gave_up(retried)
-
-    @staticmethod
-    def _gave_up(retried):
-        """`` (gave up after N retries)`` when the failure came after retried attempts (as for a status)."""
-        return gave_up_after(retried)
+        return text + gave_up_after(retried)
 
     def _describe_proxy_error(self, reason, retried):
         """The proxy failure in words: unreachable proxy, refused tunnel (407 above all), or another cause."""
@@ -1052,7 +1047,7 @@ class HubSpotClient:
             # urllib3 prefixes the connection object's repr; keep the OS error.
             detail = re.sub(r"^<[^>]*>:\s*", "", detail)
             text = "could not connect to the proxy %s: %s: %s" % (self.proxy_shown, type(cause).__name__, self._scrub(detail))
-        return text + self._gave_up(retried)
+        return text + gave_up_after(retried)
 
     def _describe_tls_error(self, reason, endpoint=None):
         """The TLS failure in words, with the advice that fits it (never the same advice for every cause).

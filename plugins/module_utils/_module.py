@@ -187,14 +187,14 @@ class HubSpotModule(AnsibleModule):
         for key in [key for key, value in self.params.items() if value is None and key in defaulted]:
             del self.params[key]
         # the options the task gave a value (not their defaults), for the rules checked before defaults apply,
-        # and whether it gave any as null (which the rules' messages then explain)
+        # and those it gave as null (which the rules' messages then explain; ``given_as_null``)
         names = option_keys(self.argument_spec, lambda spec: True)
         self._set_by_task = frozenset(names[key] for key, value in self.params.items() if key in names and value is not None)
         self._nulls_given = frozenset(names[key] for key, value in self.params.items() if key in names and value is None)
 
     def given_as_null(self, names):
-        """The options among ``names`` (``str`` options) that the task gave, as null."""
-        return [name for name in names if name in self._given_params and self._given_params[name] is None]
+        """The options among ``names`` (options without a default) that the task gave, as null."""
+        return [name for name in names if name in self._nulls_given]
 
     def _check_rules_without_nulls(self):
         """The option rules (``RULE_CHECKS``, in ansible-core's order), left to this check only, with an option
@@ -242,10 +242,10 @@ class HubSpotModule(AnsibleModule):
         A no_log option the task gave as a list or a dict shows as a placeholder: ansible-core masks a secret
         only where it is the whole value, not inside the text of the dict it came in."""
         params = echoed_params(self.params)
+        names = text_option_keys(self.argument_spec)
         for error in text_option_errors(self.argument_spec, getattr(self, "_given_params", {})):
-            name = text_option_keys(self.argument_spec)[error["path"]]
-            if self.argument_spec[name].get("no_log"):
-                params[name] = TOKEN_PLACEHOLDER
+            if self.argument_spec[names[error["path"]]].get("no_log"):
+                params[names[error["path"]]] = TOKEN_PLACEHOLDER
         return {"module_args": remove_values(params, self.no_log_values)}
 
     def exit_json(self, **kwargs):

@@ -188,7 +188,7 @@ def find(client, params):
     return events
 
 
-EVENT_OPTIONS = ("event_id", "external_event_id", "external_account_id")
+EVENT_OPTIONS = tuple(EVENT_ARGSPEC)
 
 
 def run(module, client, prepared=None):
