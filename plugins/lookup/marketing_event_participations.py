@@ -180,6 +180,9 @@ def _is_omit(value, variables):
     return isinstance(value, str) and isinstance(omit, str) and value == omit
 
 
+NUMBER_TYPES = ("int", "integer", "float")
+
+
 def _secrets(direct, var_options):
     """The token texts this run may have been given (the option, its variable, its environment variable),
     the longest first; none shorter than ``SHORTEST_SCRUBBED`` (masking every ``x`` would make messages unreadable)."""
@@ -191,19 +194,24 @@ def _secrets(direct, var_options):
     return tuple(sorted(found, key=len, reverse=True))
 
 
-def _converts(convert, value):
-    """Whether ``value`` is a number of the kind ``convert`` (int or float) names, or text of one, as ansible-core
-    takes it (a whole float such as ``10 / 2`` is an integer)."""
+def _as_number(kind, value):
+    """``value`` as the number an option of type ``kind`` (int or float) takes, as ansible-core takes it (text of
+    a number, a whole float such as ``10 / 2`` for an int), or None when it is none."""
     if isinstance(value, bool):
-        return False
+        return None
     if isinstance(value, str):
         try:
-            value = float(value.strip())
+            return int(value.strip())  # exact, however long
         except ValueError:
-            return False
-    if not isinstance(value, (int, float)):
-        return False
-    return convert is float or isinstance(value, int) or (math.isfinite(value) and value.is_integer())
+            try:
+                value = float(value.strip())
+            except ValueError:
+                return None
+    if isinstance(value, int):
+        return value
+    if not (isinstance(value, float) and math.isfinite(value)):
+        return None
+    return value if kind == "float" else int(value) if value.is_integer() else None
 
 
 def _raw_option_problem(definition, value):
@@ -214,8 +222,8 @@ def _raw_option_problem(definition, value):
             boolean(value, strict=True)
         except TypeError:
             return "must be a boolean (true or false)"
-    elif kind in ("int", "integer", "float"):
-        if not _converts(float if kind == "float" else int, value):
+    elif kind in NUMBER_TYPES:
+        if _as_number(kind, value) is None:
             return "must be a number" if kind == "float" else "must be an integer"
     elif kind in ("str", "string", "path") and isinstance(value, (list, dict)):
         return "must be a string"
@@ -336,10 +344,9 @@ class LookupModule(LookupBase):
                 text = self._masked(value)[:20] if isinstance(value, str) else None  # masked before it is cut
                 shown = "%s%s" % (repr(text) if text is not None else type_name(value), "" if where == option else " from %s" % where)
                 raise AnsibleLookupError("%s: %s, got %s" % (option, problem, shown))
-            if definition.get("type") in ("int", "integer", "float") and where in (option,) + tuple(var_options or ()):
+            if definition.get("type") in NUMBER_TYPES and where in (option,) + tuple(var_options or ()):
                 # the number itself, so that every ansible-core takes it (2.16 refuses the text "50.0" for an int)
-                number = float(value.strip()) if isinstance(value, str) else value
-                (direct if where == option else var_options)[where] = number if definition["type"] == "float" else int(number)
+                (direct if where == option else var_options)[where] = _as_number(definition["type"], value)
 
     def _templated_var_options(self, variables, direct):
         """``variables`` with the ones that feed an option (``hubspot_access_token``, ...) templated.

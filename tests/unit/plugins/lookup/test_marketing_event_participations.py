@@ -208,6 +208,15 @@ class TestErrors:
         assert str(failure.value) == text
         assert requests_mock.call_count == 0
 
+    @pytest.mark.parametrize("kind, value, number", [
+        ("int", "9007199254740993", 9007199254740993),  # exact: not through a float
+        ("int", " 50.0 ", 50), ("int", 10 / 2, 5), ("int", 7, 7), ("float", "2.5", 2.5), ("float", 3, 3),
+        ("int", "2.5", None), ("int", 2.5, None), ("float", "nan", None), ("int", True, None), ("int", [1], None),
+    ])
+    def test_the_number_an_option_takes(self, lookup, kind, value, number):
+        as_number = sys.modules[type(lookup).__module__]._as_number
+        assert as_number(kind, value) == number and type(as_number(kind, value)) is type(number)
+
     @pytest.mark.parametrize("direct", [{"limit": "5", "timeout": "2.5", "event_id": 7}, {"limit": 5, "timeout": 3, "page_size": " 50 "},
                                         {"limit": 10 / 2, "page_size": "50.0"}])
     def test_numbers_and_their_text_are_accepted(self, lookup, requests_mock, direct):
